@@ -1,0 +1,127 @@
+# cokernel: build the bare-metal monitor with its guest, the ISO, and the tests.
+# `make` builds everything; `make qemu` boots it; `make test` runs every test.
+# V=1 shows the commands. Every artefact lands under build/.
+
+BUILD := build
+Q := $(if $(filter 1,$(V)),,@)
+say = @$(if $(Q),printf '  %-7s %s\n' '$(1)' '$(2)',true)
+
+CC := gcc
+LD := ld
+NASM := nasm
+
+WARN := -Wall -Wextra -Werror
+# Ring-0 code on both sides: no libc, no red zone (an exception or our own
+# CALL would overwrite it), no SSE (neither world saves it, DESIGN.md 4), no
+# stack protector or CET markers, and no memset/memcpy loops turned into calls.
+FREESTANDING := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
+	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-fno-tree-loop-distribute-patterns -fcf-protection=none -MMD -MP $(WARN)
+NASMFLAGS := -f elf64 -g -I ./ -I $(BUILD)/ -Werror
+
+# ---------------------------------------------------------------- guest ----
+GUEST_C := $(wildcard guest/*.c guest/progs/*.c guest/libc/*.c)
+GUEST_ASM := $(wildcard guest/*.asm guest/progs/*.asm)
+GUEST_OBJ := $(GUEST_C:%.c=$(BUILD)/guest-obj/%.o) $(GUEST_ASM:%.asm=$(BUILD)/guest-obj/%.o)
+GUEST_CFLAGS := $(FREESTANDING) -mcmodel=kernel
+
+$(BUILD)/guest-obj/%.o: %.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/guest-obj/%.o: %.asm
+	$(call say,NASM,$@)
+	$(Q)mkdir -p $(@D) && $(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
+
+$(BUILD)/guest.elf: $(GUEST_OBJ) guest/linker.ld
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T guest/linker.ld \
+		$(GUEST_OBJ) -o $@
+
+# --------------------------------------------------------- world switch ----
+# asm-offsets: the passage layout of switch/passage.h as NASM %defines.
+$(BUILD)/passage_offsets.inc: switch/offsets.c switch/passage.h
+	$(call say,GEN,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(FREESTANDING) -S $< -o $@.s
+	$(Q)sed -n 's/.*->\([A-Za-z_0-9]*\) \([0-9]*\).*/%define \1 \2/p' $@.s > $@
+
+$(BUILD)/switch.bin: switch/switch.asm $(BUILD)/passage_offsets.inc
+	$(call say,NASM,$@)
+	$(Q)$(NASM) -f bin -I $(BUILD)/ -Werror $< -o $@
+
+# -------------------------------------------------- bare-metal monitor ----
+CORE_C := $(wildcard loader/*.c mm/*.c switch/passage.c) guest/libc/fmt.c guest/libc/string.c
+MB2_C := $(wildcard loader/mb2/*.c)
+MB2_ASM := $(wildcard loader/mb2/*.asm) switch/blob.asm loader/guest_image.asm
+MON_OBJ := $(CORE_C:%.c=$(BUILD)/mon-obj/%.o) $(MB2_C:%.c=$(BUILD)/mon-obj/%.o) \
+	$(MB2_ASM:%.asm=$(BUILD)/mon-obj/%.o)
+MON_CFLAGS := $(FREESTANDING) -Iguest/libc
+
+$(BUILD)/mon-obj/%.o: %.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(MON_CFLAGS) -c $< -o $@
+
+$(BUILD)/mon-obj/%.o: %.asm
+	$(call say,NASM,$@)
+	$(Q)mkdir -p $(@D) && $(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
+
+$(BUILD)/mon-obj/switch/blob.o: $(BUILD)/switch.bin
+$(BUILD)/mon-obj/loader/guest_image.o: $(BUILD)/guest.elf
+
+$(BUILD)/cokernel.elf: $(MON_OBJ) linker.ld
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld \
+		$(MON_OBJ) -o $@
+	$(Q)grub-file --is-x86-multiboot2 $@ || { echo "$@ is not multiboot2" >&2; rm -f $@; exit 1; }
+
+# ------------------------------------------------------------------ ISO ----
+$(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf scripts/mkiso.sh scripts/grub.cfg
+	$(call say,ISO,$@)
+	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $@
+
+.DEFAULT_GOAL := all
+.PHONY: all deps check qemu qemu-gdb qemu-test test clean format
+all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf
+
+deps:
+	$(Q)scripts/deps.sh
+
+# ---------------------------------------------------------------- tests ----
+# Host-side unit tests of mm/, the ELF loader and the command line, built for
+# this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
+UNIT_SRC := $(wildcard tests/*.c) mm/pool.c mm/pagetable.c mm/guestmem.c loader/elf.c \
+	loader/cmdline.c loader/errors.c guest/libc/fmt.c
+UNIT_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Iguest/libc -Itests $(WARN)
+
+$(BUILD)/tests/unit: $(UNIT_SRC) $(wildcard tests/*.h mm/*.h loader/*.h proto/*.h)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(UNIT_CFLAGS) $(UNIT_SRC) -o $@
+
+check: $(BUILD)/tests/unit
+	$(Q)$(BUILD)/tests/unit | tee $(BUILD)/tests/unit.log
+
+QEMU_TEST_ARGS ?=
+qemu-test: deps all
+	$(Q)scripts/qemu-test.sh $(QEMU_TEST_ARGS)
+
+# Every test: the unit tests, then the QEMU scenarios; one summary line last.
+test: deps
+	$(Q)$(MAKE) --no-print-directory check all
+	$(Q)scripts/qemu-test.sh --also $(BUILD)/tests/unit.log $(QEMU_TEST_ARGS)
+
+GUEST ?= hello
+qemu: deps all
+	$(Q)scripts/qemu-run.sh --interactive --args "guest=$(GUEST) $(ARGS)" $(BUILD)/cokernel.iso
+
+qemu-gdb: deps all
+	$(Q)scripts/qemu-run.sh --interactive --gdb --args "guest=$(GUEST) $(ARGS)" \
+		$(BUILD)/cokernel.iso
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,43 @@
+/* What every part of the guest kernel shares: the boot info, printing over
+ * HC_LOG, address conversion, exit, and the trap/probe interface. */
+#ifndef GUEST_KERNEL_H
+#define GUEST_KERNEL_H
+
+#include <stdint.h>
+#include "../proto/bootinfo.h"
+#include "../proto/trapframe.h"
+
+extern const struct bootinfo *boot; /* set by guest_main */
+
+/* printf over HC_LOG, line-buffered; every line starts as the caller wrote it. */
+int printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
+void console_flush(void);
+
+/* The gpa of a guest kernel or direct-map address (what the hypercalls take). */
+uint64_t virt_to_gpa(const void *va);
+void *gpa_to_virt(uint64_t gpa);
+
+_Noreturn void guest_exit(uint64_t code);
+
+/* Probes (guest/probe.asm): 0 if the access worked, -1 if it faulted; the
+ * fault is in last_fault. */
+int64_t probe_read(uint64_t va);
+int64_t probe_write(uint64_t va);
+int64_t probe_exec(uint64_t va);
+struct fault_record {
+	uint64_t count, vector, error_code, cr2, rip;
+};
+extern struct fault_record last_fault;
+
+/* Test hooks for the fault program (guest/trap.c). */
+extern int trap_verbose;                 /* print the dump even for probe faults */
+extern volatile uint64_t trap_sabotage_va; /* nonzero: the handler reads it (nested fault) */
+
+void guest_cpu_init(void);
+
+/* #PF error code bits (SDM Vol.3 4.7): P present, W write, I instruction fetch. */
+#define PF_ERR_P 1u
+#define PF_ERR_W 2u
+#define PF_ERR_I 16u
+
+#endif

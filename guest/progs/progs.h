@@ -1,0 +1,10 @@
+/* The guest programs that guest= selects. Each returns 0 (main prints SUCCESS)
+ * or prints "ABORT: why" and returns its non-zero exit code. */
+#ifndef GUEST_PROGS_H
+#define GUEST_PROGS_H
+
+int prog_hello(void);
+int prog_selftest(void);
+int prog_fault(void);
+
+#endif

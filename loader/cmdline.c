@@ -1,0 +1,131 @@
+/* Parsing the monitor's command-line words (loader/cmdline.h). */
+#include "cmdline.h"
+#include "fmt.h"
+#include "../proto/bootinfo.h"
+#include "../proto/errors.h"
+#include "../proto/layout.h"
+
+/* The word starting at s: its length up to the next space or the end. */
+static size_t word_len(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] && s[n] != ' ' && s[n] != '\t')
+		n++;
+	return n;
+}
+
+static int has_key(const char *w, size_t n, const char *key, const char **val, size_t *vlen)
+{
+	size_t k = __builtin_strlen(key);
+
+	if (n <= k || __builtin_memcmp(w, key, k) != 0 || w[k] != '=')
+		return 0;
+	*val = w + k + 1;
+	*vlen = n - k - 1;
+	return 1;
+}
+
+/* SIZE: decimal digits and an optional K, M or G (powers of 1024). */
+static int parse_size(const char *v, size_t n, uint64_t *out)
+{
+	uint64_t x = 0, mult = 1;
+	size_t i = 0;
+
+	if (n == 0)
+		return -1;
+	for (; i < n && v[i] >= '0' && v[i] <= '9'; i++) {
+		if (x > (UINT64_MAX - 9) / 10)
+			return -1;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (i == 0)
+		return -1;
+	if (i + 1 == n) {
+		switch (v[i]) {
+		case 'K': case 'k': mult = 1ull << 10; break;
+		case 'M': case 'm': mult = 1ull << 20; break;
+		case 'G': case 'g': mult = 1ull << 30; break;
+		default: return -1;
+		}
+	} else if (i != n) {
+		return -1;
+	}
+	if (x > UINT64_MAX / mult)
+		return -1;
+	*out = x * mult;
+	return 0;
+}
+
+static int valid_name(const char *v, size_t n)
+{
+	if (n == 0 || n > CMDLINE_GUEST_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t errlen)
+{
+	size_t total = __builtin_strlen(line);
+
+	*cfg = (struct mon_config){ .pool_bytes = POOL_DEFAULT_BYTES };
+	__builtin_memcpy(cfg->guest, "hello", 6);
+	if (total >= BOOTINFO_CMDLINE_BYTES) {
+		fmt_snprintf(err, errlen, "command line is %zu bytes; at most %d", total,
+			     BOOTINFO_CMDLINE_BYTES - 1);
+		return -HC_EINVAL;
+	}
+	for (const char *w = line; *w;) {
+		size_t n = word_len(w), vlen;
+		const char *v;
+
+		if (n == 0) {
+			w++;
+			continue;
+		}
+		if (has_key(w, n, "guest", &v, &vlen)) {
+			if (!valid_name(v, vlen)) {
+				fmt_snprintf(err, errlen,
+					     "guest=%.*s: a program name is 1 to %d characters "
+					     "of a-z, 0-9, _ and -",
+					     (int)vlen, v, CMDLINE_GUEST_MAX);
+				return -HC_EINVAL;
+			}
+			__builtin_memcpy(cfg->guest, v, vlen);
+			cfg->guest[vlen] = 0;
+		} else if (has_key(w, n, "pool", &v, &vlen)) {
+			uint64_t b;
+
+			if (parse_size(v, vlen, &b) != 0) {
+				fmt_snprintf(err, errlen,
+					     "pool=%.*s: expected a size such as 32M (digits, "
+					     "then K, M or G)",
+					     (int)vlen, v);
+				return -HC_EINVAL;
+			}
+			if (b % GUEST_PAGE_SIZE || b < POOL_MIN_BYTES || b > GUEST_DMAP_MAX_BYTES) {
+				fmt_snprintf(err, errlen,
+					     "pool=%.*s: the pool must be a multiple of 4K "
+					     "between 1M and 64G",
+					     (int)vlen, v);
+				return -HC_EINVAL;
+			}
+			cfg->pool_bytes = b;
+		} else if (has_key(w, n, "scatter", &v, &vlen)) {
+			if (vlen != 1 || (v[0] != '0' && v[0] != '1')) {
+				fmt_snprintf(err, errlen, "scatter=%.*s: expected 0 or 1",
+					     (int)vlen, v);
+				return -HC_EINVAL;
+			}
+			cfg->scatter = v[0] == '1';
+		}
+		w += n;
+	}
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* The monitor's part of the kernel command line: guest=NAME, pool=SIZE and the
+ * debug option scatter=1. Every other word goes to the guest untouched (the
+ * whole line is copied into the boot info). Bad values are refused with a
+ * message that names the word, what it wanted and what it got. */
+#ifndef LOADER_CMDLINE_H
+#define LOADER_CMDLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CMDLINE_GUEST_MAX 31
+#define POOL_DEFAULT_BYTES (UINT64_C(32) << 20)
+#define POOL_MIN_BYTES (UINT64_C(1) << 20)
+
+struct mon_config {
+	char guest[CMDLINE_GUEST_MAX + 1]; /* default "hello" */
+	uint64_t pool_bytes;               /* default POOL_DEFAULT_BYTES */
+	int scatter;                       /* default 0 */
+};
+
+/* Returns 0, or -HC_EINVAL with a message in err[0, errlen). */
+int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,29 @@
+/* The few privileged instructions the monitor core itself executes (it runs in
+ * ring 0 on every host). The switch's own are in switch/switch.asm. */
+#ifndef LOADER_CPU_H
+#define LOADER_CPU_H
+
+#include <stdint.h>
+
+#define CR4_VMXE (1ull << 13)   /* SDM Vol.3 2.5: VMX enabled */
+#define MSR_EFER 0xc0000080u    /* SDM Vol.4 2.1: IA32_EFER */
+#define EFER_NXE (1ull << 11)   /* SDM Vol.3 2.2.1: execute-disable enable */
+#define EFER_SVME (1ull << 12)  /* AMD APM Vol.2 3.1.7: SVM enabled */
+
+static inline uint64_t cpu_read_cr4(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t cpu_rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#endif

@@ -1,0 +1,7 @@
+/* Names for the HC_E* codes of proto/errors.h, for messages. */
+#ifndef LOADER_ERRORS_H
+#define LOADER_ERRORS_H
+
+const char *hc_strerror(int err);
+
+#endif

@@ -1,0 +1,75 @@
+/* Hypercall dispatch: read the call from the saved guest registers, check
+ * every argument at this boundary (mm/guestmem.h does the range checks), act,
+ * and write the result back to the guest's RAX. Nothing a guest passes here can
+ * make the host fault: every path ends in a named error or a checked copy. */
+#include "monitor.h"
+#include "log.h"
+#include "../mm/guestmem.h"
+
+static int64_t hc_log(struct monitor *m, uint64_t gpa, uint64_t len)
+{
+	struct gspan buf;
+	int err;
+
+	if (len > HC_LOG_MAX_BYTES)
+		return -HC_E2BIG;
+	err = gmem_span(&m->pool, gpa, len, &buf);
+	if (err)
+		return err;
+	gmem_read(&m->pool, m->log_buf, buf);
+	log_write(m->log_buf, len);
+	return (int64_t)len;
+}
+
+static int64_t hc_crash(struct monitor *m, uint64_t frame_gpa, uint64_t reason)
+{
+	struct gspan f;
+	int err;
+
+	if (reason != HC_CRASH_UNHANDLED && reason != HC_CRASH_NESTED)
+		return -HC_EINVAL;
+	err = gmem_span(&m->pool, frame_gpa, sizeof(m->crash), &f);
+	if (err)
+		return err;
+	gmem_read(&m->pool, &m->crash, f);
+	m->crash_reason = reason;
+	return 0;
+}
+
+enum hc_outcome hc_dispatch(struct monitor *m)
+{
+	struct passage_guest *g = m->ps.guest;
+	uint64_t nr = g->rax;
+	int64_t ret;
+
+	if (nr >= HC_NCALLS) {
+		m->bad_calls++;
+		g->rax = (uint64_t)-HC_ENOSYS;
+		return HC_RESUME;
+	}
+	m->calls[nr]++;
+	switch (nr) {
+	case HC_YIELD:
+		ret = 0;
+		break;
+	case HC_LOG:
+		ret = hc_log(m, g->rdi, g->rsi);
+		break;
+	case HC_EXIT:
+		if (g->rdi <= HC_EXIT_MAX_CODE) {
+			m->exit_code = g->rdi;
+			return HC_GUEST_EXIT;
+		}
+		ret = -HC_EINVAL;
+		break;
+	case HC_CRASH:
+		ret = hc_crash(m, g->rdi, g->rsi);
+		if (ret == 0)
+			return HC_GUEST_CRASH;
+		break;
+	default:
+		ret = -HC_ENOSYS; /* a number below HC_NCALLS with no case */
+	}
+	g->rax = (uint64_t)ret;
+	return HC_RESUME;
+}

@@ -1,0 +1,142 @@
+/* The bare-metal host: GRUB loads us by Multiboot2; boot.asm reaches long mode
+ * and calls mb2_main. We are the host kernel here: COM1 is the console, the
+ * Multiboot2 memory map feeds the page allocator, and QEMU's isa-debug-exit
+ * device carries the monitor's status out (DESIGN.md 7). */
+#include "io.h"
+#include "multiboot2.h"
+#include "pmem.h"
+#include "serial.h"
+#include "../log.h"
+#include "../monitor.h"
+#include "../../proto/bootinfo.h"
+
+/* QEMU -device isa-debug-exit,iobase=0xf4,iosize=0x04: writing v makes QEMU
+ * exit with status (v << 1) | 1 (QEMU hw/misc/debugexit.c). */
+#define DEBUG_EXIT_PORT 0xf4
+
+extern const uint8_t guest_image_start[], guest_image_end[];
+extern const uint8_t _kernel_start[], _kernel_end[]; /* linker.ld */
+
+static struct trap_gate host_idt[32];
+
+static void qemu_exit(int status)
+{
+	outl(DEBUG_EXIT_PORT, (uint32_t)status);
+	for (;;) /* no debug-exit device (real hardware): stop here */
+		__asm__ volatile("cli; hlt");
+}
+
+void mb2_trap(struct hc_trap_frame *f);
+void mb2_trap(struct hc_trap_frame *f)
+{
+	report_trap_frame("host exception (a monitor bug)", f);
+	qemu_exit(MON_STATUS_PANIC);
+}
+
+static void traps_init(void)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} idtr = { sizeof(host_idt) - 1, (uint64_t)host_idt };
+
+	trap_fill_gates(host_idt, 0x08); /* boot.asm's code selector */
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+static int mb2_alloc(void *ctx, uint64_t npages, uint64_t *ma)
+{
+	(void)ctx;
+	return pmem_alloc(npages, ma);
+}
+
+static void mb2_free(void *ctx, uint64_t ma, uint64_t npages)
+{
+	(void)ctx;
+	pmem_free(ma, npages);
+}
+
+static void *mb2_ma_to_hva(void *ctx, uint64_t ma)
+{
+	(void)ctx;
+	return (void *)ma; /* boot.asm identity-maps the first 4 GiB */
+}
+
+/* The passage lives at its identity address, like on UEFI (DESIGN.md 3). */
+static int mb2_map_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t *hva)
+{
+	(void)ctx;
+	*hva = ma[0];
+	return 0;
+}
+
+static void mb2_unmap_passage(void *ctx, uint64_t hva)
+{
+	(void)ctx;
+	(void)hva;
+}
+
+static const struct host_ops mb2_host = {
+	.name = "bare-metal (multiboot2)",
+	.bootinfo_host = BOOTINFO_HOST_MB2,
+	.mm = { .alloc_pages = mb2_alloc, .free_pages = mb2_free, .ma_to_hva = mb2_ma_to_hva },
+	.use_nx = 1, /* boot.asm set EFER.NXE */
+	.map_passage = mb2_map_passage,
+	.unmap_passage = mb2_unmap_passage,
+};
+
+/* Walk the boot information (spec 3.6): free the available memory, then take
+ * back what is in use, and find the command line. */
+static const char *read_boot_info(const struct mb2_info *mbi)
+{
+	const char *cmdline = "";
+	const uint8_t *p = (const uint8_t *)mbi + 8, *end = (const uint8_t *)mbi + mbi->total_size;
+
+	while (p + sizeof(struct mb2_tag) <= end) {
+		const struct mb2_tag *t = (const void *)p;
+
+		if (t->type == MB2_TAG_END)
+			break;
+		if (t->type == MB2_TAG_CMDLINE)
+			cmdline = ((const struct mb2_tag_string *)t)->string;
+		if (t->type == MB2_TAG_MMAP) {
+			const struct mb2_tag_mmap *m = (const void *)t;
+
+			for (uint32_t off = sizeof(*m); off + sizeof(struct mb2_mmap_entry) <= t->size;
+			     off += m->entry_size) {
+				const struct mb2_mmap_entry *e = (const void *)(p + off);
+
+				if (e->type == MB2_MMAP_AVAILABLE)
+					pmem_add_free(e->base_addr, e->length);
+			}
+		}
+		p += (t->size + 7) & ~7u; /* spec 3.6.1: tags are padded to 8 bytes */
+	}
+	pmem_reserve(0, 1ull << 20); /* real-mode memory, BIOS data: leave it alone */
+	pmem_reserve((uint64_t)_kernel_start, (uint64_t)(_kernel_end - _kernel_start));
+	pmem_reserve((uint64_t)mbi, mbi->total_size);
+	return cmdline;
+}
+
+void mb2_main(uint32_t magic, uint64_t mbi_pa);
+void mb2_main(uint32_t magic, uint64_t mbi_pa)
+{
+	const char *cmdline;
+	int status;
+
+	serial_init();
+	log_set_sink(serial_write);
+	traps_init();
+	if (magic != MB2_BOOTLOADER_MAGIC) {
+		log_printf("monitor: not started by a Multiboot2 loader (EAX %x)\n", magic);
+		qemu_exit(MON_STATUS_REFUSED);
+	}
+	cmdline = read_boot_info((const struct mb2_info *)mbi_pa);
+	log_printf("monitor: bare-metal host up, %lu MiB free below 4 GiB\n",
+		   pmem_free_pages() >> 8);
+	status = monitor_run(&mb2_host, cmdline, guest_image_start,
+			     (uint64_t)(guest_image_end - guest_image_start));
+	log_printf("monitor: host still up, %lu MiB free; ending with status %d\n",
+		   pmem_free_pages() >> 8, status);
+	qemu_exit(status);
+}

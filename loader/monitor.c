@@ -1,0 +1,223 @@
+/* The monitor core (loader/monitor.h): parse the command line, refuse a CPU
+ * with another hypervisor active, carve the pool, load the image, build the
+ * guest's address space, install the passage, then the run loop: switch to the
+ * guest, handle its hypercall, repeat until it exits or crashes. One exit path
+ * undoes everything in reverse, whatever went wrong. */
+#include "monitor.h"
+#include "cpu.h"
+#include "errors.h"
+#include "log.h"
+#include "../mm/guestmem.h"
+#include "../proto/bootinfo.h"
+#include "../proto/layout.h"
+
+#define RESERVE_PAGES (GUEST_BOOTINFO_PAGES + GUEST_STACK_PAGES)
+
+static struct monitor mon; /* one guest per monitor; large, so not on the stack */
+
+/* DESIGN.md 4: coLinux refused to run beside another hypervisor; so do we.
+ * SDM Vol.3 23.7: CR4.VMXE set means VMX is on; AMD APM Vol.2 15.4: EFER.SVME. */
+static int other_hypervisor(void)
+{
+	return (cpu_read_cr4() & CR4_VMXE) || (cpu_rdmsr(MSR_EFER) & EFER_SVME);
+}
+
+/* Does [va, va + len) touch one of the guest's windows? */
+static int hits_guest_windows(uint64_t va, uint64_t len)
+{
+	static const uint64_t win[][2] = {
+		{ GUEST_DMAP_BASE, GUEST_DMAP_MAX_BYTES },
+		{ GUEST_P2M_BASE, GUEST_DMAP_MAX_BYTES / GUEST_PAGE_SIZE * 8 },
+		{ GUEST_KERNEL_BASE, GUEST_KERNEL_WINDOW_BYTES },
+	};
+
+	for (unsigned i = 0; i < sizeof(win) / sizeof(win[0]); i++)
+		if (va < win[i][0] + win[i][1] && win[i][0] < va + len)
+			return 1;
+	return 0;
+}
+
+/* The guest's tables: its image with the permissions of its program headers,
+ * the direct map of the whole pool, the p2m read-only, the passage. */
+static int build_address_space(struct monitor *m)
+{
+	struct pool *p = &m->pool;
+	int err = pt_init(&m->pt, &m->host->mm, m->host->use_nx);
+
+	for (unsigned i = 0; !err && i < m->image.nsegments; i++) {
+		const struct elf_segment *s = &m->image.seg[i];
+
+		for (uint64_t off = 0; !err && off < s->memsz; off += GUEST_PAGE_SIZE) {
+			uint64_t gpa = s->gva - GUEST_KERNEL_BASE + off;
+
+			err = pt_map(&m->pt, s->gva + off, p->p2m[gpa >> 12], s->perms);
+		}
+	}
+	for (uint64_t i = 0; !err && i < p->npages; i++)
+		err = pt_map(&m->pt, GUEST_DMAP_BASE + i * GUEST_PAGE_SIZE, p->p2m[i], PT_WRITE);
+	for (uint64_t i = 0; !err && i < p->p2m_npages; i++)
+		err = pt_map(&m->pt, GUEST_P2M_BASE + i * GUEST_PAGE_SIZE,
+			     p->p2m_ma + i * GUEST_PAGE_SIZE, 0);
+	if (!err)
+		err = passage_map_guest(&m->ps, &m->pt);
+	return err;
+}
+
+static int install_passage(struct monitor *m)
+{
+	const struct host_ops *h = m->host;
+	uint64_t ma[PASSAGE_NPAGES], hva;
+	int err;
+
+	if (h->mm.alloc_pages(h->mm.ctx, PASSAGE_NPAGES, &m->passage_ma) != 0)
+		return -HC_ENOMEM;
+	for (int i = 0; i < PASSAGE_NPAGES; i++)
+		ma[i] = m->passage_ma + (uint64_t)i * GUEST_PAGE_SIZE;
+	err = h->map_passage(h->mm.ctx, ma, &hva);
+	if (err)
+		goto out_free;
+	if (hits_guest_windows(hva, PASSAGE_NPAGES * GUEST_PAGE_SIZE)) {
+		log_printf("monitor: the host put the passage at %lx, inside a guest window\n",
+			   hva);
+		err = -HC_ERANGE;
+		goto out_unmap;
+	}
+	err = passage_install(&m->ps, hva, ma);
+	if (err)
+		goto out_unmap;
+	return 0;
+
+out_unmap:
+	h->unmap_passage(h->mm.ctx, hva);
+out_free:
+	h->mm.free_pages(h->mm.ctx, m->passage_ma, PASSAGE_NPAGES);
+	m->passage_ma = 0;
+	return err;
+}
+
+static void write_bootinfo(struct monitor *m, const char *cmdline)
+{
+	struct bootinfo bi = {
+		.magic = BOOTINFO_MAGIC,
+		.abi_version = COKERNEL_ABI_VERSION,
+		.size_bytes = sizeof(struct bootinfo),
+		.pool_bytes = pool_bytes(&m->pool),
+		.dmap_base = GUEST_DMAP_BASE,
+		.kernel_base = GUEST_KERNEL_BASE,
+		.p2m_gva = GUEST_P2M_BASE,
+		.p2m_entries = m->pool.npages,
+		.hc_entry = m->ps.hc_entry_va,
+		.bootinfo_gpa = m->image.end_gpa,
+		.stack_gpa = m->image.end_gpa + GUEST_BOOTINFO_PAGES * GUEST_PAGE_SIZE,
+		.stack_bytes = GUEST_STACK_PAGES * GUEST_PAGE_SIZE,
+		.free_gpa = m->image.end_gpa + RESERVE_PAGES * GUEST_PAGE_SIZE,
+		.host = m->host->bootinfo_host,
+		.flags = m->cfg.scatter ? BOOTINFO_F_SCATTER : 0,
+	};
+	struct gspan at;
+
+	/* cmdline_parse refused lines that do not fit, so this keeps the NUL. */
+	__builtin_memcpy(bi.cmdline, cmdline, __builtin_strlen(cmdline) + 1);
+	gmem_span(&m->pool, bi.bootinfo_gpa, sizeof(bi), &at); /* inside: elf_check */
+	gmem_write(&m->pool, at, &bi);
+}
+
+static enum hc_outcome run(struct monitor *m)
+{
+	enum hc_outcome how;
+
+	do {
+		m->ps.enter(); /* returns when the guest makes a hypercall */
+		m->switches += 2;
+		how = hc_dispatch(m);
+	} while (how == HC_RESUME);
+	return how;
+}
+
+static int setup(struct monitor *m, const char *cmdline, const void *image, uint64_t image_len)
+{
+	uint64_t npages = m->cfg.pool_bytes / GUEST_PAGE_SIZE, got = 0;
+	int err;
+
+	err = pool_init(&m->pool, &m->host->mm, npages, m->cfg.scatter, &got);
+	if (err) {
+		log_printf("monitor: refused: pool=%luK: the host could give only %luK; "
+			   "ask for less with pool=SIZE\n",
+			   m->cfg.pool_bytes >> 10, got * GUEST_PAGE_SIZE >> 10);
+		return err;
+	}
+	log_printf("monitor: pool %lu KiB in %lu chunk(s)%s; p2m at machine %lx\n",
+		   pool_bytes(&m->pool) >> 10, m->pool.nchunks,
+		   m->cfg.scatter ? ", scattered on purpose" : "", m->pool.p2m_ma);
+	err = elf_check(image, image_len, pool_bytes(&m->pool), RESERVE_PAGES * GUEST_PAGE_SIZE,
+			&m->image);
+	if (err == -ELF_EABI) {
+		log_printf("monitor: refused: guest image built for ABI version %u, this "
+			   "monitor speaks version %u\n",
+			   m->image.abi_version, COKERNEL_ABI_VERSION);
+		return err;
+	}
+	if (err) {
+		log_printf("monitor: refused: guest image (%lu bytes): %s\n", image_len,
+			   elf_strerror(err));
+		return err;
+	}
+	elf_load(&m->pool, image, &m->image);
+	err = install_passage(m);
+	if (!err)
+		err = build_address_space(m);
+	if (err) {
+		log_printf("monitor: refused: building the guest address space: %s\n",
+			   hc_strerror(err));
+		return err;
+	}
+	write_bootinfo(m, cmdline);
+	log_printf("monitor: guest '%s' entry %lx, %lu page-table pages, passage at %lx\n",
+		   m->cfg.guest, m->image.entry, m->pt.ntables, m->ps.hva);
+	passage_guest_start(&m->ps, m->pt.root_ma, m->image.entry,
+			    GUEST_DMAP_BASE + m->image.end_gpa + RESERVE_PAGES * GUEST_PAGE_SIZE,
+			    GUEST_DMAP_BASE + m->image.end_gpa);
+	return 0;
+}
+
+static void teardown(struct monitor *m)
+{
+	const struct host_ops *h = m->host;
+
+	pt_destroy(&m->pt);
+	if (m->passage_ma) {
+		h->unmap_passage(h->mm.ctx, m->ps.hva);
+		h->mm.free_pages(h->mm.ctx, m->passage_ma, PASSAGE_NPAGES);
+	}
+	pool_destroy(&m->pool);
+}
+
+int monitor_run(const struct host_ops *host, const char *cmdline, const void *image,
+		uint64_t image_len)
+{
+	struct monitor *m = &mon;
+	char why[160];
+	int status = MON_STATUS_REFUSED;
+
+	__builtin_memset(m, 0, sizeof(*m));
+	m->host = host;
+	log_printf("monitor: cokernel ABI v%u on the %s host; command line '%s'\n",
+		   COKERNEL_ABI_VERSION, host->name, cmdline);
+	if (cmdline_parse(cmdline, &m->cfg, why, sizeof(why)) != 0) {
+		log_printf("monitor: refused: %s\n", why);
+		return status;
+	}
+	if (other_hypervisor()) {
+		log_printf("monitor: refused: another hypervisor is active (CR4.VMXE or "
+			   "EFER.SVME is set)\n");
+		return status;
+	}
+	if (setup(m, cmdline, image, image_len) == 0) {
+		enum hc_outcome how = run(m);
+
+		report_outcome(m, how);
+		status = how == HC_GUEST_EXIT ? (int)m->exit_code : MON_STATUS_CRASH;
+	}
+	teardown(m);
+	return status;
+}

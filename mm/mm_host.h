@@ -1,0 +1,22 @@
+/* What mm/ needs from a host, as three callbacks, so that mm/ stays pure C and
+ * `make check` can run it on the build machine over a fake machine memory.
+ * "ma" is a machine (host-physical) address; "hva" the host's pointer to it. */
+#ifndef MM_HOST_H
+#define MM_HOST_H
+
+#include <stdint.h>
+
+#define MM_PAGE_SIZE UINT64_C(4096)
+#define MM_PAGE_SHIFT 12
+
+struct mm_host {
+	/* Allocate npages physically contiguous, zeroed or not, 4 KiB aligned.
+	 * Returns 0 and sets *ma, or -HC_ENOMEM. */
+	int (*alloc_pages)(void *ctx, uint64_t npages, uint64_t *ma);
+	void (*free_pages)(void *ctx, uint64_t ma, uint64_t npages);
+	/* The host's pointer to machine address ma (any ma this host allocated). */
+	void *(*ma_to_hva)(void *ctx, uint64_t ma);
+	void *ctx;
+};
+
+#endif

@@ -1,0 +1,41 @@
+/* The boot-info block: the monitor writes it into the pool before the first
+ * switch and passes its guest virtual address (direct map) in RDI to the
+ * guest's entry point. Written once by the monitor, then the guest's own. */
+#ifndef PROTO_BOOTINFO_H
+#define PROTO_BOOTINFO_H
+
+#include <stdint.h>
+
+#define BOOTINFO_MAGIC UINT64_C(0x4f464e49544f4f42) /* "BOOTINFO" little-endian */
+#define BOOTINFO_CMDLINE_BYTES 256
+
+/* Which host the monitor runs on (bootinfo.host). */
+#define BOOTINFO_HOST_MB2 1
+#define BOOTINFO_HOST_EFI 2
+#define BOOTINFO_HOST_LINUX 3
+
+struct bootinfo {
+	uint64_t magic;       /* BOOTINFO_MAGIC */
+	uint32_t abi_version; /* COKERNEL_ABI_VERSION of the monitor */
+	uint32_t size_bytes;  /* sizeof(struct bootinfo) */
+	uint64_t pool_bytes;  /* size of the pseudo-physical RAM */
+	uint64_t dmap_base;   /* gva of gpa 0 (GUEST_DMAP_BASE) */
+	uint64_t kernel_base; /* gva of the image's gpa 0 (GUEST_KERNEL_BASE) */
+	uint64_t p2m_gva;     /* read-only: u64 machine address of each pool page */
+	uint64_t p2m_entries; /* = pool_bytes / 4096 */
+	uint64_t hc_entry;    /* gva to `call` for a hypercall (in the passage) */
+	uint64_t bootinfo_gpa;
+	uint64_t stack_gpa;   /* boot stack: [stack_gpa, stack_gpa + stack_bytes) */
+	uint64_t stack_bytes;
+	uint64_t free_gpa;    /* first gpa not used by image, boot info or stack */
+	uint32_t host;        /* BOOTINFO_HOST_* */
+	uint32_t flags;       /* BOOTINFO_F_* */
+	char cmdline[BOOTINFO_CMDLINE_BYTES]; /* NUL-terminated, the whole line */
+};
+
+#define BOOTINFO_F_SCATTER 1u /* the pool was scattered on purpose (debug) */
+
+_Static_assert(sizeof(struct bootinfo) == 0x68 + BOOTINFO_CMDLINE_BYTES, "bootinfo size");
+_Static_assert(__builtin_offsetof(struct bootinfo, hc_entry) == 0x38, "hc_entry offset");
+
+#endif

@@ -1,0 +1,18 @@
+/* Error codes of the cokernel ABI: every hypercall and every descriptor status
+ * returns one of these, negated (-HC_EFAULT), or zero / a count for success.
+ * The monitor core uses the same codes internally so a message can always name
+ * the error (hc_strerror in loader/errors.c). */
+#ifndef PROTO_ERRORS_H
+#define PROTO_ERRORS_H
+
+#define HC_OK 0
+#define HC_ENOSYS 1 /* unknown hypercall number */
+#define HC_EINVAL 2 /* an argument has a value the call does not accept */
+#define HC_EFAULT 3 /* a guest address range is not inside the pool (or wraps) */
+#define HC_E2BIG 4  /* a length is larger than the call allows */
+#define HC_ENOMEM 5 /* the host could not give memory (monitor-internal) */
+#define HC_EEXIST 6 /* a page-table slot is already mapped (monitor-internal) */
+#define HC_ERANGE 7 /* an address is outside its allowed window (monitor-internal) */
+#define HC_NERRORS 8
+
+#endif

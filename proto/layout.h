@@ -1,0 +1,28 @@
+/* The guest's virtual address-space layout (docs/ARCHITECTURE.md has the table).
+ * Every region lies in the upper half and away from where any host puts its
+ * passage page: bare metal and UEFI use identity addresses below 4 GiB; Linux
+ * uses its vmalloc or module area, which none of these windows touch. */
+#ifndef PROTO_LAYOUT_H
+#define PROTO_LAYOUT_H
+
+#include <stdint.h>
+
+/* The whole pool, gpa 0 at this base, read-write, never executable. Inside the
+ * range Linux reserves for a hypervisor (Documentation/x86/x86_64/mm.rst). */
+#define GUEST_DMAP_BASE UINT64_C(0xffff800000000000)
+#define GUEST_DMAP_MAX_BYTES (UINT64_C(1) << 36) /* 64 GiB: the largest pool */
+/* The p2m table, read-only: one u64 machine address per pool page. */
+#define GUEST_P2M_BASE UINT64_C(0xffff840000000000)
+/* The guest kernel's link window (-mcmodel=kernel needs the top 2 GiB); it
+ * ends where the Linux module area begins. The image's gpa is va - BASE. */
+#define GUEST_KERNEL_BASE UINT64_C(0xffffffff80000000)
+#define GUEST_KERNEL_WINDOW_BYTES (UINT64_C(512) << 20)
+
+#define GUEST_PAGE_SIZE UINT64_C(4096)
+
+/* What the monitor puts in the pool right after the image (page aligned):
+ * one page of boot info, then the boot stack the guest runs on. */
+#define GUEST_BOOTINFO_PAGES 1
+#define GUEST_STACK_PAGES 8
+
+#endif
