@@ -114,7 +114,13 @@ GUEST ?= hello
 qemu: deps all
 	$(Q)scripts/qemu-run.sh --interactive --args "guest=$(GUEST) $(ARGS)" $(BUILD)/cokernel.iso
 
-qemu-gdb: deps all
+# gdb with both symbol tables: the monitor at its identity addresses, the guest
+# at its link addresses in the top 2 GiB.
+$(BUILD)/gdbinit: Makefile
+	$(Q)printf '%s\n' 'set architecture i386:x86-64' 'symbol-file $(BUILD)/cokernel.elf' \
+		'add-symbol-file $(BUILD)/guest.elf' 'target remote :1234' > $@
+
+qemu-gdb: deps all $(BUILD)/gdbinit
 	$(Q)scripts/qemu-run.sh --interactive --gdb --args "guest=$(GUEST) $(ARGS)" \
 		$(BUILD)/cokernel.iso
 

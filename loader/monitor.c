@@ -141,9 +141,9 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 
 	err = pool_init(&m->pool, &m->host->mm, npages, m->cfg.scatter, &got);
 	if (err) {
-		log_printf("monitor: refused: pool=%luK: the host could give only %luK; "
+		log_printf("monitor: refused: pool=%luM: the host could give only %luM; "
 			   "ask for less with pool=SIZE\n",
-			   m->cfg.pool_bytes >> 10, got * GUEST_PAGE_SIZE >> 10);
+			   m->cfg.pool_bytes >> 20, got * GUEST_PAGE_SIZE >> 20);
 		return err;
 	}
 	log_printf("monitor: pool %lu KiB in %lu chunk(s)%s; p2m at machine %lx\n",

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Make sure the Debian packages the build and the tests need are installed:
+# install the missing ones when we are root with apt-get, otherwise print the
+# exact command to run. Quiet when everything is there.
+set -euo pipefail
+
+# package : a file or command that proves it is installed
+need=(
+	"nasm:/usr/bin/nasm"
+	"qemu-system-x86:/usr/bin/qemu-system-x86_64"
+	"grub-common:/usr/bin/grub-mkrescue"
+	"grub-pc-bin:/usr/lib/grub/i386-pc/multiboot2.mod"
+	"grub-efi-amd64-bin:/usr/lib/grub/x86_64-efi/multiboot2.mod"
+	"xorriso:/usr/bin/xorriso"
+	"mtools:/usr/bin/mformat"
+	"ovmf:/usr/share/ovmf/OVMF.fd"
+	"gcc:/usr/bin/gcc"
+	"make:/usr/bin/make"
+)
+missing=()
+for entry in "${need[@]}"; do
+	[ -e "${entry#*:}" ] || missing+=("${entry%%:*}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	exit 0
+fi
+echo "deps: missing Debian packages: ${missing[*]}" >&2
+echo "deps: run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+exit 1

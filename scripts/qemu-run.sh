@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The one QEMU runner that `make qemu`, `make qemu-gdb` and the test harness
+# share. Boots the ISO under TCG on BIOS (SeaBIOS) or UEFI (OVMF). The monitor's
+# command line reaches GRUB on a tiny FAT disk holding /cokernel.cfg, which the
+# ISO's grub.cfg sources when it finds one (scripts/grub.cfg), so any command
+# line can be tested on the very ISO a user boots.
+#
+# usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
+#                    [--timeout SECONDS] [--interactive] [--gdb] ISO
+# Exit status: QEMU's, i.e. (monitor status << 1) | 1 through isa-debug-exit;
+# 124 on timeout.
+set -euo pipefail
+
+firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0
+while [ $# -gt 1 ]; do
+	case "$1" in
+	--uefi) firmware=uefi ;;
+	--bios) firmware=bios ;;
+	--args) args="$2"; shift ;;
+	--log) log="$2"; shift ;;
+	--timeout) timeout_s="$2"; shift ;;
+	--interactive) interactive=1 ;;
+	--gdb) gdb=1 ;;
+	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+iso="${1:?usage: qemu-run.sh [options] ISO}"
+build="$(dirname "$iso")"
+
+# The command-line disk: a 1.44 MB FAT image (mtools, no root needed).
+cfgdir="$(mktemp -d "$build/qemu-run.XXXXXX")"
+trap 'rm -rf "$cfgdir"' EXIT
+printf 'set cokernel_args="%s"\nset timeout=0\n' "$args" > "$cfgdir/cokernel.cfg"
+mformat -i "$cfgdir/cfg.img" -C -f 1440 -v CKCFG ::
+mcopy -i "$cfgdir/cfg.img" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
+
+qemu=(qemu-system-x86_64 -machine pc -m 256M -no-reboot -display none
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+	-drive "file=$iso,media=cdrom,readonly=on,format=raw"
+	-drive "file=$cfgdir/cfg.img,format=raw,if=ide,index=1"
+	-boot d)
+if [ "$firmware" = uefi ]; then
+	qemu+=(-bios /usr/share/ovmf/OVMF.fd)
+fi
+if [ "$gdb" = 1 ]; then
+	qemu+=(-s -S)
+	echo "qemu-run: waiting for gdb on :1234; attach with:"
+	echo "  gdb -x $build/gdbinit"
+fi
+if [ "$interactive" = 1 ]; then
+	echo "qemu-run: serial console below; quit with Ctrl-A then X"
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+qemu+=(-serial "file:${log:-/dev/null}")
+set +e
+if [ "$timeout_s" -gt 0 ]; then
+	timeout --foreground -k 5 "$timeout_s" "${qemu[@]}" </dev/null
+else
+	"${qemu[@]}" </dev/null
+fi
+status=$?
+set -e
+exit $status

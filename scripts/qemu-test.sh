@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The QEMU scenario matrix (DESIGN.md 7): every host x every guest program,
+# each under TCG with a timeout. A scenario passes when QEMU's exit status
+# carries the expected monitor status (isa-debug-exit: (status << 1) | 1), the
+# serial log holds every expected line, and the host ended with exactly the
+# free pages it started with (nothing leaked). A failing scenario keeps its log
+# under build/test-logs/. One line per scenario, then `N passed, N failed`.
+#
+# usage: qemu-test.sh [--also UNIT_LOG] [--only PATTERN]
+#   --also: fold the counts of a unit-test log ("N passed, N failed") into the
+#           last line, so `make test` ends with one total.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+also="" only=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--also) also="$2"; shift ;;
+	--only) only="$2"; shift ;;
+	*) echo "qemu-test: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+iso=build/cokernel.iso
+logs=build/test-logs
+mkdir -p "$logs"
+passed=0 failed=0
+
+# scenario NAME FIRMWARE TIMEOUT "ARGS" STATUS "EXPECTED LINE" ...
+# STATUS is the monitor's: the guest's exit code, 100 crash, 101 refused.
+scenario() {
+	local name="$1" fw="$2" tmo="$3" args="$4" want="$5"
+	shift 5
+	[ -n "$only" ] && [[ "$name" != $only ]] && return 0
+	local log="$logs/$name.log" t0 t1 status why=() before after
+	t0=$(date +%s.%N)
+	scripts/qemu-run.sh "--$fw" --timeout "$tmo" --args "$args" --log "$log" "$iso"
+	status=$?
+	t1=$(date +%s.%N)
+	if [ $status -eq 124 ] || [ $status -eq 137 ]; then
+		why+=("timed out after ${tmo}s")
+	elif [ $status -ne $((want * 2 + 1)) ]; then
+		why+=("expected QEMU status $((want * 2 + 1)) (monitor status $want), got $status$(
+			[ $((status & 1)) -eq 1 ] && echo " (monitor status $((status >> 1)))")")
+	fi
+	for line in "$@"; do
+		grep -qF -- "$line" "$log" 2>/dev/null || why+=("missing line: '$line'")
+	done
+	before=$(sed -n 's/.*host up, \([0-9]*\) pages free.*/\1/p' "$log" 2>/dev/null)
+	after=$(sed -n 's/.*host still up, \([0-9]*\) pages free.*/\1/p' "$log" 2>/dev/null)
+	if [ -z "$before" ] || [ "$before" != "$after" ]; then
+		why+=("expected the host to end with its ${before:-?} free pages, got ${after:-none}")
+	fi
+	if [ ${#why[@]} -eq 0 ]; then
+		printf 'PASS %-24s %5.1fs\n' "$name" "$(awk "BEGIN { print $t1 - $t0 }")"
+		rm -f "$log"
+		passed=$((passed + 1))
+	else
+		printf 'FAIL %-24s %5.1fs  log kept: %s\n' "$name" "$(awk "BEGIN { print $t1 - $t0 }")" "$log"
+		printf '       %s\n' "${why[@]}"
+		failed=$((failed + 1))
+	fi
+}
+
+# The programs on one firmware. Expected lines come from the guest (guest:),
+# the monitor (monitor:) and the verdict line.
+programs() {
+	local fw="$1" tmo="$2"
+	scenario "$fw-hello" "$fw" "$tmo" "guest=hello" 0 \
+		"guest: hello: 1000 yields done" "SUCCESS" "hypercalls: yield 1000," \
+		"monitor: guest exited with code 0"
+	scenario "$fw-selftest" "$fw" "$tmo" "guest=selftest" 0 \
+		"guest: selftest: pool is 32768 KiB" "checks, 0 failed" "SUCCESS"
+	scenario "$fw-fault" "$fw" "$tmo" "guest=fault" 100 \
+		"guest: exception: vector 14 error code 0x0" \
+		"guest: fault: page fault reported with cr2 ffff900000dead00, as expected" \
+		"monitor: guest crashed (fault inside its own handler): vector 14 (#PF page fault)" \
+		"cr2    ffff900000beef00"
+}
+
+programs bios 30
+# The p2m really is used: a pool scattered on purpose, in reverse machine order.
+scenario bios-selftest-scatter bios 30 "guest=selftest scatter=1 pool=8M" 0 \
+	"scattered on purpose" "guest: selftest: pool is 8192 KiB" \
+	"ok   scattered pool: guest order differs from machine order" \
+	"guest: selftest: this line crosses from machine page" "checks, 0 failed" "SUCCESS"
+# Bad input: clear messages, nothing runs, the host goes on.
+scenario bios-pool-too-big bios 30 "guest=hello pool=4G" 101 \
+	"monitor: refused: pool=4096M: the host could give only"
+scenario bios-pool-too-small bios 30 "guest=hello pool=512K" 101 \
+	"monitor: refused: pool=512K: the pool must be a multiple of 4K between 1M and 64G"
+scenario bios-pool-bad bios 30 "guest=hello pool=12Q" 101 \
+	"monitor: refused: pool=12Q: expected a size such as 32M"
+scenario bios-guest-bad bios 30 "guest=No!" 101 \
+	"monitor: refused: guest=No!: a program name is 1 to 31 characters"
+scenario bios-guest-unknown bios 30 "guest=nosuch" 2 \
+	"ABORT: unknown program 'nosuch' (known: hello selftest fault)"
+programs uefi 90
+
+total_p=$passed total_f=$failed
+if [ -n "$also" ]; then
+	unit=$(tail -n 1 "$also" 2>/dev/null)
+	up=$(echo "$unit" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+	uf=$(echo "$unit" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+	if [ -z "$up" ]; then
+		echo "FAIL unit tests: no summary line in $also"
+		uf=1 up=0
+	fi
+	echo "unit tests: $up passed, $uf failed; QEMU scenarios: $passed passed, $failed failed"
+	total_p=$((passed + up)) total_f=$((failed + uf))
+fi
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]
