@@ -98,7 +98,7 @@ $(BUILD)/tests/unit: $(UNIT_SRC) $(wildcard tests/*.h mm/*.h loader/*.h proto/*.
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(UNIT_CFLAGS) $(UNIT_SRC) -o $@
 
-check: $(BUILD)/tests/unit
+check: $(BUILD)/tests/unit $(BUILD)/guest.elf
 	$(Q)$(BUILD)/tests/unit | tee $(BUILD)/tests/unit.log
 
 QEMU_TEST_ARGS ?=
