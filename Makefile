@@ -110,9 +110,10 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory check all
 	$(Q)scripts/qemu-test.sh --also $(BUILD)/tests/unit.log $(QEMU_TEST_ARGS)
 
-GUEST ?= hello
+# GUEST=NAME and ARGS="..." pick the command line; with neither, GRUB's menu.
+QEMU_ARGS = $(strip $(if $(GUEST),guest=$(GUEST)) $(ARGS))
 qemu: deps all
-	$(Q)scripts/qemu-run.sh --interactive --args "guest=$(GUEST) $(ARGS)" $(BUILD)/cokernel.iso
+	$(Q)scripts/qemu-run.sh --interactive --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
 
 # gdb with both symbol tables: the monitor at its identity addresses, the guest
 # at its link addresses in the top 2 GiB.
@@ -121,8 +122,7 @@ $(BUILD)/gdbinit: Makefile
 		'add-symbol-file $(BUILD)/guest.elf' 'target remote :1234' > $@
 
 qemu-gdb: deps all $(BUILD)/gdbinit
-	$(Q)scripts/qemu-run.sh --interactive --gdb --args "guest=$(GUEST) $(ARGS)" \
-		$(BUILD)/cokernel.iso
+	$(Q)scripts/qemu-run.sh --interactive --gdb --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')

@@ -28,18 +28,20 @@ done
 iso="${1:?usage: qemu-run.sh [options] ISO}"
 build="$(dirname "$iso")"
 
-# The command-line disk: a 1.44 MB FAT image (mtools, no root needed).
-cfgdir="$(mktemp -d "$build/qemu-run.XXXXXX")"
-trap 'rm -rf "$cfgdir"' EXIT
-printf 'set cokernel_args="%s"\nset timeout=0\n' "$args" > "$cfgdir/cokernel.cfg"
-mformat -i "$cfgdir/cfg.img" -C -f 1440 -v CKCFG ::
-mcopy -i "$cfgdir/cfg.img" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
-
 qemu=(qemu-system-x86_64 -machine pc -m 256M -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
-	-drive "file=$iso,media=cdrom,readonly=on,format=raw"
-	-drive "file=$cfgdir/cfg.img,format=raw,if=ide,index=1"
-	-boot d)
+	-drive "file=$iso,media=cdrom,readonly=on,format=raw" -boot d)
+
+# The command-line disk: a 1.44 MB FAT image (mtools, no root needed). Without
+# --args an interactive run shows GRUB's own menu instead.
+cfgdir="$(mktemp -d "$build/qemu-run.XXXXXX")"
+trap 'rm -rf "$cfgdir"' EXIT
+if [ -n "$args" ] || [ "$interactive" = 0 ]; then
+	printf 'set cokernel_args="%s"\nset timeout=0\n' "$args" > "$cfgdir/cokernel.cfg"
+	mformat -i "$cfgdir/cfg.img" -C -f 1440 -v CKCFG ::
+	mcopy -i "$cfgdir/cfg.img" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
+	qemu+=(-drive "file=$cfgdir/cfg.img,format=raw,if=ide,index=1")
+fi
 if [ "$firmware" = uefi ]; then
 	qemu+=(-bios /usr/share/ovmf/OVMF.fd)
 fi
@@ -50,7 +52,16 @@ if [ "$gdb" = 1 ]; then
 fi
 if [ "$interactive" = 1 ]; then
 	echo "qemu-run: serial console below; quit with Ctrl-A then X"
-	exec "${qemu[@]}" -serial mon:stdio
+	set +e
+	"${qemu[@]}" -serial mon:stdio
+	status=$?
+	# isa-debug-exit: QEMU's status is (monitor status << 1) | 1.
+	if [ $((status & 1)) -eq 1 ]; then
+		echo "qemu-run: monitor status $((status >> 1)) (0-99: the guest's exit code;" \
+			"100 crash, 101 refused, 102 monitor exception)"
+		exit $((status >> 1))
+	fi
+	exit $status
 fi
 qemu+=(-serial "file:${log:-/dev/null}")
 set +e
