@@ -75,9 +75,18 @@ $(BUILD)/cokernel.elf: $(MON_OBJ) linker.ld
 	$(Q)grub-file --is-x86-multiboot2 $@ || { echo "$@ is not multiboot2" >&2; rm -f $@; exit 1; }
 
 # ------------------------------------------------------------------ ISO ----
-$(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf scripts/mkiso.sh scripts/grub.cfg
+# The test disk (proto/diskimg.h), written by a tool built for this machine.
+$(BUILD)/tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
+	$(call say,HOSTCC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -std=c11 -O2 $(WARN) $< -o $@
+
+$(BUILD)/disk.img: $(BUILD)/tools/mkdisk
+	$(call say,GEN,$@)
+	$(Q)$< $@
+
+$(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/disk.img scripts/mkiso.sh scripts/grub.cfg
 	$(call say,ISO,$@)
-	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $@
+	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $(BUILD)/disk.img $@
 
 .DEFAULT_GOAL := all
 .PHONY: all deps check qemu qemu-gdb qemu-test test clean format

@@ -15,6 +15,9 @@ static const struct program {
 	{ "hello", prog_hello },
 	{ "selftest", prog_selftest },
 	{ "fault", prog_fault },
+	{ "blk", prog_blk },
+	{ "badring", prog_badring },
+	{ "echo", prog_echo },
 };
 
 uint64_t virt_to_gpa(const void *va)
@@ -73,6 +76,6 @@ void guest_main(const struct bootinfo *bi)
 			guest_exit((uint64_t)code);
 		}
 	}
-	printf("ABORT: unknown program '%s' (known: hello selftest fault)\n", name);
+	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo)\n", name);
 	guest_exit(2);
 }

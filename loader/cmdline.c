@@ -124,6 +124,12 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 				return -HC_EINVAL;
 			}
 			cfg->scatter = v[0] == '1';
+		} else if (has_key(w, n, "disk", &v, &vlen)) {
+			if (vlen != 2 || (__builtin_memcmp(v, "ro", 2) && __builtin_memcmp(v, "rw", 2))) {
+				fmt_snprintf(err, errlen, "disk=%.*s: expected ro or rw", (int)vlen, v);
+				return -HC_EINVAL;
+			}
+			cfg->disk_ro = v[0] == 'r' && v[1] == 'o';
 		}
 		w += n;
 	}

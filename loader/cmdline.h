@@ -1,5 +1,5 @@
-/* The monitor's part of the kernel command line: guest=NAME, pool=SIZE and the
- * debug option scatter=1. Every other word goes to the guest untouched (the
+/* The monitor's part of the kernel command line: guest=NAME, pool=SIZE,
+ * disk=ro|rw (refuse the guest's block writes) and the debug option scatter=1. Every other word goes to the guest untouched (the
  * whole line is copied into the boot info). Bad values are refused with a
  * message that names the word, what it wanted and what it got. */
 #ifndef LOADER_CMDLINE_H
@@ -16,6 +16,7 @@ struct mon_config {
 	char guest[CMDLINE_GUEST_MAX + 1]; /* default "hello" */
 	uint64_t pool_bytes;               /* default POOL_DEFAULT_BYTES */
 	int scatter;                       /* default 0 */
+	int disk_ro;                       /* default 0 */
 };
 
 /* Returns 0, or -HC_EINVAL with a message in err[0, errlen). */

@@ -5,7 +5,8 @@
 static const char *const names[HC_NERRORS] = {
 	[HC_OK] = "HC_OK",         [HC_ENOSYS] = "HC_ENOSYS", [HC_EINVAL] = "HC_EINVAL",
 	[HC_EFAULT] = "HC_EFAULT", [HC_E2BIG] = "HC_E2BIG",   [HC_ENOMEM] = "HC_ENOMEM",
-	[HC_EEXIST] = "HC_EEXIST", [HC_ERANGE] = "HC_ERANGE",
+	[HC_EEXIST] = "HC_EEXIST", [HC_ERANGE] = "HC_ERANGE", [HC_ENODEV] = "HC_ENODEV",
+	[HC_EROFS] = "HC_EROFS",   [HC_EIO] = "HC_EIO",       [HC_EBADRING] = "HC_EBADRING",
 };
 
 const char *hc_strerror(int err)

@@ -8,6 +8,17 @@
 #include "../mm/mm_host.h"
 #include "../switch/passage.h"
 
+/* A block backend: a RAM disk, EFI_BLOCK_IO_PROTOCOL, a file. Offsets and
+ * lengths are in bytes, already checked against nsectors by loader/ring.c. */
+struct host_blk {
+	uint64_t nsectors; /* of RING_SECTOR_BYTES */
+	int read_only;
+	int (*read)(void *ctx, uint64_t byte_off, void *buf, uint64_t len); /* 0 or -HC_EIO */
+	int (*write)(void *ctx, uint64_t byte_off, const void *buf, uint64_t len);
+	int (*flush)(void *ctx);
+	void *ctx;
+};
+
 struct host_ops {
 	const char *name;       /* "mb2", ... for messages */
 	uint32_t bootinfo_host; /* BOOTINFO_HOST_* */
@@ -17,6 +28,12 @@ struct host_ops {
 	 * at one host virtual address where the host can execute page 0. */
 	int (*map_passage)(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t *hva);
 	void (*unmap_passage)(void *ctx, uint64_t hva);
+	/* Console input, without blocking: up to len bytes, how many there were. */
+	uint64_t (*console_read)(void *ctx, char *buf, uint64_t len);
+	/* Monotonic time, and the TSC rate the guest reads it with. */
+	uint64_t (*time_ns)(void *ctx);
+	uint64_t tsc_hz;
+	const struct host_blk *blk; /* NULL: no disk (block requests get -HC_ENODEV) */
 };
 
 #endif

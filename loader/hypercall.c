@@ -4,6 +4,7 @@
  * make the host fault: every path ends in a named error or a checked copy. */
 #include "monitor.h"
 #include "log.h"
+#include "ring.h"
 #include "../mm/guestmem.h"
 
 static int64_t hc_log(struct monitor *m, uint64_t gpa, uint64_t len)
@@ -66,6 +67,12 @@ enum hc_outcome hc_dispatch(struct monitor *m)
 		ret = hc_crash(m, g->rdi, g->rsi);
 		if (ret == 0)
 			return HC_GUEST_CRASH;
+		break;
+	case HC_POST:
+		ret = ring_post(m);
+		break;
+	case HC_WAIT:
+		ret = ring_wait(m, g->rdi);
 		break;
 	default:
 		ret = -HC_ENOSYS; /* a number below HC_NCALLS with no case */

@@ -7,11 +7,14 @@
 #include "cpu.h"
 #include "errors.h"
 #include "log.h"
+#include "ring.h"
 #include "../mm/guestmem.h"
 #include "../proto/bootinfo.h"
 #include "../proto/layout.h"
+#include "../proto/ring.h"
 
-#define RESERVE_PAGES (GUEST_BOOTINFO_PAGES + GUEST_STACK_PAGES)
+#define RESERVE_PAGES (GUEST_BOOTINFO_PAGES + GUEST_STACK_PAGES + GUEST_RING_PAGES)
+_Static_assert(GUEST_RING_PAGES == RING_PAGES, "proto/layout.h and proto/ring.h agree");
 
 static struct monitor mon; /* one guest per monitor; large, so not on the stack */
 
@@ -113,6 +116,8 @@ static void write_bootinfo(struct monitor *m, const char *cmdline)
 		.free_gpa = m->image.end_gpa + RESERVE_PAGES * GUEST_PAGE_SIZE,
 		.host = m->host->bootinfo_host,
 		.flags = m->cfg.scatter ? BOOTINFO_F_SCATTER : 0,
+		.ring_gpa = m->ring_gpa,
+		.tsc_hz = m->host->tsc_hz,
 	};
 	struct gspan at;
 
@@ -171,11 +176,13 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 			   hc_strerror(err));
 		return err;
 	}
+	m->ring_gpa = m->image.end_gpa + (GUEST_BOOTINFO_PAGES + GUEST_STACK_PAGES) * GUEST_PAGE_SIZE;
+	ring_setup(m);
 	write_bootinfo(m, cmdline);
 	log_printf("monitor: guest '%s' entry %lx, %lu page-table pages, passage at %lx\n",
 		   m->cfg.guest, m->image.entry, m->pt.ntables, m->ps.hva);
 	passage_guest_start(&m->ps, m->pt.root_ma, m->image.entry,
-			    GUEST_DMAP_BASE + m->image.end_gpa + RESERVE_PAGES * GUEST_PAGE_SIZE,
+			    GUEST_DMAP_BASE + m->ring_gpa, /* the stack's top */
 			    GUEST_DMAP_BASE + m->image.end_gpa);
 	return 0;
 }

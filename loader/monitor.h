@@ -30,6 +30,11 @@ struct monitor {
 	uint64_t switches;     /* world switches, both directions */
 	uint64_t calls[HC_NCALLS];
 	uint64_t bad_calls;    /* unknown numbers */
+	uint64_t ring_gpa;     /* the request ring, set aside in the pool */
+	uint32_t ring_cons;    /* the host's own consumer index (never read back) */
+	uint64_t requests;     /* descriptors completed */
+	char input[256];       /* console input taken from the host, not yet read */
+	uint64_t input_len;
 	uint64_t exit_code;
 	uint64_t crash_reason;
 	struct hc_trap_frame crash;

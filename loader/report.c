@@ -43,7 +43,8 @@ void report_outcome(const struct monitor *m, enum hc_outcome how)
 				  &m->crash);
 	}
 	log_printf("monitor: %lu world switches; hypercalls: yield %lu, log %lu, exit %lu, "
-		   "crash %lu, unknown %lu\n",
+		   "crash %lu, post %lu, wait %lu, unknown %lu; %lu device requests\n",
 		   m->switches, m->calls[HC_YIELD], m->calls[HC_LOG], m->calls[HC_EXIT],
-		   m->calls[HC_CRASH], m->bad_calls);
+		   m->calls[HC_CRASH], m->calls[HC_POST], m->calls[HC_WAIT], m->bad_calls,
+		   m->requests);
 }

@@ -21,43 +21,57 @@ void *gmem_page_hva(const struct pool *p, uint64_t gpa)
 	return (char *)p->host->ma_to_hva(p->host->ctx, ma) + (gpa & (MM_PAGE_SIZE - 1));
 }
 
-/* Walk a checked span one machine page at a time: each step covers at most the
- * rest of the current guest page, whose machine page is looked up afresh. */
-enum copy_dir { TO_HOST, TO_GUEST, ZERO };
-
-static void copy_span(const struct pool *p, struct gspan s, char *host_buf, enum copy_dir dir)
+/* Walk a checked span one guest page at a time: each piece covers at most
+ * the rest of the current page, whose machine page is looked up afresh. */
+int gmem_each(const struct pool *p, struct gspan s,
+	      int (*fn)(void *hva, uint64_t len, uint64_t span_off, void *ctx), void *ctx)
 {
-	uint64_t gpa = s.gpa, left = s.len_bytes;
+	uint64_t gpa = s.gpa, done = 0;
 
-	while (left > 0) {
+	while (done < s.len_bytes) {
 		uint64_t in_page = MM_PAGE_SIZE - (gpa & (MM_PAGE_SIZE - 1));
-		uint64_t n = left < in_page ? left : in_page;
-		char *g = gmem_page_hva(p, gpa);
+		uint64_t n = s.len_bytes - done < in_page ? s.len_bytes - done : in_page;
+		int err = fn(gmem_page_hva(p, gpa), n, done, ctx);
 
-		if (dir == TO_HOST)
-			__builtin_memcpy(host_buf, g, n);
-		else if (dir == TO_GUEST)
-			__builtin_memcpy(g, host_buf, n);
-		else
-			__builtin_memset(g, 0, n);
-		if (host_buf)
-			host_buf += n;
+		if (err)
+			return err;
 		gpa += n;
-		left -= n;
+		done += n;
 	}
+	return 0;
+}
+
+static int to_host(void *hva, uint64_t len, uint64_t off, void *dst)
+{
+	__builtin_memcpy((char *)dst + off, hva, len);
+	return 0;
+}
+
+static int to_guest(void *hva, uint64_t len, uint64_t off, void *src)
+{
+	__builtin_memcpy(hva, (const char *)src + off, len);
+	return 0;
+}
+
+static int zero(void *hva, uint64_t len, uint64_t off, void *unused)
+{
+	(void)off;
+	(void)unused;
+	__builtin_memset(hva, 0, len);
+	return 0;
 }
 
 void gmem_read(const struct pool *p, void *dst, struct gspan src)
 {
-	copy_span(p, src, dst, TO_HOST);
+	gmem_each(p, src, to_host, dst);
 }
 
 void gmem_write(const struct pool *p, struct gspan dst, const void *src)
 {
-	copy_span(p, dst, (char *)src, TO_GUEST);
+	gmem_each(p, dst, to_guest, (void *)src);
 }
 
 void gmem_zero(const struct pool *p, struct gspan dst)
 {
-	copy_span(p, dst, 0, ZERO);
+	gmem_each(p, dst, zero, 0);
 }

@@ -23,6 +23,12 @@ void gmem_read(const struct pool *p, void *dst, struct gspan src);
 void gmem_write(const struct pool *p, struct gspan dst, const void *src);
 void gmem_zero(const struct pool *p, struct gspan dst);
 
+/* Call fn for each piece of a checked span that is contiguous in host memory
+ * (at most a page), in order: fn(hva, len, offset of the piece in the span,
+ * ctx). Stops at, and returns, the first non-zero result of fn. */
+int gmem_each(const struct pool *p, struct gspan s,
+	      int (*fn)(void *hva, uint64_t len, uint64_t span_off, void *ctx), void *ctx);
+
 /* The host pointer to one guest page (gpa must be inside the pool). */
 void *gmem_page_hva(const struct pool *p, uint64_t gpa);
 

@@ -30,12 +30,21 @@ struct bootinfo {
 	uint64_t free_gpa;    /* first gpa not used by image, boot info or stack */
 	uint32_t host;        /* BOOTINFO_HOST_* */
 	uint32_t flags;       /* BOOTINFO_F_* */
+	uint64_t ring_gpa;    /* the request ring (proto/ring.h), RING_PAGES pages */
+	uint64_t tsc_hz;      /* TSC ticks per second: ns = rdtsc * 10^9 / tsc_hz */
 	char cmdline[BOOTINFO_CMDLINE_BYTES]; /* NUL-terminated, the whole line */
 };
 
-#define BOOTINFO_F_SCATTER 1u /* the pool was scattered on purpose (debug) */
+#define BOOTINFO_F_SCATTER 1u
 
-_Static_assert(sizeof(struct bootinfo) == 0x68 + BOOTINFO_CMDLINE_BYTES, "bootinfo size");
+/* Monotonic time in ns from a TSC value: tsc * 10^9 / tsc_hz, split so that no
+ * 128-bit division (a libgcc call) is needed; exact while tsc_hz < 1.8e10. */
+static inline uint64_t bootinfo_tsc_to_ns(uint64_t tsc, uint64_t tsc_hz)
+{
+	return tsc / tsc_hz * 1000000000u + tsc % tsc_hz * 1000000000u / tsc_hz;
+} /* the pool was scattered on purpose (debug) */
+
+_Static_assert(sizeof(struct bootinfo) == 0x78 + BOOTINFO_CMDLINE_BYTES, "bootinfo size");
 _Static_assert(__builtin_offsetof(struct bootinfo, hc_entry) == 0x38, "hc_entry offset");
 
 #endif

@@ -12,7 +12,12 @@
 #define HC_E2BIG 4  /* a length is larger than the call allows */
 #define HC_ENOMEM 5 /* the host could not give memory (monitor-internal) */
 #define HC_EEXIST 6 /* a page-table slot is already mapped (monitor-internal) */
-#define HC_ERANGE 7 /* an address is outside its allowed window (monitor-internal) */
-#define HC_NERRORS 8
+#define HC_ERANGE 7 /* outside its allowed range: a sector past the disk's end, an
+		      * address outside its window (monitor-internal) */
+#define HC_ENODEV 8   /* no such device (or the host has none behind it) */
+#define HC_EROFS 9    /* write to a read-only disk */
+#define HC_EIO 10     /* the host's backend failed */
+#define HC_EBADRING 11 /* the ring's prod claims more entries than it holds */
+#define HC_NERRORS 12
 
 #endif

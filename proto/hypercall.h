@@ -11,7 +11,7 @@
 
 #include "errors.h"
 
-#define COKERNEL_ABI_VERSION 1
+#define COKERNEL_ABI_VERSION 2 /* 2: the request ring, POST and WAIT */
 
 /* HC_YIELD(): give the CPU back to the host; returns 0 when the host resumes. */
 #define HC_YIELD 0
@@ -31,6 +31,14 @@
 #define HC_CRASH 3
 #define HC_CRASH_UNHANDLED 1 /* an exception the guest has no handler for */
 #define HC_CRASH_NESTED 2    /* an exception inside the guest's own handler */
-#define HC_NCALLS 4
+/* HC_POST(): the doorbell. The host completes every descriptor between its
+ * cons and the ring's prod (at most RING_ENTRIES: bounded work per call) and
+ * returns how many; -HC_EBADRING if prod - cons > RING_ENTRIES (nothing done). */
+#define HC_POST 4
+/* HC_WAIT(u64 deadline_ns): give the CPU to the host until console input is
+ * there (returns 1) or the monotonic clock reaches deadline_ns (returns 0).
+ * The clock: ns = rdtsc() * 10^9 / bootinfo.tsc_hz. */
+#define HC_WAIT 5
+#define HC_NCALLS 6
 
 #endif

@@ -21,8 +21,9 @@
 #define GUEST_PAGE_SIZE UINT64_C(4096)
 
 /* What the monitor puts in the pool right after the image (page aligned):
- * one page of boot info, then the boot stack the guest runs on. */
+ * one page of boot info, the boot stack the guest runs on, the request ring. */
 #define GUEST_BOOTINFO_PAGES 1
 #define GUEST_STACK_PAGES 8
+#define GUEST_RING_PAGES 3 /* RING_PAGES of proto/ring.h */
 
 #endif

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Build the hybrid BIOS + UEFI ISO with grub-mkrescue, trimmed to the GRUB
 # modules the menu needs (an untrimmed image is about 20 MiB).
-# usage: mkiso.sh MONITOR_ELF OUTPUT_ISO
+# usage: mkiso.sh MONITOR_ELF DISK_IMAGE OUTPUT_ISO
 set -euo pipefail
-elf="$1" out="$2"
+elf="$1" disk="$2" out="$3"
 root="$(dirname "$out")/iso-root"
 rm -rf "$root"
 mkdir -p "$root/boot/grub"
 cp "$elf" "$root/boot/cokernel.elf"
+cp "$disk" "$root/boot/disk.img"
 cp "$(dirname "$0")/grub.cfg" "$root/boot/grub/grub.cfg"
 
 # What grub.cfg uses: multiboot2 to load us; serial/terminal for the console;

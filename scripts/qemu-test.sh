@@ -77,6 +77,14 @@ programs() {
 		"guest: fault: page fault reported with cr2 ffff900000dead00, as expected" \
 		"monitor: guest crashed (fault inside its own handler): vector 14 (#PF page fault)" \
 		"cr2    ffff900000beef00"
+	scenario "$fw-blk" "$fw" "$tmo" "guest=blk" 0 \
+		"guest: blk: 32 ranges of the test disk match their checksums" \
+		"guest: blk: wrote, read back and flushed sectors 2032-2047" \
+		"guest: blk: 64 requests completed by one POST" "SUCCESS"
+	scenario "$fw-badring" "$fw" "$tmo" "guest=badring disk=ro scatter=1" 0 \
+		"ok   write to a read-only disk: status -HC_EROFS" \
+		"ok   the data landed across non-contiguous machine pages" \
+		"ok   prod more than RING_ENTRIES ahead: POST fails" "checks, 0 failed" "SUCCESS"
 }
 
 programs bios 30
@@ -94,8 +102,10 @@ scenario bios-pool-bad bios 30 "guest=hello pool=12Q" 101 \
 	"monitor: refused: pool=12Q: expected a size such as 32M"
 scenario bios-guest-bad bios 30 "guest=No!" 101 \
 	"monitor: refused: guest=No!: a program name is 1 to 31 characters"
+scenario bios-disk-bad bios 30 "guest=blk disk=maybe" 101 \
+	"monitor: refused: disk=maybe: expected ro or rw"
 scenario bios-guest-unknown bios 30 "guest=nosuch" 2 \
-	"ABORT: unknown program 'nosuch' (known: hello selftest fault)"
+	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo)"
 programs uefi 90
 
 total_p=$passed total_f=$failed

@@ -6,5 +6,8 @@
 int prog_hello(void);
 int prog_selftest(void);
 int prog_fault(void);
+int prog_blk(void);
+int prog_badring(void);
+int prog_echo(void);
 
 #endif

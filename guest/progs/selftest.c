@@ -1,6 +1,7 @@
 /* selftest: the ABI self-test. Checks the boot info, the p2m, the permissions
  * of every kind of guest mapping, every hypercall with good and bad arguments
  * and the register convention. One line per check; exits 1 if any fails. */
+#include "check.h"
 #include "progs.h"
 #include "../hypercall.h"
 #include "../kernel.h"
@@ -13,42 +14,6 @@ extern const char ret_in_text[];       /* guest/probe.asm */
 static const uint8_t ret_in_rodata = 0xc3; /* RET: executes if NX were broken */
 static volatile uint8_t ret_in_data = 0xc3;
 static volatile uint8_t data_byte = 1;
-static int nchecks, nfailed;
-
-static void result(const char *what, int ok)
-{
-	nchecks++;
-	nfailed += !ok;
-	printf("guest: selftest: %s %s\n", ok ? "ok  " : "FAIL", what);
-}
-
-static void expect(const char *what, int ok)
-{
-	result(what, ok);
-}
-
-static void expect_eq(const char *what, uint64_t got, uint64_t want)
-{
-	result(what, got == want);
-	if (got != want)
-		printf("guest: selftest:      expected %ld (0x%lx), got %ld (0x%lx)\n", (int64_t)want,
-		       want, (int64_t)got, got);
-}
-
-/* A probe that must fault with #PF and these error-code bits (P, W, I). */
-static void expect_fault(const char *what, int64_t probe_ret, uint64_t err_bits)
-{
-	uint64_t got = last_fault.error_code & (PF_ERR_P | PF_ERR_W | PF_ERR_I);
-	int ok = probe_ret == -1 && last_fault.vector == 14 && got == err_bits;
-
-	result(what, ok);
-	if (!ok)
-		printf("guest: selftest:      expected #PF error 0x%lx, got %s vector %lu error "
-		       "0x%lx\n",
-		       err_bits, probe_ret == -1 ? "a fault:" : "no fault; last was", last_fault.vector,
-		       last_fault.error_code);
-}
-
 static int contains(const char *s, const char *word)
 {
 	for (; *s; s++) {
@@ -74,23 +39,27 @@ static void check_bootinfo(void)
 	uint64_t rsp, stack = boot->dmap_base + boot->stack_gpa;
 
 	__asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
-	expect_eq("boot info magic", boot->magic, BOOTINFO_MAGIC);
-	expect_eq("boot info ABI version", boot->abi_version, COKERNEL_ABI_VERSION);
-	expect_eq("boot info size", boot->size_bytes, sizeof(struct bootinfo));
-	expect_eq("direct-map base", boot->dmap_base, GUEST_DMAP_BASE);
-	expect_eq("kernel base", boot->kernel_base, GUEST_KERNEL_BASE);
-	expect_eq("p2m entries = pool pages", boot->p2m_entries, boot->pool_bytes / 4096);
-	expect_eq("p2m address", boot->p2m_gva, GUEST_P2M_BASE);
-	expect_eq("boot info is where RDI pointed", (uint64_t)boot,
+	check_eq("boot info magic", boot->magic, BOOTINFO_MAGIC);
+	check_eq("boot info ABI version", boot->abi_version, COKERNEL_ABI_VERSION);
+	check_eq("boot info size", boot->size_bytes, sizeof(struct bootinfo));
+	check_eq("direct-map base", boot->dmap_base, GUEST_DMAP_BASE);
+	check_eq("kernel base", boot->kernel_base, GUEST_KERNEL_BASE);
+	check_eq("p2m entries = pool pages", boot->p2m_entries, boot->pool_bytes / 4096);
+	check_eq("p2m address", boot->p2m_gva, GUEST_P2M_BASE);
+	check_eq("boot info is where RDI pointed", (uint64_t)boot,
 		  boot->dmap_base + boot->bootinfo_gpa);
-	expect("boot info, boot stack, free memory in order inside the pool",
+	check("boot info, boot stack, free memory in order inside the pool",
 	       boot->stack_gpa >= boot->bootinfo_gpa + 4096 &&
 		       boot->free_gpa >= boot->stack_gpa + boot->stack_bytes &&
 		       boot->free_gpa < boot->pool_bytes);
-	expect("we run on the boot stack", rsp > stack && rsp <= stack + boot->stack_bytes);
-	expect("hypercall entry lies outside every guest window",
+	check("we run on the boot stack", rsp > stack && rsp <= stack + boot->stack_bytes);
+	check("hypercall entry lies outside every guest window",
 	       !in_guest_windows(boot->hc_entry));
-	expect("command line names this program", contains(boot->cmdline, "guest=selftest"));
+	check("command line names this program", contains(boot->cmdline, "guest=selftest"));
+	check("the request ring lies in the pool after the stack",
+	      boot->ring_gpa >= boot->stack_gpa + boot->stack_bytes &&
+		      boot->ring_gpa + 3 * 4096 <= boot->free_gpa);
+	check("the host gave a TSC rate", boot->tsc_hz > 0);
 	printf("guest: selftest: pool is %lu KiB\n", boot->pool_bytes >> 10);
 }
 
@@ -110,7 +79,7 @@ static void check_p2m(void)
 		if (i && p2m[i] < p2m[i - 1])
 			down++;
 	}
-	expect_eq("every p2m entry is page aligned", misaligned, 0);
+	check_eq("every p2m entry is page aligned", misaligned, 0);
 	/* A bitmap of machine pages in our free memory finds duplicates. */
 	bits_pages = ((hi - lo) / 4096 / 8 + 4096) / 4096;
 	if (boot->free_gpa + bits_pages * 4096 <= boot->pool_bytes) {
@@ -121,15 +90,15 @@ static void check_p2m(void)
 			dups += (seen[b / 8] >> (b % 8)) & 1;
 			seen[b / 8] |= (uint8_t)(1u << (b % 8));
 		}
-		expect_eq("no two guest pages share a machine page", dups, 0);
+		check_eq("no two guest pages share a machine page", dups, 0);
 	}
 	printf("guest: selftest: the pool is %lu machine run(s), %lu step(s) downwards\n", runs,
 	       down);
 	if (boot->flags & BOOTINFO_F_SCATTER)
-		expect("scattered pool: guest order differs from machine order",
+		check("scattered pool: guest order differs from machine order",
 		       runs > 1 && down > 0);
-	expect_eq("p2m is readable", (uint64_t)probe_read(boot->p2m_gva), 0);
-	expect_fault("p2m is read-only", probe_write(boot->p2m_gva), PF_ERR_P | PF_ERR_W);
+	check_eq("p2m is readable", (uint64_t)probe_read(boot->p2m_gva), 0);
+	check_fault("p2m is read-only", probe_write(boot->p2m_gva), PF_ERR_P | PF_ERR_W);
 }
 
 static void check_mappings(void)
@@ -138,30 +107,30 @@ static void check_mappings(void)
 	uint64_t passage = boot->hc_entry & ~0xfffull;
 	volatile uint8_t *free_page = gpa_to_virt(boot->free_gpa);
 
-	expect_eq("kernel text is executable", (uint64_t)probe_exec((uint64_t)ret_in_text), 0);
-	expect_fault("kernel text is read-only", probe_write((uint64_t)ret_in_text),
+	check_eq("kernel text is executable", (uint64_t)probe_exec((uint64_t)ret_in_text), 0);
+	check_fault("kernel text is read-only", probe_write((uint64_t)ret_in_text),
 		     PF_ERR_P | PF_ERR_W);
-	expect_fault("kernel rodata is read-only", probe_write((uint64_t)&ret_in_rodata),
+	check_fault("kernel rodata is read-only", probe_write((uint64_t)&ret_in_rodata),
 		     PF_ERR_P | PF_ERR_W);
-	expect_fault("kernel rodata is not executable", probe_exec((uint64_t)&ret_in_rodata),
+	check_fault("kernel rodata is not executable", probe_exec((uint64_t)&ret_in_rodata),
 		     PF_ERR_P | PF_ERR_I);
-	expect_eq("kernel data is writable", (uint64_t)probe_write((uint64_t)&data_byte), 0);
-	expect_fault("kernel data is not executable", probe_exec((uint64_t)&ret_in_data),
+	check_eq("kernel data is writable", (uint64_t)probe_write((uint64_t)&data_byte), 0);
+	check_fault("kernel data is not executable", probe_exec((uint64_t)&ret_in_data),
 		     PF_ERR_P | PF_ERR_I);
 	*free_page = 0xc3;
-	expect_fault("direct map is not executable", probe_exec((uint64_t)free_page),
+	check_fault("direct map is not executable", probe_exec((uint64_t)free_page),
 		     PF_ERR_P | PF_ERR_I);
 	*(volatile uint8_t *)gpa_to_virt(virt_to_gpa((const void *)&data_byte)) = 0x77;
-	expect_eq("image and direct map alias the same machine page", data_byte, 0x77);
-	expect_eq("the pool's last byte is mapped", (uint64_t)probe_read(end - 1), 0);
-	expect_fault("the byte after the pool is not", probe_read(end), 0);
-	expect_fault("address 0 is not mapped", probe_read(0), 0);
-	expect_fault("an address between the windows is not mapped",
+	check_eq("image and direct map alias the same machine page", data_byte, 0x77);
+	check_eq("the pool's last byte is mapped", (uint64_t)probe_read(end - 1), 0);
+	check_fault("the byte after the pool is not", probe_read(end), 0);
+	check_fault("address 0 is not mapped", probe_read(0), 0);
+	check_fault("an address between the windows is not mapped",
 		     probe_read(0xffff900000000000ull), 0);
-	expect_fault("passage code is read-only", probe_write(boot->hc_entry), PF_ERR_P | PF_ERR_W);
-	expect_fault("passage host state is read-only", probe_write(passage + 0x1000),
+	check_fault("passage code is read-only", probe_write(boot->hc_entry), PF_ERR_P | PF_ERR_W);
+	check_fault("passage host state is read-only", probe_write(passage + 0x1000),
 		     PF_ERR_P | PF_ERR_W);
-	expect_eq("passage guest state is writable", (uint64_t)probe_write(passage + 0x2000), 0);
+	check_eq("passage guest state is writable", (uint64_t)probe_write(passage + 0x2000), 0);
 }
 
 /* A LOG whose buffer straddles a page boundary where the next guest page is
@@ -183,7 +152,7 @@ static void check_log_across_chunks(void)
 			 "guest: selftest: this line crosses from machine page %lx to %lx\n",
 			 p2m[page - 1], p2m[page]);
 	__builtin_memcpy(gpa_to_virt((page << 12) - (uint64_t)n / 2), line, (uint64_t)n);
-	expect_eq("LOG of a line across two machine pages returns its length",
+	check_eq("LOG of a line across two machine pages returns its length",
 		  (uint64_t)hypercall(HC_LOG, (page << 12) - (uint64_t)n / 2, (uint64_t)n, 0),
 		  (uint64_t)n);
 }
@@ -194,55 +163,51 @@ static void check_hypercalls(void)
 	uint64_t pool = boot->pool_bytes, rflags;
 	const uint64_t efault = (uint64_t)-HC_EFAULT, einval = (uint64_t)-HC_EINVAL;
 
-	expect_eq("YIELD returns 0", (uint64_t)hypercall(HC_YIELD, 0, 0, 0), 0);
-	expect_eq("LOG returns its length",
+	check_eq("YIELD returns 0", (uint64_t)hypercall(HC_YIELD, 0, 0, 0), 0);
+	check_eq("LOG returns its length",
 		  (uint64_t)hypercall(HC_LOG, virt_to_gpa(msg), sizeof(msg) - 1, 0),
 		  sizeof(msg) - 1);
-	expect_eq("LOG of 0 bytes", (uint64_t)hypercall(HC_LOG, 0, 0, 0), 0);
-	expect_eq("LOG of 0 bytes at the pool's end", (uint64_t)hypercall(HC_LOG, pool, 0, 0), 0);
-	expect_eq("LOG of 1 byte at the pool's end: HC_EFAULT",
+	check_eq("LOG of 0 bytes", (uint64_t)hypercall(HC_LOG, 0, 0, 0), 0);
+	check_eq("LOG of 0 bytes at the pool's end", (uint64_t)hypercall(HC_LOG, pool, 0, 0), 0);
+	check_eq("LOG of 1 byte at the pool's end: HC_EFAULT",
 		  (uint64_t)hypercall(HC_LOG, pool, 1, 0), efault);
 	*(volatile char *)gpa_to_virt(pool - 1) = '\n';
-	expect_eq("LOG of the pool's last byte", (uint64_t)hypercall(HC_LOG, pool - 1, 1, 0), 1);
-	expect_eq("LOG running past the pool's end: HC_EFAULT",
+	check_eq("LOG of the pool's last byte", (uint64_t)hypercall(HC_LOG, pool - 1, 1, 0), 1);
+	check_eq("LOG running past the pool's end: HC_EFAULT",
 		  (uint64_t)hypercall(HC_LOG, pool - 8, 16, 0), efault);
-	expect_eq("LOG whose end wraps past 2^64: HC_EFAULT",
+	check_eq("LOG whose end wraps past 2^64: HC_EFAULT",
 		  (uint64_t)hypercall(HC_LOG, ~0ull - 4, 16, 0), efault);
-	expect_eq("LOG far outside the pool: HC_EFAULT",
+	check_eq("LOG far outside the pool: HC_EFAULT",
 		  (uint64_t)hypercall(HC_LOG, 1ull << 50, 4, 0), efault);
-	expect_eq("LOG longer than HC_LOG_MAX_BYTES: HC_E2BIG",
+	check_eq("LOG longer than HC_LOG_MAX_BYTES: HC_E2BIG",
 		  (uint64_t)hypercall(HC_LOG, 0, HC_LOG_MAX_BYTES + 1, 0), (uint64_t)-HC_E2BIG);
-	expect_eq("LOG of 2^64-1 bytes: HC_E2BIG", (uint64_t)hypercall(HC_LOG, 0, ~0ull, 0),
+	check_eq("LOG of 2^64-1 bytes: HC_E2BIG", (uint64_t)hypercall(HC_LOG, 0, ~0ull, 0),
 		  (uint64_t)-HC_E2BIG);
 	check_log_across_chunks();
-	expect_eq("unknown call HC_NCALLS: HC_ENOSYS", (uint64_t)hypercall(HC_NCALLS, 0, 0, 0),
+	check_eq("unknown call HC_NCALLS: HC_ENOSYS", (uint64_t)hypercall(HC_NCALLS, 0, 0, 0),
 		  (uint64_t)-HC_ENOSYS);
-	expect_eq("unknown call 2^64-1: HC_ENOSYS", (uint64_t)hypercall(~0ull, 0, 0, 0),
+	check_eq("unknown call 2^64-1: HC_ENOSYS", (uint64_t)hypercall(~0ull, 0, 0, 0),
 		  (uint64_t)-HC_ENOSYS);
-	expect_eq("EXIT with code 100: HC_EINVAL", (uint64_t)hypercall(HC_EXIT, 100, 0, 0), einval);
-	expect_eq("EXIT with code 2^64-1: HC_EINVAL", (uint64_t)hypercall(HC_EXIT, ~0ull, 0, 0),
+	check_eq("EXIT with code 100: HC_EINVAL", (uint64_t)hypercall(HC_EXIT, 100, 0, 0), einval);
+	check_eq("EXIT with code 2^64-1: HC_EINVAL", (uint64_t)hypercall(HC_EXIT, ~0ull, 0, 0),
 		  einval);
-	expect_eq("CRASH with reason 0: HC_EINVAL", (uint64_t)hypercall(HC_CRASH, 0, 0, 0), einval);
-	expect_eq("CRASH with a frame outside the pool: HC_EFAULT",
+	check_eq("CRASH with reason 0: HC_EINVAL", (uint64_t)hypercall(HC_CRASH, 0, 0, 0), einval);
+	check_eq("CRASH with a frame outside the pool: HC_EFAULT",
 		  (uint64_t)hypercall(HC_CRASH, pool, HC_CRASH_UNHANDLED, 0), efault);
-	expect_eq("CRASH with a frame running past the pool: HC_EFAULT",
+	check_eq("CRASH with a frame running past the pool: HC_EFAULT",
 		  (uint64_t)hypercall(HC_CRASH, pool - 8, HC_CRASH_UNHANDLED, 0), efault);
-	expect_eq("a hypercall preserves every register but RAX (mask of changed ones)",
+	check_eq("a hypercall preserves every register but RAX (mask of changed ones)",
 		  hc_clobbered(boot->hc_entry), 0);
 	__asm__ volatile("pushfq; popq %0" : "=r"(rflags));
-	expect_eq("interrupts are still off after hypercalls (RFLAGS.IF)", rflags & 0x200, 0);
+	check_eq("interrupts are still off after hypercalls (RFLAGS.IF)", rflags & 0x200, 0);
 }
 
 int prog_selftest(void)
 {
+	check_begin("selftest");
 	check_bootinfo();
 	check_p2m();
 	check_mappings();
 	check_hypercalls();
-	printf("guest: selftest: %d checks, %d failed\n", nchecks, nfailed);
-	if (nfailed) {
-		printf("ABORT: %d of %d checks failed\n", nfailed, nchecks);
-		return 1;
-	}
-	return 0;
+	return check_end();
 }

@@ -5,7 +5,9 @@
 #include "io.h"
 #include "multiboot2.h"
 #include "pmem.h"
+#include "ramdisk.h"
 #include "serial.h"
+#include "tsc.h"
 #include "../log.h"
 #include "../monitor.h"
 #include "../../proto/bootinfo.h"
@@ -76,27 +78,62 @@ static void mb2_unmap_passage(void *ctx, uint64_t hva)
 	(void)hva;
 }
 
-static const struct host_ops mb2_host = {
+static uint64_t mb2_console_read(void *ctx, char *buf, uint64_t len)
+{
+	(void)ctx;
+	return serial_read(buf, len);
+}
+
+static uint64_t mb2_time_ns(void *ctx);
+
+/* Not const: the TSC rate and the disk are known only once we have booted. */
+static struct host_ops mb2_host = {
 	.name = "bare-metal (multiboot2)",
 	.bootinfo_host = BOOTINFO_HOST_MB2,
 	.mm = { .alloc_pages = mb2_alloc, .free_pages = mb2_free, .ma_to_hva = mb2_ma_to_hva },
 	.use_nx = 1, /* boot.asm set EFER.NXE */
 	.map_passage = mb2_map_passage,
 	.unmap_passage = mb2_unmap_passage,
+	.console_read = mb2_console_read,
+	.time_ns = mb2_time_ns,
 };
 
+static uint64_t mb2_time_ns(void *ctx)
+{
+	(void)ctx;
+	return tsc_ns(mb2_host.tsc_hz);
+}
+
+/* A module whose command line is "disk" becomes the block device. */
+static void take_module(const struct mb2_tag_module *mod)
+{
+	pmem_reserve(mod->mod_start, mod->mod_end - mod->mod_start);
+	if (__builtin_strcmp(mod->cmdline, "disk") != 0)
+		return;
+	mb2_host.blk = ramdisk_init(mod->mod_start, mod->mod_end);
+	if (mb2_host.blk)
+		log_printf("monitor: RAM disk of %lu sectors from module at %x (writes stay in RAM)\n",
+			   mb2_host.blk->nsectors, mod->mod_start);
+	else
+		log_printf("monitor: module 'disk' is not whole 512-byte sectors; no disk\n");
+}
+
+/* The boot information's tags, in order (spec 3.6.1: padded to 8 bytes). */
+#define for_each_tag(t, mbi)                                                                    \
+	for (const struct mb2_tag *t = (const void *)((const uint8_t *)(mbi) + 8);                 \
+	     (const uint8_t *)t + sizeof(*t) <= (const uint8_t *)(mbi) + (mbi)->total_size &&      \
+	     t->type != MB2_TAG_END;                                                               \
+	     t = (const void *)((const uint8_t *)t + ((t->size + 7) & ~7u)))
+
 /* Walk the boot information (spec 3.6): free the available memory, then take
- * back what is in use, and find the command line. */
+ * back what is in use (modules too), and find the command line. */
 static const char *read_boot_info(const struct mb2_info *mbi)
 {
 	const char *cmdline = "";
-	const uint8_t *p = (const uint8_t *)mbi + 8, *end = (const uint8_t *)mbi + mbi->total_size;
 
-	while (p + sizeof(struct mb2_tag) <= end) {
-		const struct mb2_tag *t = (const void *)p;
+	for_each_tag(t, mbi) {
+		const uint8_t *p = (const uint8_t *)t;
 
-		if (t->type == MB2_TAG_END)
-			break;
 		if (t->type == MB2_TAG_CMDLINE)
 			cmdline = ((const struct mb2_tag_string *)t)->string;
 		if (t->type == MB2_TAG_MMAP) {
@@ -110,11 +147,13 @@ static const char *read_boot_info(const struct mb2_info *mbi)
 					pmem_add_free(e->base_addr, e->length);
 			}
 		}
-		p += (t->size + 7) & ~7u; /* spec 3.6.1: tags are padded to 8 bytes */
 	}
 	pmem_reserve(0, 1ull << 20); /* real-mode memory, BIOS data: leave it alone */
 	pmem_reserve((uint64_t)_kernel_start, (uint64_t)(_kernel_end - _kernel_start));
 	pmem_reserve((uint64_t)mbi, mbi->total_size);
+	for_each_tag(t, mbi)
+		if (t->type == MB2_TAG_MODULE)
+			take_module((const struct mb2_tag_module *)t);
 	return cmdline;
 }
 
@@ -131,6 +170,7 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa)
 		log_printf("monitor: not started by a Multiboot2 loader (EAX %x)\n", magic);
 		qemu_exit(MON_STATUS_REFUSED);
 	}
+	mb2_host.tsc_hz = tsc_calibrate();
 	cmdline = read_boot_info((const struct mb2_info *)mbi_pa);
 	/* The harness compares these two counts: a run must not leak a page. */
 	log_printf("monitor: bare-metal host up, %lu pages free below 4 GiB\n", pmem_free_pages());

@@ -38,3 +38,12 @@ void serial_write(const char *buf, size_t len)
 		put(buf[i]);
 	}
 }
+
+uint64_t serial_read(char *buf, uint64_t len)
+{
+	uint64_t n = 0;
+
+	while (n < len && (inb(COM1 + UART_LSR) & 0x01)) /* LSR bit 0: data ready */
+		buf[n++] = (char)inb(COM1 + UART_THR); /* offset 0 reads the receive buffer */
+	return n;
+}

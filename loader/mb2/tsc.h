@@ -1,0 +1,10 @@
+/* Time on bare metal: the TSC, its rate measured against the PIT once. */
+#ifndef MB2_TSC_H
+#define MB2_TSC_H
+
+#include <stdint.h>
+
+uint64_t tsc_calibrate(void); /* ticks per second */
+uint64_t tsc_ns(uint64_t tsc_hz);
+
+#endif
