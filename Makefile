@@ -3,6 +3,7 @@
 # V=1 shows the commands. Every artefact lands under build/.
 
 BUILD := build
+SHELL := /bin/bash
 Q := $(if $(filter 1,$(V)),,@)
 say = @$(if $(Q),printf '  %-7s %s\n' '$(1)' '$(2)',true)
 
@@ -89,7 +90,7 @@ $(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/disk.img scripts/mkiso.sh 
 	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $(BUILD)/disk.img $@
 
 .DEFAULT_GOAL := all
-.PHONY: all deps check qemu qemu-gdb qemu-test test clean format
+.PHONY: all deps check fuzz qemu qemu-gdb qemu-test test clean format
 all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf
 
 deps:
@@ -109,6 +110,21 @@ $(BUILD)/tests/unit: $(UNIT_SRC) $(wildcard tests/*.h mm/*.h loader/*.h proto/*.
 
 check: $(BUILD)/tests/unit $(BUILD)/guest.elf
 	$(Q)$(BUILD)/tests/unit | tee $(BUILD)/tests/unit.log
+
+# libFuzzer over the ring and hypercall validation (clang). FUZZ_SECONDS bounds
+# the run; a crash leaves its input in build/fuzz/ and fails the target.
+FUZZ_SECONDS ?= 30
+FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/hypercall.c loader/log.c \
+	loader/errors.c mm/pool.c mm/guestmem.c guest/libc/fmt.c
+$(BUILD)/fuzz/ring_fuzz: $(FUZZ_SRC) $(wildcard loader/*.h mm/*.h proto/*.h)
+	$(call say,CLANG,$@)
+	$(Q)mkdir -p $(@D)/corpus && clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -Iguest/libc $(WARN) $(FUZZ_SRC) -o $@
+
+fuzz: $(BUILD)/fuzz/ring_fuzz
+	$(Q)cd $(BUILD)/fuzz && ./ring_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+		-print_final_stats=1 corpus 2>&1 | grep -E 'Done|stat::number_of_executed|ERROR|SUMMARY|crash' ; \
+		test $${PIPESTATUS[0]} -eq 0
 
 QEMU_TEST_ARGS ?=
 qemu-test: deps all

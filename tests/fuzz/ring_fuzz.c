@@ -1,0 +1,219 @@
+/* libFuzzer target over everything a guest can hand the monitor: the request
+ * ring's bytes, the monitor's consumer index, and a sequence of hypercalls with
+ * arbitrary registers. Built with -fsanitize=fuzzer,address,undefined (make
+ * fuzz): any out-of-bounds access, overflow or broken invariant is a crash.
+ * Invariants checked here: a POST completes at most RING_ENTRIES descriptors
+ * and exactly what it says; the status it writes last is 0 or a named error;
+ * the RAM disk's guard bytes never change; mm/ never asks for a machine address
+ * it was not given. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../loader/monitor.h"
+#include "../../loader/ring.h"
+#include "../../mm/guestmem.h"
+#include "../../proto/ring.h"
+
+#define ARENA_PAGES 256
+#define POOL_PAGES 64
+#define DISK_SECTORS 64
+#define RING_GPA 0x8000ull
+#define GUARD 0x5a
+
+static uint8_t *arena;          /* fake machine memory; ma = 0x10000000 + offset */
+static uint8_t arena_used[ARENA_PAGES];
+static uint8_t disk[DISK_SECTORS * 512 + 64]; /* + guard bytes */
+static struct monitor mon;
+static struct passage_guest regs;
+static uint64_t fake_ns;
+static const uint8_t *input_bytes;
+static size_t input_left;
+
+static int f_alloc(void *ctx, uint64_t n, uint64_t *ma)
+{
+	(void)ctx;
+	for (uint64_t i = 0; i + n <= ARENA_PAGES; i++) {
+		uint64_t k = 0;
+
+		while (k < n && !arena_used[i + k])
+			k++;
+		if (k == n) {
+			memset(&arena_used[i], 1, n);
+			*ma = 0x10000000 + i * 4096;
+			return 0;
+		}
+	}
+	return -HC_ENOMEM;
+}
+
+static void f_free(void *ctx, uint64_t ma, uint64_t n)
+{
+	(void)ctx;
+	memset(&arena_used[(ma - 0x10000000) / 4096], 0, n);
+}
+
+static void *f_hva(void *ctx, uint64_t ma)
+{
+	(void)ctx;
+	if (ma < 0x10000000 || ma >= 0x10000000 + ARENA_PAGES * 4096ull)
+		abort(); /* mm/ asked for memory it was never given */
+	return arena + (ma - 0x10000000);
+}
+
+static uint64_t f_console_read(void *ctx, char *buf, uint64_t len)
+{
+	uint64_t n = input_left < len ? input_left : len;
+
+	(void)ctx;
+	n = n > 3 ? 3 : n; /* a trickle of input, taken from the fuzz data */
+	memcpy(buf, input_bytes, n);
+	input_bytes += n;
+	input_left -= n;
+	return n;
+}
+
+static uint64_t f_time_ns(void *ctx)
+{
+	(void)ctx;
+	return fake_ns += 7000000; /* 7 ms a look: HC_WAIT always ends */
+}
+
+static int d_read(void *ctx, uint64_t off, void *buf, uint64_t len)
+{
+	(void)ctx;
+	if (off + len > DISK_SECTORS * 512)
+		abort();
+	memcpy(buf, disk + off, len);
+	return 0;
+}
+
+static int d_write(void *ctx, uint64_t off, const void *buf, uint64_t len)
+{
+	(void)ctx;
+	if (off + len > DISK_SECTORS * 512)
+		abort();
+	memcpy(disk + off, buf, len);
+	return 0;
+}
+
+static int d_flush(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static const struct host_blk blk = { DISK_SECTORS, 0, d_read, d_write, d_flush, 0 };
+static const struct host_ops host = {
+	.name = "fuzz",
+	.mm = { f_alloc, f_free, f_hva, 0 },
+	.console_read = f_console_read,
+	.time_ns = f_time_ns,
+	.tsc_hz = 1000000000,
+	.blk = &blk,
+};
+
+static void setup_once(void)
+{
+	uint64_t got;
+
+	arena = aligned_alloc(4096, ARENA_PAGES * 4096);
+	if (!arena || pool_init(&mon.pool, &host.mm, POOL_PAGES, 1, &got) != 0)
+		abort();
+	mon.host = &host;
+	mon.ps.guest = &regs;
+	mon.ring_gpa = RING_GPA;
+	memset(disk + DISK_SECTORS * 512, GUARD, 64);
+}
+
+static uint64_t take_u64(const uint8_t **p, size_t *left)
+{
+	uint64_t v = 0;
+	size_t n = *left < 8 ? *left : 8;
+
+	memcpy(&v, *p, n);
+	*p += n;
+	*left -= n;
+	return v;
+}
+
+/* The status of the last descriptor a POST completed. Only that one: a later
+ * request may legitimately read disk or console data into the ring itself
+ * (the guest named it as its buffer), over earlier descriptors' statuses. */
+static void check_last_status(uint32_t cons)
+{
+	uint64_t gpa = RING_GPA + RING_DESC_OFFSET + ((cons - 1) % RING_ENTRIES) * 64 + 32;
+	int32_t st;
+
+	memcpy(&st, gmem_page_hva(&mon.pool, gpa), sizeof(st));
+	if (st > 0 || st <= -HC_NERRORS)
+		abort(); /* a status that names nothing */
+}
+
+/* One input: the monitor's consumer index (4 bytes), a flags byte, the
+ * number of hypercalls (1 byte, 1-8), the hypercalls (25 bytes each: number,
+ * RDI, RSI, RDX), the ring's prod (4 bytes), then descriptor bytes from slot 0
+ * on. Short fields come first so that small inputs already reach the POST
+ * path. Console input, if read, comes from whatever follows a hypercall. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t calls[8 * 25] = { 0 };
+	struct gspan all, part;
+	uint32_t ncalls, prod;
+	uint8_t flags;
+	size_t n;
+
+	if (!arena)
+		setup_once();
+	gmem_span(&mon.pool, 0, POOL_PAGES * 4096, &all);
+	gmem_zero(&mon.pool, all);
+	ring_setup(&mon);
+	mon.ring_cons = (uint32_t)take_u64(&data, &size);
+	flags = size ? data[0] : 0;
+	data += size ? 1 : 0, size -= size ? 1 : 0;
+	mon.cfg.disk_ro = flags & 1;
+	ncalls = 1 + (size ? data[0] % 8 : 0);
+	data += size ? 1 : 0, size -= size ? 1 : 0;
+	n = size < ncalls * 25 ? size : ncalls * 25;
+	memcpy(calls, data, n);
+	data += n, size -= n;
+	prod = (uint32_t)take_u64(&data, &size);
+	/* flags bit 1: a prod near cons, as a well-behaved guest would post. */
+	if (flags & 2)
+		prod = mon.ring_cons + prod % (RING_ENTRIES + 1);
+	memcpy(gmem_page_hva(&mon.pool, RING_GPA + 64), &prod, sizeof(prod));
+	n = size < RING_BYTES - RING_DESC_OFFSET ? size : RING_BYTES - RING_DESC_OFFSET;
+	gmem_span(&mon.pool, RING_GPA + RING_DESC_OFFSET, n, &part);
+	gmem_write(&mon.pool, part, data);
+	input_bytes = data + n;
+	input_left = size - n;
+	for (uint32_t c = 0; c < ncalls; c++) {
+		const uint8_t *call = calls + c * 25;
+		size_t left = 24;
+		uint32_t before = mon.ring_cons;
+		uint64_t nr = call[0] % (HC_NCALLS + 2);
+		int64_t ret;
+
+		call++;
+		regs.rax = nr;
+		regs.rdi = take_u64(&call, &left);
+		regs.rsi = take_u64(&call, &left);
+		regs.rdx = take_u64(&call, &left);
+		if (nr == HC_WAIT)
+			regs.rdi %= 1000000000; /* deadlines within a (fake) second */
+		hc_dispatch(&mon);
+		ret = (int64_t)regs.rax;
+		if (nr == HC_POST) {
+			if (ret == -HC_EBADRING ? mon.ring_cons != before
+						: ret < 0 || ret > RING_ENTRIES ||
+							  mon.ring_cons - before != (uint32_t)ret)
+				abort();
+			if (ret > 0)
+				check_last_status(mon.ring_cons);
+		}
+	}
+	for (int i = 0; i < 64; i++)
+		if (disk[DISK_SECTORS * 512 + i] != GUARD)
+			abort();
+	return 0;
+}
