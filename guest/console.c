@@ -22,16 +22,19 @@ static void put(char c)
 		console_flush();
 }
 
+static void put_all(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		put(buf[i]);
+}
+
 int printf(const char *f, ...)
 {
-	char buf[512];
 	va_list ap;
 	int n;
 
 	va_start(ap, f);
-	n = fmt_vsnprintf(buf, sizeof(buf), f, ap);
+	n = fmt_vprint(put_all, f, ap);
 	va_end(ap);
-	for (int i = 0; i < n && i < (int)sizeof(buf) - 1; i++)
-		put(buf[i]);
 	return n;
 }

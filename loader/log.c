@@ -17,12 +17,9 @@ void log_write(const char *buf, size_t len)
 
 void log_printf(const char *f, ...)
 {
-	char buf[512];
 	va_list ap;
-	int n;
 
 	va_start(ap, f);
-	n = fmt_vsnprintf(buf, sizeof(buf), f, ap);
+	fmt_vprint(log_write, f, ap);
 	va_end(ap);
-	log_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }

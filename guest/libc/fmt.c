@@ -138,3 +138,14 @@ int fmt_snprintf(char *buf, size_t size, const char *f, ...)
 	va_end(ap);
 	return n;
 }
+
+int fmt_vprint(void (*out)(const char *buf, size_t len), const char *f, va_list ap)
+{
+	char buf[FMT_PRINT_MAX + 1];
+	int n = fmt_vsnprintf(buf, sizeof(buf), f, ap);
+
+	if (n > FMT_PRINT_MAX)
+		n = FMT_PRINT_MAX;
+	out(buf, (size_t)n);
+	return n;
+}

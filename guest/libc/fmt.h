@@ -13,5 +13,9 @@
 int fmt_vsnprintf(char *buf, size_t size, const char *f, va_list ap);
 int fmt_snprintf(char *buf, size_t size, const char *f, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Format (at most FMT_PRINT_MAX bytes) and hand the text to out; the printf
+ * of both the guest and the monitor. Returns the bytes handed over. */
+#define FMT_PRINT_MAX 511
+int fmt_vprint(void (*out)(const char *buf, size_t len), const char *f, va_list ap);
 
 #endif
