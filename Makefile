@@ -99,17 +99,18 @@ deps:
 # ---------------------------------------------------------------- tests ----
 # Host-side unit tests of mm/, the ELF loader and the command line, built for
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
-UNIT_SRC := $(wildcard tests/*.c) mm/pool.c mm/pagetable.c mm/guestmem.c loader/elf.c \
-	loader/cmdline.c loader/errors.c guest/libc/fmt.c
-UNIT_CFLAGS := -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -Iguest/libc -Itests $(WARN)
+UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagetable.c mm/guestmem.c loader/elf.c \
+	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c \
+	guest/libc/fmt.c
+UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Iguest/libc $(WARN)
 
-$(BUILD)/tests/unit: $(UNIT_SRC) $(wildcard tests/*.h mm/*.h loader/*.h proto/*.h)
+$(BUILD)/tests/unit: $(UNIT_SRC) $(wildcard tests/unit/*.h mm/*.h loader/*.h proto/*.h)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(UNIT_CFLAGS) $(UNIT_SRC) -o $@
 
 check: $(BUILD)/tests/unit $(BUILD)/guest.elf
-	$(Q)$(BUILD)/tests/unit | tee $(BUILD)/tests/unit.log
+	$(Q)set -o pipefail; $(BUILD)/tests/unit | tee $(BUILD)/tests/unit.log
 
 # libFuzzer over the ring and hypercall validation (clang). FUZZ_SECONDS bounds
 # the run; a crash leaves its input in build/fuzz/ and fails the target.

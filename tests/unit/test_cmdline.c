@@ -1,0 +1,80 @@
+/* The monitor's command line: defaults, good values, and a clear refusal that
+ * names the word for every bad one. */
+#include "unit.h"
+#include "../../loader/cmdline.h"
+#include "../../proto/errors.h"
+
+static struct mon_config cfg;
+static char err[160];
+
+static int parse(const char *line)
+{
+	err[0] = 0;
+	return cmdline_parse(line, &cfg, err, sizeof(err));
+}
+
+TEST(cmdline_defaults)
+{
+	EXPECT_EQ(parse(""), 0);
+	EXPECT_STR(cfg.guest, "hello");
+	EXPECT_EQ(cfg.pool_bytes, 32 << 20);
+	EXPECT_EQ(cfg.scatter, 0);
+	EXPECT_EQ(cfg.disk_ro, 0);
+}
+
+TEST(cmdline_good_values_and_other_words_passed_over)
+{
+	EXPECT_EQ(parse("  guest=selftest\tpool=16M scatter=1 disk=ro foo=bar quiet"), 0);
+	EXPECT_STR(cfg.guest, "selftest");
+	EXPECT_EQ(cfg.pool_bytes, 16 << 20);
+	EXPECT_EQ(cfg.scatter, 1);
+	EXPECT_EQ(cfg.disk_ro, 1);
+	EXPECT_EQ(parse("pool=4096K"), 0);
+	EXPECT_EQ(cfg.pool_bytes, 4 << 20);
+	EXPECT_EQ(parse("pool=1G"), 0);
+	EXPECT_EQ(cfg.pool_bytes, 1 << 30);
+	EXPECT_EQ(parse("pool=64G"), 0);
+	EXPECT_EQ(cfg.pool_bytes, 64ull << 30);
+	EXPECT_EQ(parse("pool=1048576"), 0);
+	EXPECT_EQ(parse("guest=a_b-9 disk=rw"), 0);
+	EXPECT_STR(cfg.guest, "a_b-9");
+	EXPECT_EQ(cfg.disk_ro, 0);
+}
+
+TEST(cmdline_refuses_bad_sizes_naming_them)
+{
+	static const char *bad[] = { "pool=0", "pool=1000", "pool=512K", "pool=65G", "pool=12Q",
+				     "pool=", "pool=M", "pool=1MM", "pool=99999999999999999999G",
+				     "pool=18446744073709551615G" };
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(parse(bad[i]), -HC_EINVAL);
+		EXPECT(strstr(err, bad[i]) == err); /* the message starts with the word */
+	}
+}
+
+TEST(cmdline_refuses_bad_names_and_flags)
+{
+	EXPECT_EQ(parse("guest=Hello"), -HC_EINVAL);
+	EXPECT(strstr(err, "guest=Hello") != NULL);
+	EXPECT_EQ(parse("guest="), -HC_EINVAL);
+	EXPECT_EQ(parse("guest=abcdefghijklmnopqrstuvwxyz012345"), -HC_EINVAL); /* 32 */
+	EXPECT_EQ(parse("guest=abcdefghijklmnopqrstuvwxyz01234"), 0);          /* 31 */
+	EXPECT_STR(cfg.guest, "abcdefghijklmnopqrstuvwxyz01234");
+	EXPECT_EQ(parse("scatter=2"), -HC_EINVAL);
+	EXPECT(strstr(err, "scatter=2") != NULL);
+	EXPECT_EQ(parse("disk=maybe"), -HC_EINVAL);
+	EXPECT(strstr(err, "expected ro or rw") != NULL);
+}
+
+TEST(cmdline_refuses_a_line_longer_than_the_boot_info_holds)
+{
+	char line[300];
+
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = 0;
+	EXPECT_EQ(parse(line), -HC_EINVAL);
+	EXPECT(strstr(err, "at most 255") != NULL);
+	line[255] = 0;
+	EXPECT_EQ(parse(line), 0);
+}

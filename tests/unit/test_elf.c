@@ -1,0 +1,266 @@
+/* The guest image loader: a good image loads byte-exactly with its bss zeroed;
+ * each kind of bad image is refused with its own named error. Images are
+ * crafted in memory by a small builder. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "fake_host.h"
+#include "unit.h"
+#include "../../loader/elf.h"
+#include "../../mm/guestmem.h"
+#include "../../mm/pagetable.h"
+#include "../../proto/hypercall.h"
+#include "../../proto/layout.h"
+#include "../../proto/note.h"
+
+#define KB GUEST_KERNEL_BASE
+#define POOL (64 * 4096ull)
+#define RESERVE (12 * 4096ull)
+
+/* Elf64_Ehdr and Elf64_Phdr as the gABI lays them out. */
+struct ehdr {
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+/* A good image: text (RX) at KB, data (RW, 0x100 bytes of file, 3 pages in
+ * memory) at KB + 0x2000, the ABI note, all in 16 KiB of file. */
+static uint8_t img[0x4000];
+static struct ehdr *eh = (struct ehdr *)img;
+static struct phdr *ph = (struct phdr *)(img + 64);
+
+static void note_at(uint64_t off, uint32_t type, uint32_t magic, uint32_t version)
+{
+	uint32_t n[3] = { 9, 8, type };
+	struct cokernel_note_desc d = { magic, version };
+
+	memcpy(img + off, n, 12);
+	memcpy(img + off + 12, "cokernel\0\0\0", 12);
+	memcpy(img + off + 24, &d, 8);
+}
+
+static void good_image(void)
+{
+	memset(img, 0, sizeof(img));
+	memcpy(eh->ident, "\x7f" "ELF\x02\x01\x01", 7);
+	eh->type = 2;
+	eh->machine = 62;
+	eh->version = 1;
+	eh->entry = KB + 0x10;
+	eh->phoff = 64;
+	eh->ehsize = 64;
+	eh->phentsize = 56;
+	eh->phnum = 3;
+	ph[0] = (struct phdr){ 1, 5, 0x1000, KB, KB, 0x800, 0x800, 4096 };
+	ph[1] = (struct phdr){ 1, 6, 0x2000, KB + 0x2000, KB + 0x2000, 0x100, 0x3000, 4096 };
+	ph[2] = (struct phdr){ 4, 4, 0x3000, 0, 0, 32, 32, 4 };
+	note_at(0x3000, COKERNEL_NOTE_TYPE, COKERNEL_NOTE_MAGIC, COKERNEL_ABI_VERSION);
+	for (int i = 0; i < 0x800; i++)
+		img[0x1000 + i] = (uint8_t)(i * 3);
+	for (int i = 0; i < 0x100; i++)
+		img[0x2000 + i] = (uint8_t)(200 - i);
+}
+
+static int check(void)
+{
+	struct elf_image im;
+
+	return elf_check(img, sizeof(img), POOL, RESERVE, &im);
+}
+
+TEST(elf_good_image_loads_with_its_permissions_and_zeroed_bss)
+{
+	struct elf_image im;
+	struct pool p;
+	struct gspan s;
+	uint64_t got;
+	uint8_t data[0x3000];
+
+	good_image();
+	fake_reset();
+	EXPECT_EQ(pool_init(&p, &fake_mm, POOL / 4096, 1, &got), 0); /* arena is 0xAA */
+	EXPECT_EQ(elf_check(img, sizeof(img), POOL, RESERVE, &im), 0);
+	EXPECT_EQ(im.entry, KB + 0x10);
+	EXPECT_EQ(im.nsegments, 2);
+	EXPECT_EQ(im.seg[0].perms, PT_EXEC);
+	EXPECT_EQ(im.seg[1].perms, PT_WRITE);
+	EXPECT_EQ(im.end_gpa, 0x5000);
+	memset(data, 0x5a, sizeof(data)); /* garbage that the bss must not keep */
+	gmem_span(&p, 0x2000, sizeof(data), &s);
+	gmem_write(&p, s, data);
+	elf_load(&p, img, &im);
+	gmem_span(&p, 0, 0x800, &s);
+	gmem_read(&p, data, s);
+	EXPECT_EQ(memcmp(data, img + 0x1000, 0x800), 0);
+	gmem_span(&p, 0x2000, 0x3000, &s);
+	gmem_read(&p, data, s);
+	EXPECT_EQ(memcmp(data, img + 0x2000, 0x100), 0);
+	for (int i = 0x100; i < 0x3000; i++)
+		if (data[i]) {
+			EXPECT_EQ(data[i], 0);
+			break;
+		}
+	pool_destroy(&p);
+}
+
+TEST(elf_refuses_files_that_are_not_x86_64_executables)
+{
+	struct elf_image im;
+
+	good_image();
+	EXPECT_EQ(elf_check(img, 3, POOL, RESERVE, &im), -ELF_ENOTELF);
+	EXPECT_EQ(elf_check(img, 63, POOL, RESERVE, &im), -ELF_ETRUNC);
+	img[0] = 'M';
+	EXPECT_EQ(check(), -ELF_ENOTELF);
+	good_image();
+	eh->ident[4] = 1; /* ELFCLASS32 */
+	EXPECT_EQ(check(), -ELF_ECLASS);
+	good_image();
+	eh->ident[5] = 2; /* big-endian */
+	EXPECT_EQ(check(), -ELF_ECLASS);
+	good_image();
+	eh->machine = 3; /* i386 */
+	EXPECT_EQ(check(), -ELF_EMACHINE);
+	good_image();
+	eh->type = 3; /* ET_DYN */
+	EXPECT_EQ(check(), -ELF_ETYPE);
+	good_image();
+	ph[2].type = 3; /* PT_INTERP */
+	EXPECT_EQ(check(), -ELF_ETYPE);
+}
+
+TEST(elf_refuses_bad_program_headers)
+{
+	good_image();
+	eh->phentsize = 32;
+	EXPECT_EQ(check(), -ELF_EPHDR);
+	good_image();
+	eh->phnum = 0;
+	EXPECT_EQ(check(), -ELF_EPHDR);
+	good_image();
+	eh->phnum = 0xffff;
+	EXPECT_EQ(check(), -ELF_EPHDR);
+	good_image();
+	eh->phoff = sizeof(img) - 100;
+	EXPECT_EQ(check(), -ELF_ETRUNC);
+	good_image();
+	eh->phoff = UINT64_MAX - 10; /* phoff + size overflows */
+	EXPECT_EQ(check(), -ELF_ETRUNC);
+	good_image();
+	ph[0].offset = 0x3000;
+	ph[0].filesz = 0x2000; /* runs past the end of the file */
+	ph[0].memsz = 0x2000;
+	EXPECT_EQ(check(), -ELF_ETRUNC);
+	good_image();
+	ph[0].offset = UINT64_MAX & ~0xfffull; /* offset + filesz overflows */
+	EXPECT_EQ(check(), -ELF_ETRUNC);
+	good_image();
+	ph[1].filesz = 0x4000; /* more in the file than in memory */
+	EXPECT_EQ(check(), -ELF_EPHDR);
+}
+
+TEST(elf_refuses_segments_out_of_place)
+{
+	good_image();
+	ph[0].vaddr += 0x10;
+	EXPECT_EQ(check(), -ELF_EALIGN);
+	good_image();
+	ph[1].offset += 0x10;
+	EXPECT_EQ(check(), -ELF_EALIGN);
+	good_image();
+	ph[0].vaddr = KB - 0x1000; /* below the window */
+	EXPECT_EQ(check(), -ELF_EWINDOW);
+	good_image();
+	ph[1].vaddr = KB + GUEST_KERNEL_WINDOW_BYTES; /* at its end */
+	EXPECT_EQ(check(), -ELF_EWINDOW);
+	good_image();
+	ph[1].memsz = GUEST_KERNEL_WINDOW_BYTES; /* runs past its end */
+	EXPECT_EQ(check(), -ELF_EWINDOW);
+	good_image();
+	ph[1].memsz = UINT64_MAX; /* vaddr + memsz overflows */
+	EXPECT_EQ(check(), -ELF_EWINDOW);
+	good_image();
+	ph[1].vaddr = KB; /* overlaps the text */
+	EXPECT_EQ(check(), -ELF_EORDER);
+	good_image();
+	ph[0].vaddr = KB + 0x6000; /* text after data: descending */
+	EXPECT_EQ(check(), -ELF_EORDER);
+	good_image();
+	ph[1].flags = 7; /* RWX */
+	EXPECT_EQ(check(), -ELF_EWX);
+	good_image();
+	ph[0].type = ph[1].type = 6; /* no PT_LOAD left */
+	EXPECT_EQ(check(), -ELF_ENOLOAD);
+	good_image();
+	eh->entry = KB + 0x2000; /* in the data segment */
+	EXPECT_EQ(check(), -ELF_EENTRY);
+}
+
+TEST(elf_refuses_a_missing_or_foreign_abi_note)
+{
+	struct elf_image im;
+
+	good_image();
+	ph[2].type = 6;
+	EXPECT_EQ(check(), -ELF_ENONOTE);
+	good_image();
+	note_at(0x3000, COKERNEL_NOTE_TYPE, 0x12345678, COKERNEL_ABI_VERSION);
+	EXPECT_EQ(check(), -ELF_ENONOTE);
+	good_image();
+	note_at(0x3000, COKERNEL_NOTE_TYPE, COKERNEL_NOTE_MAGIC, 99);
+	EXPECT_EQ(elf_check(img, sizeof(img), POOL, RESERVE, &im), -ELF_EABI);
+	EXPECT_EQ(im.abi_version, 99);
+	good_image();
+	memcpy(img + 0x3000, &(uint32_t){ 0xfffffff0 }, 4); /* namesz runs past the note */
+	EXPECT_EQ(check(), -ELF_EPHDR);
+	good_image();
+	ph[2].filesz = 0x4000; /* the note segment past the file */
+	EXPECT_EQ(check(), -ELF_ETRUNC);
+}
+
+TEST(elf_refuses_an_image_larger_than_the_pool)
+{
+	struct elf_image im;
+
+	good_image();
+	EXPECT_EQ(elf_check(img, sizeof(img), 0x4000, 0, &im), -ELF_ETOOBIG);
+	EXPECT_EQ(elf_check(img, sizeof(img), 0x5000, 0, &im), 0);
+	EXPECT_EQ(elf_check(img, sizeof(img), 0x5000, 4096, &im), -ELF_ETOOBIG);
+}
+
+TEST(elf_every_error_has_its_own_message)
+{
+	for (int i = 1; i < ELF_NERRORS; i++) {
+		EXPECT(strlen(elf_strerror(-i)) > 10);
+		for (int j = 1; j < i; j++)
+			EXPECT(strcmp(elf_strerror(-i), elf_strerror(-j)) != 0);
+	}
+}
+
+/* The guest kernel this tree builds (make check builds it first). */
+TEST(elf_the_real_guest_passes_with_text_rodata_and_data)
+{
+	struct elf_image im;
+	static uint8_t buf[1 << 20];
+	FILE *f = fopen("build/guest.elf", "rb");
+	size_t n;
+
+	EXPECT(f != NULL);
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	EXPECT_EQ(elf_check(buf, n, 32 << 20, RESERVE, &im), 0);
+	EXPECT_EQ(im.nsegments, 3);
+	EXPECT_EQ(im.seg[0].perms, PT_EXEC);
+	EXPECT_EQ(im.seg[1].perms, 0);
+	EXPECT_EQ(im.seg[2].perms, PT_WRITE);
+	EXPECT_EQ(im.seg[0].gva, KB);
+}

@@ -1,0 +1,122 @@
+/* The pseudo-physical pool: chunked allocation, the p2m it fills, the debug
+ * scatter mode, zeroing, and cleanup on every failure path. */
+#include "fake_host.h"
+#include "unit.h"
+#include "../../mm/pool.h"
+#include "../../proto/errors.h"
+
+/* Every p2m entry: page aligned, handed out by the host, zeroed, unique. */
+static void expect_sane_p2m(const struct pool *p)
+{
+	static uint8_t seen[FAKE_PAGES];
+
+	memset(seen, 0, sizeof(seen));
+	for (uint64_t i = 0; i < p->npages; i++) {
+		uint64_t ma = p->p2m[i];
+
+		EXPECT_EQ(ma & 0xfff, 0);
+		EXPECT(fake_is_fake_ma(ma));
+		if (!fake_is_fake_ma(ma))
+			return;
+		EXPECT_EQ(seen[(ma - FAKE_MA_BASE) / 4096]++, 0);
+		EXPECT_EQ(fake_hva(ma)[0], 0);
+		EXPECT_EQ(fake_hva(ma)[4095], 0);
+	}
+}
+
+TEST(pool_takes_2mib_chunks_in_gpa_order)
+{
+	struct pool p;
+	uint64_t got;
+
+	fake_reset();
+	EXPECT_EQ(pool_init(&p, &fake_mm, 1024, 0, &got), 0);
+	EXPECT_EQ(got, 1024);
+	EXPECT_EQ(p.nchunks, 2);
+	expect_sane_p2m(&p);
+	for (uint64_t i = 1; i < 512; i++)
+		EXPECT_EQ(p.p2m[i], p.p2m[i - 1] + 4096);
+	pool_destroy(&p);
+	EXPECT_EQ(fake_outstanding(), 0);
+}
+
+TEST(pool_scatter_disagrees_with_machine_order)
+{
+	struct pool p;
+	uint64_t got, runs = 1, down = 0;
+
+	fake_reset();
+	EXPECT_EQ(pool_init(&p, &fake_mm, 64, 1, &got), 0);
+	EXPECT_EQ(p.nchunks, 64 / POOL_SCATTER_CHUNK_PAGES);
+	expect_sane_p2m(&p);
+	for (uint64_t i = 1; i < 64; i++) {
+		runs += p.p2m[i] != p.p2m[i - 1] + 4096;
+		down += p.p2m[i] < p.p2m[i - 1];
+	}
+	EXPECT_EQ(runs, 16); /* every chunk its own run: spacers keep them apart */
+	EXPECT_EQ(down, 15); /* and each lower than the one before */
+	pool_destroy(&p);
+	EXPECT_EQ(fake_outstanding(), 0); /* spacers included */
+}
+
+TEST(pool_halves_the_chunk_when_memory_is_fragmented)
+{
+	struct pool p;
+	uint64_t got;
+
+	fake_reset();
+	for (uint64_t page = 200; page < FAKE_PAGES; page += 200)
+		fake_take(page, 1); /* no free run is longer than 199 pages */
+	EXPECT_EQ(pool_init(&p, &fake_mm, 1024, 0, &got), 0);
+	EXPECT(p.nchunks > 1024 / 199);
+	for (uint64_t i = 0; i < p.nchunks; i++)
+		EXPECT(p.chunks[i].npages <= 128);
+	expect_sane_p2m(&p);
+	pool_destroy(&p);
+	EXPECT_EQ(fake_outstanding(), 0);
+}
+
+TEST(pool_too_large_fails_cleanly_and_says_how_far_it_came)
+{
+	struct pool p;
+	uint64_t got;
+
+	fake_reset();
+	EXPECT_EQ(pool_init(&p, &fake_mm, FAKE_PAGES, 0, &got), -HC_ENOMEM);
+	EXPECT(got > FAKE_PAGES / 2 && got < FAKE_PAGES);
+	EXPECT_EQ(fake_outstanding(), 0);
+	EXPECT(p.host == 0);
+	pool_destroy(&p); /* harmless after a failure */
+}
+
+TEST(pool_zero_pages_is_invalid)
+{
+	struct pool p;
+	uint64_t got;
+
+	fake_reset();
+	EXPECT_EQ(pool_init(&p, &fake_mm, 0, 0, &got), -HC_EINVAL);
+	EXPECT_EQ(fake_outstanding(), 0);
+}
+
+TEST(pool_allocation_failing_at_any_step_leaks_nothing)
+{
+	for (int scatter = 0; scatter < 2; scatter++) {
+		for (int64_t n = 0; n < 60; n++) {
+			struct pool p;
+			uint64_t got;
+			int err;
+
+			fake_reset();
+			fake_fail_after(n);
+			err = pool_init(&p, &fake_mm, 96, scatter, &got);
+			if (err == 0) {
+				expect_sane_p2m(&p);
+				pool_destroy(&p);
+			} else {
+				EXPECT_EQ(err, -HC_ENOMEM);
+			}
+			EXPECT_EQ(fake_outstanding(), 0);
+		}
+	}
+}

@@ -1,0 +1,313 @@
+/* The host side of the request ring and the hypercall dispatch, on a fake
+ * host with a scattered pool and a RAM disk: every malformed descriptor gets
+ * its named status, nothing outside a buffer is touched, a POST is bounded,
+ * and the host never believes the guest's copy of its consumer index. */
+#include <stdlib.h>
+#include "fake_host.h"
+#include "unit.h"
+#include "../../loader/monitor.h"
+#include "../../loader/ring.h"
+#include "../../mm/guestmem.h"
+#include "../../proto/ring.h"
+
+#define POOL_PAGES 64
+#define RING_GPA 0x10000ull
+#define BUF_GPA 0x20000ull
+#define SECTORS 64
+
+static struct monitor m;
+static struct passage_guest regs;
+static uint8_t disk[SECTORS * 512];
+static uint64_t now_ns;
+static const char *console_in;
+
+static int d_read(void *c, uint64_t off, void *buf, uint64_t len)
+{
+	(void)c;
+	memcpy(buf, disk + off, len);
+	return 0;
+}
+
+static int d_write(void *c, uint64_t off, const void *buf, uint64_t len)
+{
+	(void)c;
+	memcpy(disk + off, buf, len);
+	return 0;
+}
+
+static int d_flush(void *c)
+{
+	(void)c;
+	return -HC_EIO; /* a backend failure, to see it reported */
+}
+
+static uint64_t con_read(void *c, char *buf, uint64_t len)
+{
+	uint64_t n = strlen(console_in);
+
+	(void)c;
+	n = n < len ? n : len;
+	memcpy(buf, console_in, n);
+	console_in += n;
+	return n;
+}
+
+static uint64_t clock_ns(void *c)
+{
+	(void)c;
+	return now_ns += 1000000;
+}
+
+static struct host_blk blk = { SECTORS, 0, d_read, d_write, d_flush, 0 };
+static struct host_ops host = {
+	.name = "test", .console_read = con_read, .time_ns = clock_ns, .blk = &blk
+};
+
+static void setup(void)
+{
+	uint64_t got;
+	struct gspan all;
+
+	fake_reset();
+	memset(&m, 0, sizeof(m));
+	host.mm = fake_mm;
+	host.blk = &blk;
+	blk.read_only = 0;
+	m.host = &host;
+	m.ps.guest = &regs;
+	pool_init(&m.pool, &fake_mm, POOL_PAGES, 1, &got);
+	gmem_span(&m.pool, 0, POOL_PAGES * 4096, &all);
+	gmem_zero(&m.pool, all);
+	m.ring_gpa = RING_GPA;
+	ring_setup(&m);
+	for (unsigned i = 0; i < sizeof(disk); i++)
+		disk[i] = (uint8_t)(i / 512 + i * 7);
+	console_in = "";
+}
+
+static void teardown(void)
+{
+	pool_destroy(&m.pool);
+	EXPECT_EQ(fake_outstanding(), 0);
+}
+
+static void *g(uint64_t gpa)
+{
+	return gmem_page_hva(&m.pool, gpa);
+}
+
+static struct ring_desc *slot(uint32_t n)
+{
+	return g(RING_GPA + RING_DESC_OFFSET + (n % RING_ENTRIES) * 64);
+}
+
+static uint32_t *prod(void)
+{
+	return g(RING_GPA + 64);
+}
+
+/* Post one descriptor and ring; the descriptor as the host left it. */
+static struct ring_desc post1(struct ring_desc d)
+{
+	uint32_t n = *prod();
+
+	*slot(n) = d;
+	*prod() = n + 1;
+	EXPECT_EQ(ring_post(&m), 1);
+	return *slot(n);
+}
+
+static int32_t status_of(struct ring_desc d)
+{
+	return post1(d).status;
+}
+
+static struct ring_desc blk_req(uint16_t op, uint64_t gpa, uint32_t len, uint64_t sector)
+{
+	return (struct ring_desc){ .device = RING_DEV_BLOCK, .op = op, .buf_gpa = gpa,
+				   .len_bytes = len, .offset = sector, .cookie = 0x1234 };
+}
+
+TEST(ring_every_malformed_descriptor_gets_its_named_status)
+{
+	setup();
+	EXPECT_EQ(status_of((struct ring_desc){ .device = 0, .op = 1 }), -HC_ENODEV);
+	EXPECT_EQ(status_of((struct ring_desc){ .device = 9, .op = 1 }), -HC_ENODEV);
+	EXPECT_EQ(status_of((struct ring_desc){ .device = RING_DEV_CONSOLE, .op = 3 }), -HC_EINVAL);
+	EXPECT_EQ(status_of((struct ring_desc){ .device = RING_DEV_CONSOLE, .op = 1, .offset = 1 }),
+		  -HC_EINVAL);
+	EXPECT_EQ(status_of(blk_req(0, BUF_GPA, 512, 0)), -HC_EINVAL);
+	EXPECT_EQ(status_of(blk_req(5, BUF_GPA, 512, 0)), -HC_EINVAL);
+	EXPECT_EQ(status_of(blk_req(1, POOL_PAGES * 4096, 512, 0)), -HC_EFAULT);
+	EXPECT_EQ(status_of(blk_req(1, POOL_PAGES * 4096 - 256, 512, 0)), -HC_EFAULT);
+	EXPECT_EQ(status_of(blk_req(1, UINT64_MAX - 100, 512, 0)), -HC_EFAULT);
+	EXPECT_EQ(status_of(blk_req(1, 0, RING_MAX_LEN_BYTES + 512, 0)), -HC_E2BIG);
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 100, 0)), -HC_EINVAL);
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, SECTORS)), -HC_ERANGE);
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 1024, SECTORS - 1)), -HC_ERANGE);
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, UINT64_MAX)), -HC_ERANGE);
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, 1ull << 55)), -HC_ERANGE);
+	EXPECT_EQ(status_of(blk_req(3, BUF_GPA, 512, 0)), -HC_EINVAL); /* flush with a length */
+	EXPECT_EQ(status_of(blk_req(4, BUF_GPA, 8, 0)), -HC_EINVAL);   /* geometry too short */
+	EXPECT_EQ(status_of(blk_req(3, 0, 0, 0)), -HC_EIO);            /* the backend failed */
+	blk.read_only = 1;
+	EXPECT_EQ(status_of(blk_req(2, BUF_GPA, 512, 0)), -HC_EROFS);
+	blk.read_only = 0;
+	m.cfg.disk_ro = 1;
+	EXPECT_EQ(status_of(blk_req(2, BUF_GPA, 512, 0)), -HC_EROFS);
+	m.cfg.disk_ro = 0;
+	host.blk = NULL;
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, 0)), -HC_ENODEV);
+	teardown();
+}
+
+TEST(ring_errors_leave_the_guest_fields_and_memory_alone)
+{
+	struct ring_desc d;
+
+	setup();
+	memset(g(BUF_GPA), 0x77, 4096);
+	d = post1(blk_req(1, BUF_GPA, 512, SECTORS));
+	EXPECT_EQ(d.status, -HC_ERANGE);
+	EXPECT_EQ(d.done_bytes, 0);
+	EXPECT_EQ(d.cookie, 0x1234);
+	EXPECT_EQ(d.offset, SECTORS);
+	EXPECT_EQ(((uint8_t *)g(BUF_GPA))[0], 0x77);
+	teardown();
+}
+
+TEST(ring_block_read_and_write_cross_scattered_pages)
+{
+	/* 1024 bytes over the boundary between two 4-page scatter chunks. */
+	uint64_t at = BUF_GPA + POOL_SCATTER_CHUNK_PAGES * 4096 - 512;
+	struct ring_desc d;
+	struct gspan s;
+	uint8_t got[1024], guard_lo, guard_hi;
+
+	setup();
+	EXPECT(m.pool.p2m[at / 4096] + 4096 != m.pool.p2m[at / 4096 + 1]); /* really scattered */
+	d = post1(blk_req(RING_OP_BLK_READ, at, 1024, 5));
+	EXPECT_EQ(d.status, 0);
+	EXPECT_EQ(d.done_bytes, 1024);
+	gmem_span(&m.pool, at, 1024, &s);
+	gmem_read(&m.pool, got, s);
+	EXPECT_EQ(memcmp(got, disk + 5 * 512, 1024), 0);
+	guard_lo = *(uint8_t *)g(at - 1);
+	guard_hi = *(uint8_t *)g(at + 1024);
+	EXPECT_EQ(guard_lo, 0);
+	EXPECT_EQ(guard_hi, 0);
+	memset(disk + 10 * 512, 0, 1024);
+	EXPECT_EQ(status_of(blk_req(RING_OP_BLK_WRITE, at, 1024, 10)), 0);
+	EXPECT_EQ(memcmp(disk + 10 * 512, got, 1024), 0);
+	teardown();
+}
+
+TEST(ring_geometry_and_console)
+{
+	struct ring_blk_geometry geo;
+	struct ring_desc d;
+
+	setup();
+	EXPECT_EQ(status_of(blk_req(RING_OP_BLK_GEOMETRY, BUF_GPA, 16, 0)), 0);
+	memcpy(&geo, g(BUF_GPA), sizeof(geo));
+	EXPECT_EQ(geo.sector_bytes, 512);
+	EXPECT_EQ(geo.nsectors, SECTORS);
+	EXPECT_EQ(geo.flags, 0);
+	console_in = "hi there";
+	d = post1((struct ring_desc){ .device = RING_DEV_CONSOLE, .op = RING_OP_CONSOLE_READ,
+				      .buf_gpa = BUF_GPA, .len_bytes = 2 });
+	EXPECT_EQ(d.status, 0);
+	EXPECT_EQ(d.done_bytes, 2);
+	EXPECT_EQ(memcmp(g(BUF_GPA), "hi", 2), 0);
+	d = post1((struct ring_desc){ .device = RING_DEV_CONSOLE, .op = RING_OP_CONSOLE_READ,
+				      .buf_gpa = BUF_GPA, .len_bytes = 100 });
+	EXPECT_EQ(d.done_bytes, 6);
+	EXPECT_EQ(memcmp(g(BUF_GPA), " there", 6), 0);
+	d = post1((struct ring_desc){ .device = RING_DEV_CONSOLE, .op = RING_OP_CONSOLE_WRITE,
+				      .buf_gpa = BUF_GPA, .len_bytes = 6 });
+	EXPECT_EQ(d.status, 0);
+	EXPECT_EQ(d.done_bytes, 6);
+	teardown();
+}
+
+TEST(ring_post_is_bounded_and_trusts_only_its_own_cons)
+{
+	uint32_t *cons;
+
+	setup();
+	cons = g(RING_GPA + 128);
+	for (uint32_t i = 0; i < RING_ENTRIES; i++)
+		*slot(i) = blk_req(RING_OP_BLK_READ, BUF_GPA, 512, i % SECTORS);
+	*prod() = RING_ENTRIES; /* a full ring: allowed */
+	EXPECT_EQ(ring_post(&m), RING_ENTRIES);
+	EXPECT_EQ(*cons, RING_ENTRIES);
+	EXPECT_EQ(ring_post(&m), 0); /* nothing new */
+	*prod() = 2 * RING_ENTRIES + 1; /* claims 129 */
+	EXPECT_EQ(ring_post(&m), -HC_EBADRING);
+	EXPECT_EQ(m.ring_cons, RING_ENTRIES);
+	*prod() = RING_ENTRIES - 5; /* behind cons: claims ~2^32 */
+	EXPECT_EQ(ring_post(&m), -HC_EBADRING);
+	*cons = 0; /* the guest scribbles on cons: the host does not care */
+	*prod() = RING_ENTRIES + 1;
+	EXPECT_EQ(ring_post(&m), 1);
+	EXPECT_EQ(*cons, RING_ENTRIES + 1);
+	teardown();
+}
+
+/* The hypercalls as the run loop dispatches them, registers in, RAX out. */
+static int64_t hc(uint64_t nr, uint64_t a0, uint64_t a1, enum hc_outcome *how)
+{
+	enum hc_outcome o;
+
+	regs.rax = nr;
+	regs.rdi = a0;
+	regs.rsi = a1;
+	o = hc_dispatch(&m);
+	if (how)
+		*how = o;
+	return (int64_t)regs.rax;
+}
+
+TEST(hypercalls_check_their_arguments)
+{
+	enum hc_outcome how;
+	uint64_t end = POOL_PAGES * 4096;
+
+	setup();
+	EXPECT_EQ(hc(HC_YIELD, 0, 0, &how), 0);
+	EXPECT_EQ(how, HC_RESUME);
+	EXPECT_EQ(hc(HC_LOG, BUF_GPA, 10, 0), 10);
+	EXPECT_EQ(hc(HC_LOG, end, 0, 0), 0);
+	EXPECT_EQ(hc(HC_LOG, end, 1, 0), -HC_EFAULT);
+	EXPECT_EQ(hc(HC_LOG, end - 1, 1, 0), 1);
+	EXPECT_EQ(hc(HC_LOG, UINT64_MAX - 4, 16, 0), -HC_EFAULT);
+	EXPECT_EQ(hc(HC_LOG, 0, HC_LOG_MAX_BYTES + 1, 0), -HC_E2BIG);
+	EXPECT_EQ(hc(HC_NCALLS, 0, 0, 0), -HC_ENOSYS);
+	EXPECT_EQ(hc(UINT64_MAX, 0, 0, 0), -HC_ENOSYS);
+	EXPECT_EQ(m.bad_calls, 2);
+	EXPECT_EQ(hc(HC_EXIT, 100, 0, &how), -HC_EINVAL);
+	EXPECT_EQ(how, HC_RESUME);
+	EXPECT_EQ(hc(HC_CRASH, BUF_GPA, 0, &how), -HC_EINVAL);
+	EXPECT_EQ(hc(HC_CRASH, end - 8, HC_CRASH_UNHANDLED, &how), -HC_EFAULT);
+	EXPECT_EQ(how, HC_RESUME);
+	hc(HC_CRASH, BUF_GPA, HC_CRASH_NESTED, &how);
+	EXPECT_EQ(how, HC_GUEST_CRASH);
+	EXPECT_EQ(m.crash_reason, HC_CRASH_NESTED);
+	hc(HC_EXIT, 7, 0, &how);
+	EXPECT_EQ(how, HC_GUEST_EXIT);
+	EXPECT_EQ(m.exit_code, 7);
+	EXPECT_EQ(m.calls[HC_LOG], 6);
+	teardown();
+}
+
+TEST(hypercall_wait_returns_on_input_or_at_the_deadline)
+{
+	setup();
+	now_ns = 0;
+	EXPECT_EQ(hc(HC_WAIT, 5000000, 0, 0), 0); /* no input: the deadline */
+	EXPECT(now_ns >= 5000000 && now_ns < 10000000);
+	EXPECT_EQ(hc(HC_WAIT, UINT64_MAX, 0, 0), 0); /* ends with the host's slice */
+	console_in = "x";
+	EXPECT_EQ(hc(HC_WAIT, UINT64_MAX, 0, 0), 1);
+	teardown();
+}
