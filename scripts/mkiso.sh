@@ -21,8 +21,13 @@ mods="multiboot2 normal configfile test echo serial terminal search search_fs_fi
 # ship them (a few KiB each) so it does not print an error per missing one.
 partmaps="part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_plan part_sun
 	part_sunpc"
-grub-mkrescue --quiet -o "$out" \
+# Its output (xorriso's banner and progress) is shown only if it fails.
+if ! grub-mkrescue --quiet -o "$out" \
 	--install-modules="$(echo $mods $partmaps)" --modules="$(echo $mods)" \
 	--locales= --fonts= --themes= --compress=xz \
-	"$root" -- -volid COKERNEL 2>&1 | grep -v '^xorriso : UPDATE' || true
-[ -s "$out" ] || { echo "mkiso: grub-mkrescue made no $out" >&2; exit 1; }
+	"$root" -- -volid COKERNEL > "$out.log" 2>&1 || [ ! -s "$out" ]; then
+	cat "$out.log" >&2
+	echo "mkiso: grub-mkrescue failed to make $out" >&2
+	exit 1
+fi
+rm -f "$out.log"
