@@ -90,7 +90,7 @@ $(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/disk.img scripts/mkiso.sh 
 	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $(BUILD)/disk.img $@
 
 .DEFAULT_GOAL := all
-.PHONY: all deps check fuzz qemu qemu-gdb qemu-test test clean format
+.PHONY: all deps bench check fuzz qemu qemu-gdb qemu-test test clean format
 all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf
 
 deps:
@@ -126,6 +126,10 @@ fuzz: $(BUILD)/fuzz/ring_fuzz
 	$(Q)cd $(BUILD)/fuzz && ./ring_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 		-print_final_stats=1 corpus 2>&1 | grep -E 'Done|stat::number_of_executed|ERROR|SUMMARY|crash' ; \
 		test $${PIPESTATUS[0]} -eq 0
+
+# Benchmarks under -icount shift=0 on every host (scripts/bench.sh).
+bench: deps all
+	$(Q)scripts/bench.sh $(BUILD)/cokernel.iso
 
 QEMU_TEST_ARGS ?=
 qemu-test: deps all

@@ -18,6 +18,7 @@ static const struct program {
 	{ "blk", prog_blk },
 	{ "badring", prog_badring },
 	{ "echo", prog_echo },
+	{ "bench", prog_bench },
 };
 
 uint64_t virt_to_gpa(const void *va)
@@ -76,6 +77,6 @@ void guest_main(const struct bootinfo *bi)
 			guest_exit((uint64_t)code);
 		}
 	}
-	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo)\n", name);
+	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench)\n", name);
 	guest_exit(2);
 }

@@ -26,4 +26,13 @@ static inline uint64_t cpu_rdmsr(uint32_t msr)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* SDM Vol.2 RDTSC; under QEMU -icount shift=0, one tick per instruction. */
+static inline uint64_t cpu_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 #endif

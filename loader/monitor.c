@@ -131,6 +131,8 @@ static enum hc_outcome run(struct monitor *m)
 {
 	enum hc_outcome how;
 
+	passage_host_changed(&m->ps); /* a new run: the first enter saves everything */
+	log_printf("monitor: first switch into the guest at TSC %lu\n", cpu_rdtsc());
 	do {
 		m->ps.enter(); /* returns when the guest makes a hypercall */
 		m->switches += 2;

@@ -6,12 +6,13 @@
 # line can be tested on the very ISO a user boots.
 #
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
-#                    [--timeout SECONDS] [--interactive] [--gdb] ISO
+#                    [--timeout SECONDS] [--interactive] [--gdb] [--icount] ISO
+#   --icount: -icount shift=0, one TSC tick per instruction (scripts/bench.sh)
 # Exit status: QEMU's, i.e. (monitor status << 1) | 1 through isa-debug-exit;
 # 124 on timeout.
 set -euo pipefail
 
-firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0
+firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--uefi) firmware=uefi ;;
@@ -21,6 +22,7 @@ while [ $# -gt 1 ]; do
 	--timeout) timeout_s="$2"; shift ;;
 	--interactive) interactive=1 ;;
 	--gdb) gdb=1 ;;
+	--icount) icount=1 ;;
 	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -44,6 +46,9 @@ if [ -n "$args" ] || [ "$interactive" = 0 ]; then
 fi
 if [ "$firmware" = uefi ]; then
 	qemu+=(-bios /usr/share/ovmf/OVMF.fd)
+fi
+if [ "$icount" = 1 ]; then
+	qemu+=(-icount shift=0)
 fi
 if [ "$gdb" = 1 ]; then
 	qemu+=(-s -S)

@@ -105,7 +105,7 @@ scenario bios-guest-bad bios 30 "guest=No!" 101 \
 scenario bios-disk-bad bios 30 "guest=blk disk=maybe" 101 \
 	"monitor: refused: disk=maybe: expected ro or rw"
 scenario bios-guest-unknown bios 30 "guest=nosuch" 2 \
-	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo)"
+	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo bench)"
 programs uefi 90
 
 total_p=$passed total_f=$failed

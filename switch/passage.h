@@ -35,8 +35,13 @@ struct passage_dtr {
 };
 
 /* Everything of the host that a switch changes, saved by enter, restored by
- * the hypercall entry. Callee-saved registers only: enter is a C call. */
+ * the hypercall entry. Callee-saved registers only: enter is a C call.
+ * The registers, RSP and RFLAGS are saved on every enter; the rest (CR3, CR4,
+ * selectors, descriptor tables, base MSRs) cannot change between switches of
+ * one run on one CPU, so enter saves it only while `saved` is 0
+ * (passage_host_changed); docs/PERFORMANCE.md has the measurement. */
 struct passage_host {
+	uint64_t saved; /* 0: enter must save the CR3..MSR state below */
 	uint64_t cr3, cr4, rsp, rflags;
 	uint64_t rbx, rbp, r12, r13, r14, r15;
 	uint64_t fs_base, gs_base, kernel_gs_base; /* SDM Vol.3 3.4.4.1: the MSR bases */
@@ -86,6 +91,14 @@ int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_
 /* Map the three pages into the guest's tables at ps->hva with the permissions
  * of the table above. */
 int passage_map_guest(const struct passage *ps, struct pt *pt);
+/* The host's CPU or its own tables may have changed since the last switch:
+ * make the next enter save all host state again. Call at the start of every
+ * run (the Linux host: every RUN ioctl, the thread may have moved CPU). */
+static inline void passage_host_changed(struct passage *ps)
+{
+	ps->host->saved = 0;
+}
+
 /* Prepare the guest's first entry: rip, stack, RDI = arg, the boot GDT, no
  * IDT yet (the guest loads its own first thing), interrupts off. */
 void passage_guest_start(struct passage *ps, uint64_t cr3, uint64_t rip, uint64_t rsp,

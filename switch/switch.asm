@@ -42,6 +42,8 @@ enter:
 	pop qword [H(rflags)]           ; host IF: restored by hc_entry's POPFQ
 	cli                             ; no host interrupt may arrive in the guest world
 	mov [H(rsp)], rsp               ; points at our return address
+	cmp qword [H(saved)], 0         ; the rest cannot change within a run on
+	jne .host_saved                 ; one CPU: save it once (passage.h)
 	mov [H(cs)], cs
 	mov [H(ss)], ss
 	mov [H(ds)], ds
@@ -64,10 +66,13 @@ enter:
 	mov [H(kernel_gs_base) + 4], edx
 	mov rax, cr3
 	mov [H(cr3)], rax
-
-	lea rsp, [G(stack_top)]         ; from here on: the passage stack (both worlds)
 	mov rax, cr4
 	mov [H(cr4)], rax
+	mov qword [H(saved)], 1
+.host_saved:
+
+	lea rsp, [G(stack_top)]         ; from here on: the passage stack (both worlds)
+	mov rax, [H(cr4)]
 	test eax, CR4_PGE
 	jz .no_pge
 	and eax, ~CR4_PGE               ; SDM Vol.3 4.10.4.1: clearing PGE flushes global

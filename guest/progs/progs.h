@@ -9,5 +9,6 @@ int prog_fault(void);
 int prog_blk(void);
 int prog_badring(void);
 int prog_echo(void);
+int prog_bench(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include "ramdisk.h"
 #include "serial.h"
 #include "tsc.h"
+#include "../cpu.h"
 #include "../log.h"
 #include "../monitor.h"
 #include "../../proto/bootinfo.h"
@@ -160,6 +161,7 @@ static const char *read_boot_info(const struct mb2_info *mbi)
 void mb2_main(uint32_t magic, uint64_t mbi_pa);
 void mb2_main(uint32_t magic, uint64_t mbi_pa)
 {
+	uint64_t entry_tsc = cpu_rdtsc(); /* firmware and GRUB end here */
 	const char *cmdline;
 	int status;
 
@@ -173,7 +175,8 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa)
 	mb2_host.tsc_hz = tsc_calibrate();
 	cmdline = read_boot_info((const struct mb2_info *)mbi_pa);
 	/* The harness compares these two counts: a run must not leak a page. */
-	log_printf("monitor: bare-metal host up, %lu pages free below 4 GiB\n", pmem_free_pages());
+	log_printf("monitor: bare-metal host up, %lu pages free below 4 GiB; entered at TSC %lu\n",
+		   pmem_free_pages(), entry_tsc);
 	status = monitor_run(&mb2_host, cmdline, guest_image_start,
 			     (uint64_t)(guest_image_end - guest_image_start));
 	log_printf("monitor: host still up, %lu pages free; ending with status %d\n",
