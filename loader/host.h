@@ -24,10 +24,11 @@ struct host_ops {
 	uint32_t bootinfo_host; /* BOOTINFO_HOST_* */
 	struct mm_host mm;      /* page allocation with machine addresses */
 	int use_nx;             /* IA32_EFER.NXE is set: guest tables may use NX */
-	/* Map the three passage pages (allocated with mm.alloc_pages, contiguous)
-	 * at one host virtual address where the host can execute page 0. */
-	int (*map_passage)(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t *hva);
-	void (*unmap_passage)(void *ctx, uint64_t hva);
+	/* Allocate the three passage pages and map them contiguously at one host
+	 * virtual address where the host can execute page 0 (UEFI: a code memory
+	 * type; Linux: an executable mapping). 0, or -HC_ENOMEM. */
+	int (*alloc_passage)(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva);
+	void (*free_passage)(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t hva);
 	/* Console input, without blocking: up to len bytes, how many there were. */
 	uint64_t (*console_read)(void *ctx, char *buf, uint64_t len);
 	/* Monotonic time, and the TSC rate the guest reads it with. */

@@ -69,32 +69,25 @@ static int build_address_space(struct monitor *m)
 static int install_passage(struct monitor *m)
 {
 	const struct host_ops *h = m->host;
-	uint64_t ma[PASSAGE_NPAGES], hva;
+	uint64_t hva;
 	int err;
 
-	if (h->mm.alloc_pages(h->mm.ctx, PASSAGE_NPAGES, &m->passage_ma) != 0)
-		return -HC_ENOMEM;
-	for (int i = 0; i < PASSAGE_NPAGES; i++)
-		ma[i] = m->passage_ma + (uint64_t)i * GUEST_PAGE_SIZE;
-	err = h->map_passage(h->mm.ctx, ma, &hva);
-	if (err)
-		goto out_free;
+	err = h->alloc_passage(h->mm.ctx, m->passage_ma, &hva);
+	if (err) {
+		m->passage_ma[0] = 0;
+		return err;
+	}
 	if (hits_guest_windows(hva, PASSAGE_NPAGES * GUEST_PAGE_SIZE)) {
 		log_printf("monitor: the host put the passage at %lx, inside a guest window\n",
 			   hva);
 		err = -HC_ERANGE;
-		goto out_unmap;
+	} else {
+		err = passage_install(&m->ps, hva, m->passage_ma);
 	}
-	err = passage_install(&m->ps, hva, ma);
-	if (err)
-		goto out_unmap;
-	return 0;
-
-out_unmap:
-	h->unmap_passage(h->mm.ctx, hva);
-out_free:
-	h->mm.free_pages(h->mm.ctx, m->passage_ma, PASSAGE_NPAGES);
-	m->passage_ma = 0;
+	if (err) {
+		h->free_passage(h->mm.ctx, m->passage_ma, hva);
+		m->passage_ma[0] = 0;
+	}
 	return err;
 }
 
@@ -194,10 +187,8 @@ static void teardown(struct monitor *m)
 	const struct host_ops *h = m->host;
 
 	pt_destroy(&m->pt);
-	if (m->passage_ma) {
-		h->unmap_passage(h->mm.ctx, m->ps.hva);
-		h->mm.free_pages(h->mm.ctx, m->passage_ma, PASSAGE_NPAGES);
-	}
+	if (m->passage_ma[0])
+		h->free_passage(h->mm.ctx, m->passage_ma, m->ps.hva);
 	pool_destroy(&m->pool);
 }
 

@@ -26,7 +26,7 @@ struct monitor {
 	struct pt pt;
 	struct elf_image image;
 	struct passage ps;
-	uint64_t passage_ma;   /* base of the three contiguous passage pages */
+	uint64_t passage_ma[PASSAGE_NPAGES]; /* [0] == 0: no passage */
 	uint64_t switches;     /* world switches, both directions */
 	uint64_t calls[HC_NCALLS];
 	uint64_t bad_calls;    /* unknown numbers */

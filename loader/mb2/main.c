@@ -65,18 +65,24 @@ static void *mb2_ma_to_hva(void *ctx, uint64_t ma)
 	return (void *)ma; /* boot.asm identity-maps the first 4 GiB */
 }
 
-/* The passage lives at its identity address, like on UEFI (DESIGN.md 3). */
-static int mb2_map_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t *hva)
+/* The passage lives at its identity address, like on UEFI (DESIGN.md 3);
+ * boot.asm's identity map is executable. */
+static int mb2_alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva)
 {
 	(void)ctx;
+	if (pmem_alloc(PASSAGE_NPAGES, &ma[0]) != 0)
+		return -HC_ENOMEM;
+	for (int i = 1; i < PASSAGE_NPAGES; i++)
+		ma[i] = ma[0] + (uint64_t)i * 4096;
 	*hva = ma[0];
 	return 0;
 }
 
-static void mb2_unmap_passage(void *ctx, uint64_t hva)
+static void mb2_free_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t hva)
 {
 	(void)ctx;
 	(void)hva;
+	pmem_free(ma[0], PASSAGE_NPAGES);
 }
 
 static uint64_t mb2_console_read(void *ctx, char *buf, uint64_t len)
@@ -93,8 +99,8 @@ static struct host_ops mb2_host = {
 	.bootinfo_host = BOOTINFO_HOST_MB2,
 	.mm = { .alloc_pages = mb2_alloc, .free_pages = mb2_free, .ma_to_hva = mb2_ma_to_hva },
 	.use_nx = 1, /* boot.asm set EFER.NXE */
-	.map_passage = mb2_map_passage,
-	.unmap_passage = mb2_unmap_passage,
+	.alloc_passage = mb2_alloc_passage,
+	.free_passage = mb2_free_passage,
 	.console_read = mb2_console_read,
 	.time_ns = mb2_time_ns,
 };
