@@ -51,8 +51,8 @@ $(BUILD)/switch.bin: switch/switch.asm $(BUILD)/passage_offsets.inc
 	$(Q)$(NASM) -f bin -I $(BUILD)/ -Werror $< -o $@
 
 # -------------------------------------------------- bare-metal monitor ----
-CORE_C := $(wildcard loader/*.c mm/*.c switch/passage.c) guest/libc/fmt.c guest/libc/string.c
-MB2_C := $(wildcard loader/mb2/*.c)
+CORE_C := $(filter-out loader/tsc.c,$(wildcard loader/*.c)) $(wildcard mm/*.c) switch/passage.c guest/libc/fmt.c guest/libc/string.c
+MB2_C := $(wildcard loader/mb2/*.c) loader/tsc.c
 MB2_ASM := $(wildcard loader/mb2/*.asm) switch/blob.asm loader/guest_image.asm
 MON_OBJ := $(CORE_C:%.c=$(BUILD)/mon-obj/%.o) $(MB2_C:%.c=$(BUILD)/mon-obj/%.o) \
 	$(MB2_ASM:%.asm=$(BUILD)/mon-obj/%.o)
@@ -75,6 +75,41 @@ $(BUILD)/cokernel.elf: $(MON_OBJ) linker.ld
 		$(MON_OBJ) -o $@
 	$(Q)grub-file --is-x86-multiboot2 $@ || { echo "$@ is not multiboot2" >&2; rm -f $@; exit 1; }
 
+# ------------------------------------------------------------ UEFI host ----
+# cokernel.efi: the same core and guest, built position-independent against
+# GNU-EFI (Debian's gnu-efi) and turned into a PE32+ application.
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+EFI_C := $(CORE_C) $(wildcard loader/efi/*.c) loader/tsc.c
+EFI_ASM := switch/blob.asm loader/guest_image.asm
+EFI_OBJ := $(EFI_C:%.c=$(BUILD)/efi-obj/%.o) $(EFI_ASM:%.asm=$(BUILD)/efi-obj/%.o)
+EFI_CFLAGS := $(filter-out -fno-pic,$(FREESTANDING)) -fpic -fshort-wchar \
+	-DLIBC_HOST_HAS_MEMCPY_MEMSET -I$(EFI_INC) -I$(EFI_INC)/x86_64 -Iguest/libc
+
+$(BUILD)/efi-obj/%.o: %.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/efi-obj/%.o: %.asm
+	$(call say,NASM,$@)
+	$(Q)mkdir -p $(@D) && $(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
+
+$(BUILD)/efi-obj/switch/blob.o: $(BUILD)/switch.bin
+$(BUILD)/efi-obj/loader/guest_image.o: $(BUILD)/guest.elf
+
+$(BUILD)/cokernel.efi: $(EFI_OBJ)
+	$(call say,LD,$@)
+	$(Q)$(LD) -nostdlib -znocombreloc -z noexecstack -T $(EFI_LIB)/elf_x86_64_efi.lds -shared \
+		-Bsymbolic -L$(EFI_LIB) $(EFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJ) -lefi -lgnuefi \
+		-o $(BUILD)/cokernel.so
+	$(Q)objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 \
+		$(BUILD)/cokernel.so $@
+
+$(BUILD)/esp.img: $(BUILD)/cokernel.efi scripts/mkesp.sh
+	$(call say,ESP,$@)
+	$(Q)scripts/mkesp.sh $< $@
+
 # ------------------------------------------------------------------ ISO ----
 # The test disk (proto/diskimg.h), written by a tool built for this machine.
 $(BUILD)/tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
@@ -85,13 +120,14 @@ $(BUILD)/disk.img: $(BUILD)/tools/mkdisk
 	$(call say,GEN,$@)
 	$(Q)$< $@
 
-$(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/disk.img scripts/mkiso.sh scripts/grub.cfg
+$(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk.img \
+		scripts/mkiso.sh scripts/grub.cfg
 	$(call say,ISO,$@)
-	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $(BUILD)/disk.img $@
+	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk.img $@
 
 .DEFAULT_GOAL := all
 .PHONY: all deps bench check fuzz qemu qemu-gdb qemu-test test clean format
-all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf
+all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/esp.img
 
 deps:
 	$(Q)scripts/deps.sh

@@ -10,6 +10,14 @@
 #define EFER_NXE (1ull << 11)   /* SDM Vol.3 2.2.1: execute-disable enable */
 #define EFER_SVME (1ull << 12)  /* AMD APM Vol.2 3.1.7: SVM enabled */
 
+static inline uint64_t cpu_read_cr0(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
 static inline uint64_t cpu_read_cr4(void)
 {
 	uint64_t v;

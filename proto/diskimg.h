@@ -32,6 +32,15 @@ static inline uint8_t diskimg_byte(uint64_t sector, uint32_t offset)
 	return (uint8_t)(x ^ (x >> 17));
 }
 
+/* What the blk program writes over the last 16 sectors, byte i of them: a
+ * host that really writes through (UEFI BlockIo, the Linux runner) leaves it
+ * in the image file, which `mkdisk --check-writes FILE` verifies. */
+#define DISKIMG_WRITE_SECTORS 16u
+static inline uint8_t diskimg_written_byte(uint32_t i)
+{
+	return (uint8_t)(i * 7 + 3);
+}
+
 /* FNV-1a, 32-bit (Fowler, Noll, Vo): h starts at 2166136261. */
 #define DISKIMG_FNV_INIT 2166136261u
 static inline uint32_t diskimg_fnv(uint32_t h, const uint8_t *p, uint64_t n)

@@ -1,9 +1,32 @@
 /* Writes the test disk image of proto/diskimg.h: the pattern, then the header
  * with the checksum of each range. Built for the build machine by the
- * Makefile; usage: mkdisk OUTPUT. */
+ * Makefile. usage: mkdisk OUTPUT, or mkdisk --check-writes IMAGE to check
+ * that the blk program's writes reached the image (exit 0) or not (exit 1). */
 #include <stdio.h>
 #include <string.h>
 #include "../proto/diskimg.h"
+
+static int check_writes(const char *path)
+{
+	static uint8_t tail[DISKIMG_WRITE_SECTORS * 512];
+	FILE *f = fopen(path, "rb");
+
+	if (!f || fseek(f, (long)(DISKIMG_SECTORS - DISKIMG_WRITE_SECTORS) * 512, SEEK_SET) != 0 ||
+	    fread(tail, sizeof(tail), 1, f) != 1) {
+		perror(path);
+		return 2;
+	}
+	fclose(f);
+	for (uint32_t i = 0; i < sizeof(tail); i++)
+		if (tail[i] != diskimg_written_byte(i)) {
+			printf("%s: byte %u of the last %u sectors is %u, expected %u: the guest's "
+			       "writes did not reach the file\n",
+			       path, i, DISKIMG_WRITE_SECTORS, tail[i], diskimg_written_byte(i));
+			return 1;
+		}
+	printf("%s: the guest's writes are in the file\n", path);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -13,8 +36,10 @@ int main(int argc, char **argv)
 				 .nranges = DISKIMG_NRANGES };
 	FILE *f;
 
+	if (argc == 3 && strcmp(argv[1], "--check-writes") == 0)
+		return check_writes(argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: mkdisk OUTPUT\n");
+		fprintf(stderr, "usage: mkdisk OUTPUT | mkdisk --check-writes IMAGE\n");
 		return 2;
 	}
 	memcpy(h.magic, DISKIMG_MAGIC, 8);

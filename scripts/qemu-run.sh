@@ -6,13 +6,19 @@
 # line can be tested on the very ISO a user boots.
 #
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
-#                    [--timeout SECONDS] [--interactive] [--gdb] [--icount] ISO
+#                    [--timeout SECONDS] [--interactive] [--gdb] [--icount]
+#                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] ISO
 #   --icount: -icount shift=0, one TSC tick per instruction (scripts/bench.sh)
+#   --chain:  (UEFI) GRUB chainloads the ISO's cokernel.efi instead of multiboot2
+#   --esp:    (UEFI) boot a copy of this ESP image directly, no GRUB; the command
+#             line goes into its \cokernel.cfg
+#   --disk:   attach this raw image (written in place) on virtio, where the UEFI
+#             host's BlockIo finds it
 # Exit status: QEMU's, i.e. (monitor status << 1) | 1 through isa-debug-exit;
 # 124 on timeout.
 set -euo pipefail
 
-firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0
+firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk=""
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--uefi) firmware=uefi ;;
@@ -23,6 +29,9 @@ while [ $# -gt 1 ]; do
 	--interactive) interactive=1 ;;
 	--gdb) gdb=1 ;;
 	--icount) icount=1 ;;
+	--chain) chain=1 firmware=uefi ;;
+	--esp) esp="$2" firmware=uefi; shift ;;
+	--disk) disk="$2"; shift ;;
 	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -31,15 +40,28 @@ iso="${1:?usage: qemu-run.sh [options] ISO}"
 build="$(dirname "$iso")"
 
 qemu=(qemu-system-x86_64 -machine pc -m 256M -no-reboot -display none
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04
-	-drive "file=$iso,media=cdrom,readonly=on,format=raw" -boot d)
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+cfgdir="$(mktemp -d "$build/qemu-run.XXXXXX")"
+trap 'rm -rf "$cfgdir"' EXIT
+if [ -n "$disk" ]; then
+	qemu+=(-drive "file=$disk,format=raw,if=virtio")
+fi
+
+if [ -n "$esp" ]; then
+	# Straight from the ESP: the firmware boots \EFI\BOOT\BOOTX64.EFI itself.
+	cp "$esp" "$cfgdir/esp.img"
+	printf '%s\n' "$args" > "$cfgdir/cokernel.cfg"
+	mcopy -o -i "$cfgdir/esp.img" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
+	qemu+=(-drive "file=$cfgdir/esp.img,format=raw,if=ide,index=0")
+else
+	qemu+=(-drive "file=$iso,media=cdrom,readonly=on,format=raw" -boot d)
+fi
 
 # The command-line disk: a 1.44 MB FAT image (mtools, no root needed). Without
 # --args an interactive run shows GRUB's own menu instead.
-cfgdir="$(mktemp -d "$build/qemu-run.XXXXXX")"
-trap 'rm -rf "$cfgdir"' EXIT
-if [ -n "$args" ] || [ "$interactive" = 0 ]; then
+if [ -z "$esp" ] && { [ -n "$args" ] || [ "$interactive" = 0 ]; }; then
 	printf 'set cokernel_args="%s"\nset timeout=0\n' "$args" > "$cfgdir/cokernel.cfg"
+	[ "$chain" = 1 ] && printf 'set cokernel_host=efi\n' >> "$cfgdir/cokernel.cfg"
 	mformat -i "$cfgdir/cfg.img" -C -f 1440 -v CKCFG ::
 	mcopy -i "$cfgdir/cfg.img" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
 	qemu+=(-drive "file=$cfgdir/cfg.img,format=raw,if=ide,index=1")

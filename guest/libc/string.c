@@ -6,6 +6,11 @@
  * path and at boot (docs/PERFORMANCE.md). */
 #include <stddef.h>
 
+void *memcpy(void *dst, const void *src, size_t n);
+
+/* GNU-EFI's libefi defines memcpy and memset in the object that also holds
+ * InitializeLib (lib/init.c), so the UEFI build takes those two from there. */
+#ifndef LIBC_HOST_HAS_MEMCPY_MEMSET
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
@@ -19,6 +24,8 @@ void *memcpy(void *dst, const void *src, size_t n)
 	return dst;
 }
 
+#endif
+
 void *memmove(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
@@ -31,6 +38,7 @@ void *memmove(void *dst, const void *src, size_t n)
 	return dst;
 }
 
+#ifndef LIBC_HOST_HAS_MEMCPY_MEMSET
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
@@ -44,6 +52,7 @@ void *memset(void *dst, int c, size_t n)
 			 : "memory");
 	return dst;
 }
+#endif
 
 int memcmp(const void *a, const void *b, size_t n)
 {

@@ -51,11 +51,11 @@ static int verify_disk(uint64_t nsectors)
 
 static int write_read_back(uint64_t nsectors)
 {
-	uint64_t first = nsectors - 16;
+	uint64_t first = nsectors - DISKIMG_WRITE_SECTORS;
 	int32_t st;
 
 	for (uint32_t i = 0; i < 16 * 512; i++)
-		buf[i] = (uint8_t)(i * 7 + 3);
+		buf[i] = diskimg_written_byte(i);
 	st = blk_write(first, buf, 16 * 512);
 	if (st)
 		return fail("writing 16 sectors failed", st);
@@ -64,7 +64,7 @@ static int write_read_back(uint64_t nsectors)
 	if (st)
 		return fail("reading them back failed", st);
 	for (uint32_t i = 0; i < 16 * 512; i++)
-		if (buf[i] != (uint8_t)(i * 7 + 3))
+		if (buf[i] != diskimg_written_byte(i))
 			return fail("read-back differs at byte", i);
 	st = blk_flush();
 	if (st)

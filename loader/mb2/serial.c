@@ -1,7 +1,7 @@
 /* COM1 at 115200 8N1, polled (loader/mb2/serial.h). Register offsets and bits
  * from the PC16550D datasheet (National Semiconductor), as every PC UART. */
 #include "serial.h"
-#include "io.h"
+#include "../io.h"
 
 #define COM1 0x3f8
 #define UART_THR 0 /* transmit holding (DLAB=0) */

@@ -1,6 +1,6 @@
-/* Port I/O for the bare-metal host (SDM Vol.2: IN, OUT). */
-#ifndef MB2_IO_H
-#define MB2_IO_H
+/* Port I/O on the PC, for the hosts that own it (SDM Vol.2: IN, OUT). */
+#ifndef LOADER_IO_H
+#define LOADER_IO_H
 
 #include <stdint.h>
 

@@ -4,7 +4,7 @@
  * constant rate, so one measurement serves the whole run. */
 #include "io.h"
 #include "tsc.h"
-#include "../../proto/bootinfo.h"
+#include "../proto/bootinfo.h"
 
 #define PIT_HZ 1193182u
 #define PIT_CH2 0x42

@@ -1,6 +1,6 @@
-/* Time on bare metal: the TSC, its rate measured against the PIT once. */
-#ifndef MB2_TSC_H
-#define MB2_TSC_H
+/* Time on a PC host: the TSC, its rate measured against the PIT once. */
+#ifndef LOADER_TSC_H
+#define LOADER_TSC_H
 
 #include <stdint.h>
 

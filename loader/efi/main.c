@@ -1,0 +1,288 @@
+/* The UEFI host: cokernel.efi, a GNU-EFI application that runs in Boot
+ * Services with the firmware as its host OS, in the coLinux sense. The pool
+ * comes from AllocatePages, the passage from code pages at their identity
+ * address, the console is ConOut (which OVMF also puts on COM1) and ConIn, the
+ * disk an EFI_BLOCK_IO_PROTOCOL instance, time the TSC checked against the
+ * firmware's Stall. Afterwards it proves the firmware's own timer and Stall
+ * still work, then reports through isa-debug-exit (or returns to the firmware,
+ * or resets). */
+#include <efi.h>
+#include <efilib.h>
+#include "blockio.h"
+#include "status.h"
+#include "../cpu.h"
+#include "../io.h"
+#include "../log.h"
+#include "../monitor.h"
+#include "../tsc.h"
+#include "../../proto/bootinfo.h"
+
+#define DEBUG_EXIT_PORT 0xf4 /* QEMU isa-debug-exit, as in loader/mb2/main.c */
+#define CR0_WP (1ull << 16)  /* SDM Vol.3 2.5: ring 0 honours read-only pages */
+
+extern const uint8_t guest_image_start[], guest_image_end[];
+
+static uint64_t held_pages;                 /* allocated by us and not yet freed */
+static EFI_STATUS last_error = EFI_SUCCESS; /* the last firmware call that failed */
+static const char *last_error_call = "";
+
+static int failed(const char *call, EFI_STATUS s)
+{
+	if (!EFI_ERROR(s))
+		return 0;
+	last_error = s;
+	last_error_call = call;
+	return 1;
+}
+
+/* ---- console: ConOut takes UCS-2 and wants CR LF ---- */
+static void con_write(const char *buf, size_t len)
+{
+	CHAR16 out[130];
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\n')
+			out[n++] = L'\r';
+		out[n++] = (CHAR16)(unsigned char)buf[i];
+		if (n >= 127 || i + 1 == len) {
+			out[n] = 0;
+			uefi_call_wrapper(ST->ConOut->OutputString, 2, ST->ConOut, out);
+			n = 0;
+		}
+	}
+}
+
+static uint64_t con_read(void *ctx, char *buf, uint64_t len)
+{
+	uint64_t n = 0;
+	EFI_INPUT_KEY key;
+
+	(void)ctx;
+	while (n < len &&
+	       !EFI_ERROR(uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, &key)))
+		if (key.UnicodeChar && key.UnicodeChar < 128)
+			buf[n++] = (char)key.UnicodeChar;
+	return n; /* EFI_NOT_READY: nothing (more) there, which is no error */
+}
+
+/* ---- memory: identity-mapped firmware pages ---- */
+static int efi_alloc(void *ctx, uint64_t npages, uint64_t *ma)
+{
+	EFI_PHYSICAL_ADDRESS a = 0;
+	EFI_STATUS s;
+
+	(void)ctx;
+	/* EfiLoaderData: ours while we run, and freed before we return; an OS
+	 * would reclaim it after ExitBootServices anyway (UEFI spec 7.2). */
+	s = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderData, npages, &a);
+	if (failed("AllocatePages", s))
+		return -HC_ENOMEM;
+	*ma = a;
+	held_pages += npages;
+	return 0;
+}
+
+static void efi_free(void *ctx, uint64_t ma, uint64_t npages)
+{
+	(void)ctx;
+	if (!failed("FreePages", uefi_call_wrapper(BS->FreePages, 2, ma, npages)))
+		held_pages -= npages;
+}
+
+static void *efi_hva(void *ctx, uint64_t ma)
+{
+	(void)ctx;
+	return (void *)ma; /* UEFI spec 2.3.4: x64 Boot Services run identity-mapped */
+}
+
+/* The passage: EfiLoaderCode, so a firmware that maps data NX still lets us
+ * execute page 0; at its identity address, like on bare metal. */
+static int efi_alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva)
+{
+	EFI_PHYSICAL_ADDRESS a = 0;
+	EFI_STATUS s;
+
+	(void)ctx;
+	s = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderCode,
+			      PASSAGE_NPAGES, &a);
+	if (failed("AllocatePages(passage)", s))
+		return -HC_ENOMEM;
+	held_pages += PASSAGE_NPAGES;
+	for (int i = 0; i < PASSAGE_NPAGES; i++)
+		ma[i] = a + (uint64_t)i * 4096;
+	*hva = a;
+	return 0;
+}
+
+static void efi_free_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t hva)
+{
+	(void)hva;
+	efi_free(ctx, ma[0], PASSAGE_NPAGES);
+}
+
+static uint64_t efi_time_ns(void *ctx);
+
+static struct host_ops efi_host = {
+	.name = "UEFI (firmware Boot Services)",
+	.bootinfo_host = BOOTINFO_HOST_EFI,
+	.mm = { .alloc_pages = efi_alloc, .free_pages = efi_free, .ma_to_hva = efi_hva },
+	.alloc_passage = efi_alloc_passage,
+	.free_passage = efi_free_passage,
+	.console_read = con_read,
+	.time_ns = efi_time_ns,
+};
+
+static uint64_t efi_time_ns(void *ctx)
+{
+	(void)ctx;
+	return tsc_ns(efi_host.tsc_hz);
+}
+
+/* ---- the command line: LoadOptions, else \cokernel.cfg on our volume ---- */
+static char cmdline[BOOTINFO_CMDLINE_BYTES];
+
+static void ascii_from(const CHAR16 *w, UINTN nchars)
+{
+	UINTN n = 0;
+
+	for (UINTN i = 0; i < nchars && w[i] && n + 1 < sizeof(cmdline); i++)
+		cmdline[n++] = w[i] < 128 && w[i] >= 32 ? (char)w[i] : ' ';
+	cmdline[n] = 0;
+}
+
+static void read_cmdline(EFI_HANDLE image)
+{
+	EFI_LOADED_IMAGE *li = NULL;
+	EFI_FILE_HANDLE root, f;
+	EFI_STATUS s;
+	UINTN n = sizeof(cmdline) - 1;
+
+	s = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&li);
+	if (failed("HandleProtocol(LoadedImage)", s))
+		return;
+	if (li->LoadOptionsSize >= 2 * sizeof(CHAR16)) {
+		ascii_from(li->LoadOptions, li->LoadOptionsSize / sizeof(CHAR16));
+		for (const char *c = cmdline; *c; c++)
+			if (*c == '=')
+				return; /* options with a key=value: our command line */
+	}
+	cmdline[0] = 0;
+	root = LibOpenRoot(li->DeviceHandle);
+	if (!root)
+		return;
+	s = uefi_call_wrapper(root->Open, 5, root, &f, L"\\cokernel.cfg", EFI_FILE_MODE_READ, 0);
+	if (!EFI_ERROR(s)) {
+		if (!failed("File.Read(\\cokernel.cfg)", uefi_call_wrapper(f->Read, 3, f, &n, cmdline)))
+			cmdline[n] = 0;
+		for (char *c = cmdline; *c; c++)
+			if (*c == '\n' || *c == '\r')
+				*c = 0;
+		uefi_call_wrapper(f->Close, 1, f);
+	}
+	uefi_call_wrapper(root->Close, 1, root);
+}
+
+/* Pages of EfiConventionalMemory in the firmware's memory map: for the log
+ * only, since the firmware's own pool allocations during the run (console,
+ * BlockIo, the timer) move it too; held_pages is the exact count of ours. */
+static uint64_t free_pages(void)
+{
+	UINTN n, key, desc_size;
+	UINT32 version;
+	EFI_MEMORY_DESCRIPTOR *map = LibMemoryMap(&n, &key, &desc_size, &version);
+	uint64_t pages = 0;
+
+	if (!map)
+		return 0;
+	for (UINTN i = 0; i < n; i++) {
+		EFI_MEMORY_DESCRIPTOR *d = (void *)((uint8_t *)map + i * desc_size);
+
+		if (d->Type == EfiConventionalMemory)
+			pages += d->NumberOfPages;
+	}
+	uefi_call_wrapper(BS->FreePool, 1, map);
+	return pages;
+}
+
+/* ---- after the run: do the firmware's timer and Stall still keep time? ---- */
+static volatile uint64_t ticks;
+
+/* Called by the firmware, so with its calling convention (UEFI spec 2.3.4.2:
+ * the Microsoft x64 ABI), whatever the rest of this file is compiled with. */
+static VOID __attribute__((ms_abi)) on_tick(EFI_EVENT e, VOID *ctx)
+{
+	(void)e;
+	(void)ctx;
+	ticks++;
+}
+
+static void check_firmware_time(EFI_EVENT timer)
+{
+	uint64_t t0, ms, n0 = ticks, n;
+
+	t0 = efi_time_ns(0);
+	failed("Stall", uefi_call_wrapper(BS->Stall, 1, 200000)); /* 200 ms */
+	ms = (efi_time_ns(0) - t0) / 1000000;
+	n = ticks - n0;
+	log_printf("monitor: efi: after the run, Stall(200 ms) took %lu ms by the TSC: %s\n", ms,
+		   ms >= 150 && ms <= 250 ? "ok" : "WRONG");
+	log_printf("monitor: efi: a 10 ms firmware timer event fired %lu times in it: %s "
+		   "(%lu times in all)\n",
+		   n, n >= 10 && n <= 30 ? "ok" : "WRONG", ticks);
+	uefi_call_wrapper(BS->CloseEvent, 1, timer);
+}
+
+/* GNU-EFI's crt0 relocates the image and calls this with the SysV ABI; every
+ * firmware call goes through uefi_call_wrapper, which converts. */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	EFI_EVENT timer = NULL;
+	EFI_STATUS s;
+	uint64_t free_before;
+	int status;
+
+	InitializeLib(image, st);
+	log_set_sink(con_write);
+	/* UEFI spec 7.5: the boot manager arms a 5-minute watchdog before
+	 * starting us; a long guest run must not reset the machine. */
+	if (failed("SetWatchdogTimer", uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL)))
+		log_printf("monitor: efi: SetWatchdogTimer returned %s\n",
+			   efi_status_name(last_error));
+	efi_host.use_nx = (cpu_rdmsr(MSR_EFER) & EFER_NXE) != 0;
+	if (!efi_host.use_nx)
+		log_printf("monitor: efi: EFER.NXE is off: guest pages cannot be made NX\n");
+	if (!(cpu_read_cr0() & CR0_WP))
+		log_printf("monitor: efi: CR0.WP is off: read-only guest pages are writable in "
+			   "ring 0\n");
+	efi_host.tsc_hz = tsc_calibrate();
+	efi_host.blk = efi_blockio_find();
+	read_cmdline(image);
+	s = uefi_call_wrapper(BS->CreateEvent, 5, EVT_TIMER | EVT_NOTIFY_SIGNAL, TPL_CALLBACK,
+			      (EFI_EVENT_NOTIFY)on_tick, NULL, &timer);
+	if (!failed("CreateEvent", s))
+		failed("SetTimer", uefi_call_wrapper(BS->SetTimer, 3, timer, TimerPeriodic, 100000));
+	free_pages(); /* the first call may grow the firmware's pool: not ours */
+	free_before = free_pages();
+	log_printf("monitor: UEFI host up, %lu pages free; entered at TSC %lu, TSC %lu Hz\n",
+		   free_before, cpu_rdtsc(), efi_host.tsc_hz);
+
+	status = monitor_run(&efi_host, cmdline, guest_image_start,
+			     (uint64_t)(guest_image_end - guest_image_start));
+	if (status == MON_STATUS_REFUSED && EFI_ERROR(last_error))
+		log_printf("monitor: efi: the last firmware call that failed: %s returned %s\n",
+			   last_error_call, efi_status_name(last_error));
+	if (timer)
+		check_firmware_time(timer);
+	log_printf("monitor: pages the monitor still holds: %lu (firmware free pages %lu before, "
+		   "%lu after)\n",
+		   held_pages, free_before, free_pages());
+	log_printf("monitor: host still up; ending with status %d\n", status);
+	outl(DEBUG_EXIT_PORT, (uint32_t)status); /* QEMU with isa-debug-exit ends here */
+	if (status == MON_STATUS_REFUSED)
+		return EFI_ERROR(last_error) ? last_error : EFI_LOAD_ERROR;
+	/* No debug-exit device: the run is over, so is the machine (UEFI spec 8.5.1). */
+	uefi_call_wrapper(RT->ResetSystem, 4, EfiResetShutdown, (EFI_STATUS)status, 0, NULL);
+	return EFI_SUCCESS;
+}
