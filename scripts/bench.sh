@@ -8,20 +8,25 @@ set -uo pipefail
 iso="${1:?usage: bench.sh ISO}"
 build="$(dirname "$iso")"
 json="$build/bench.json"
-hosts=("bios:mb2 via BIOS GRUB" "uefi:mb2 via UEFI GRUB")
+hosts=("bios:mb2 via BIOS GRUB" "uefi:mb2 via UEFI GRUB" "esp:UEFI app (ESP)")
 
 declare -A val
 names=()
 for h in "${hosts[@]}"; do
 	fw="${h%%:*}"
 	log="$build/bench-$fw.log"
-	scripts/qemu-run.sh "--$fw" --icount --timeout 300 --args "guest=bench" --log "$log" "$iso"
+	case "$fw" in
+	esp) run=(--esp "$build/esp.img" --disk "$build/bench-disk.img")
+	     cp "$build/disk.img" "$build/bench-disk.img" ;;
+	*) run=("--$fw") ;;
+	esac
+	scripts/qemu-run.sh "${run[@]}" --icount --timeout 300 --args "guest=bench" --log "$log" "$iso"
 	status=$?
 	if [ $status -ne 1 ]; then
 		echo "bench: the $fw run ended with QEMU status $status; log: $log" >&2
 		continue
 	fi
-	entry=$(sed -n 's/.*host up.*entered at TSC \([0-9]*\).*/\1/p' "$log")
+	entry=$(sed -n 's/.*host up.*entered at TSC \([0-9]*\).*/\1/p' "$log" | head -1)
 	first=$(sed -n 's/.*first switch into the guest at TSC \([0-9]*\).*/\1/p' "$log")
 	val["$fw,firmware_and_loader_to_monitor"]="$entry $entry $entry"
 	val["$fw,monitor_setup_to_first_switch"]="$((first - entry)) $((first - entry)) $((first - entry))"

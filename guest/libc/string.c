@@ -1,16 +1,11 @@
 /* The string functions GCC may call even in freestanding code (GCC manual,
  * "Standards": memcpy, memmove, memset and memcmp must be provided), plus
- * strlen. Used by the guest and by the bare-metal monitor. The bulk ones use
+ * strlen. Used by the guest and by the monitor on every host. The bulk ones use
  * REP MOVSQ/STOSQ (SDM Vol.2 MOVS, STOS; DF is clear by the SysV ABI): the
  * benchmarks showed byte loops costing five instructions a byte on the block
  * path and at boot (docs/PERFORMANCE.md). */
 #include <stddef.h>
 
-void *memcpy(void *dst, const void *src, size_t n);
-
-/* GNU-EFI's libefi defines memcpy and memset in the object that also holds
- * InitializeLib (lib/init.c), so the UEFI build takes those two from there. */
-#ifndef LIBC_HOST_HAS_MEMCPY_MEMSET
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
@@ -24,8 +19,6 @@ void *memcpy(void *dst, const void *src, size_t n)
 	return dst;
 }
 
-#endif
-
 void *memmove(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
@@ -38,7 +31,6 @@ void *memmove(void *dst, const void *src, size_t n)
 	return dst;
 }
 
-#ifndef LIBC_HOST_HAS_MEMCPY_MEMSET
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
@@ -52,7 +44,6 @@ void *memset(void *dst, int c, size_t n)
 			 : "memory");
 	return dst;
 }
-#endif
 
 int memcmp(const void *a, const void *b, size_t n)
 {

@@ -114,7 +114,9 @@ const struct host_blk *efi_blockio_find(void)
 		if (!EFI_ERROR(s) && has_marker(b))
 			bio = b;
 	}
-	uefi_call_wrapper(BS->FreePool, 1, handles);
+	s = uefi_call_wrapper(BS->FreePool, 1, handles);
+	if (EFI_ERROR(s))
+		fw_failed("FreePool", s);
 	if (!bio) {
 		log_printf("monitor: efi: no disk with the %s marker among %lu BlockIo handles; "
 			   "no block device\n",

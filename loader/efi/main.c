@@ -26,12 +26,17 @@ static uint64_t held_pages;                 /* allocated by us and not yet freed
 static EFI_STATUS last_error = EFI_SUCCESS; /* the last firmware call that failed */
 static const char *last_error_call = "";
 
+/* Check a firmware call's status. A failure is remembered, and printed by
+ * name at once, except AllocatePages: the pool halves its chunk size on such
+ * failures, and the refusal message names the last one if they end the run. */
 static int failed(const char *call, EFI_STATUS s)
 {
 	if (!EFI_ERROR(s))
 		return 0;
 	last_error = s;
 	last_error_call = call;
+	if (__builtin_strcmp(call, "AllocatePages") != 0)
+		log_printf("monitor: efi: %s returned %s\n", call, efi_status_name(s));
 	return 1;
 }
 
@@ -47,6 +52,7 @@ static void con_write(const char *buf, size_t len)
 		out[n++] = (CHAR16)(unsigned char)buf[i];
 		if (n >= 127 || i + 1 == len) {
 			out[n] = 0;
+			/* Its status goes unchecked: ConOut is where we would print it. */
 			uefi_call_wrapper(ST->ConOut->OutputString, 2, ST->ConOut, out);
 			n = 0;
 		}
@@ -57,13 +63,17 @@ static uint64_t con_read(void *ctx, char *buf, uint64_t len)
 {
 	uint64_t n = 0;
 	EFI_INPUT_KEY key;
+	EFI_STATUS s;
 
 	(void)ctx;
-	while (n < len &&
-	       !EFI_ERROR(uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, &key)))
+	while (n < len) {
+		s = uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, &key);
+		if (s == EFI_NOT_READY || failed("ConIn.ReadKeyStroke", s))
+			break; /* EFI_NOT_READY: nothing (more) there, which is no error */
 		if (key.UnicodeChar && key.UnicodeChar < 128)
 			buf[n++] = (char)key.UnicodeChar;
-	return n; /* EFI_NOT_READY: nothing (more) there, which is no error */
+	}
+	return n;
 }
 
 /* ---- memory: identity-mapped firmware pages ---- */
@@ -169,8 +179,10 @@ static void read_cmdline(EFI_HANDLE image)
 	}
 	cmdline[0] = 0;
 	root = LibOpenRoot(li->DeviceHandle);
-	if (!root)
+	if (!root) {
+		log_printf("monitor: efi: no file system on our boot device: no \\cokernel.cfg\n");
 		return;
+	}
 	s = uefi_call_wrapper(root->Open, 5, root, &f, L"\\cokernel.cfg", EFI_FILE_MODE_READ, 0);
 	if (!EFI_ERROR(s)) {
 		if (!failed("File.Read(\\cokernel.cfg)", uefi_call_wrapper(f->Read, 3, f, &n, cmdline)))
@@ -178,9 +190,11 @@ static void read_cmdline(EFI_HANDLE image)
 		for (char *c = cmdline; *c; c++)
 			if (*c == '\n' || *c == '\r')
 				*c = 0;
-		uefi_call_wrapper(f->Close, 1, f);
+		failed("File.Close", uefi_call_wrapper(f->Close, 1, f));
+	} else if (s != EFI_NOT_FOUND) {
+		failed("File.Open(\\cokernel.cfg)", s); /* no file is no error */
 	}
-	uefi_call_wrapper(root->Close, 1, root);
+	failed("File.Close(root)", uefi_call_wrapper(root->Close, 1, root));
 }
 
 /* Pages of EfiConventionalMemory in the firmware's memory map: for the log
@@ -201,7 +215,7 @@ static uint64_t free_pages(void)
 		if (d->Type == EfiConventionalMemory)
 			pages += d->NumberOfPages;
 	}
-	uefi_call_wrapper(BS->FreePool, 1, map);
+	failed("FreePool", uefi_call_wrapper(BS->FreePool, 1, map));
 	return pages;
 }
 
@@ -230,7 +244,7 @@ static void check_firmware_time(EFI_EVENT timer)
 	log_printf("monitor: efi: a 10 ms firmware timer event fired %lu times in it: %s "
 		   "(%lu times in all)\n",
 		   n, n >= 10 && n <= 30 ? "ok" : "WRONG", ticks);
-	uefi_call_wrapper(BS->CloseEvent, 1, timer);
+	failed("CloseEvent", uefi_call_wrapper(BS->CloseEvent, 1, timer));
 }
 
 /* GNU-EFI's crt0 relocates the image and calls this with the SysV ABI; every
@@ -238,6 +252,7 @@ static void check_firmware_time(EFI_EVENT timer)
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
+	uint64_t entry_tsc = cpu_rdtsc(); /* firmware (and GRUB, chainloaded) end here */
 	EFI_EVENT timer = NULL;
 	EFI_STATUS s;
 	uint64_t free_before;
@@ -247,9 +262,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	log_set_sink(con_write);
 	/* UEFI spec 7.5: the boot manager arms a 5-minute watchdog before
 	 * starting us; a long guest run must not reset the machine. */
-	if (failed("SetWatchdogTimer", uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL)))
-		log_printf("monitor: efi: SetWatchdogTimer returned %s\n",
-			   efi_status_name(last_error));
+	failed("SetWatchdogTimer", uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL));
 	efi_host.use_nx = (cpu_rdmsr(MSR_EFER) & EFER_NXE) != 0;
 	if (!efi_host.use_nx)
 		log_printf("monitor: efi: EFER.NXE is off: guest pages cannot be made NX\n");
@@ -266,7 +279,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	free_pages(); /* the first call may grow the firmware's pool: not ours */
 	free_before = free_pages();
 	log_printf("monitor: UEFI host up, %lu pages free; entered at TSC %lu, TSC %lu Hz\n",
-		   free_before, cpu_rdtsc(), efi_host.tsc_hz);
+		   free_before, entry_tsc, efi_host.tsc_hz);
 
 	status = monitor_run(&efi_host, cmdline, guest_image_start,
 			     (uint64_t)(guest_image_end - guest_image_start));
@@ -284,5 +297,5 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		return EFI_ERROR(last_error) ? last_error : EFI_LOAD_ERROR;
 	/* No debug-exit device: the run is over, so is the machine (UEFI spec 8.5.1). */
 	uefi_call_wrapper(RT->ResetSystem, 4, EfiResetShutdown, (EFI_STATUS)status, 0, NULL);
-	return EFI_SUCCESS;
+	return EFI_ABORTED; /* ResetSystem does not return; if it did, say so */
 }
