@@ -161,7 +161,9 @@ $(BUILD)/fuzz/ring_fuzz: $(FUZZ_SRC) $(wildcard loader/*.h mm/*.h proto/*.h)
 	$(Q)mkdir -p $(@D)/corpus && clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -Iguest/libc $(WARN) $(FUZZ_SRC) -o $@
 
-fuzz: $(BUILD)/fuzz/ring_fuzz
+fuzz:
+	$(Q)scripts/deps.sh --fuzz
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/fuzz/ring_fuzz
 	$(Q)cd $(BUILD)/fuzz && ./ring_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 		-print_final_stats=1 corpus 2>&1 | grep -E 'Done|stat::number_of_executed|ERROR|SUMMARY|crash' ; \
 		test $${PIPESTATUS[0]} -eq 0

@@ -2,6 +2,7 @@
 # Make sure the Debian packages the build and the tests need are installed:
 # install the missing ones when we are root with apt-get, otherwise print the
 # exact command to run. Quiet when everything is there.
+# usage: deps.sh [--fuzz]   (--fuzz: also clang and libFuzzer, for make fuzz)
 set -euo pipefail
 
 # package : a file or command that proves it is installed
@@ -14,9 +15,14 @@ need=(
 	"xorriso:/usr/bin/xorriso"
 	"mtools:/usr/bin/mformat"
 	"ovmf:/usr/share/ovmf/OVMF.fd"
+	"gnu-efi:/usr/lib/crt0-efi-x86_64.o"
 	"gcc:/usr/bin/gcc"
 	"make:/usr/bin/make"
+	"libc6-dev:/usr/include/stdio.h"
 )
+if [ "${1:-}" = --fuzz ]; then
+	need+=("clang:/usr/bin/clang" "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a")
+fi
 missing=()
 for entry in "${need[@]}"; do
 	[ -e "${entry#*:}" ] || missing+=("${entry%%:*}")

@@ -39,7 +39,7 @@ done
 iso="${1:?usage: qemu-run.sh [options] ISO}"
 build="$(dirname "$iso")"
 
-qemu=(qemu-system-x86_64 -machine pc -m 256M -no-reboot -display none
+qemu=(qemu-system-x86_64 -machine pc -m 256M -no-reboot -display none -nic none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 cfgdir="$(mktemp -d "$build/qemu-run.XXXXXX")"
 trap 'rm -rf "$cfgdir"' EXIT

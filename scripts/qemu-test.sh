@@ -6,17 +6,20 @@
 # end (nothing leaked). A failing scenario keeps its log
 # under build/test-logs/. One line per scenario, then `N passed, N failed`.
 #
-# usage: qemu-test.sh [--also UNIT_LOG] [--only PATTERN]
+# usage: qemu-test.sh [--also UNIT_LOG] [--only PATTERN] [--jobs N]
 #   --also: fold the counts of a unit-test log ("N passed, N failed") into the
 #           last line, so `make test` ends with one total.
+#   --jobs: scenarios run at once (default: the number of CPUs); the lines
+#           still come out in the order the scenarios are declared.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-also="" only=""
+also="" only="" jobs=$(nproc 2>/dev/null || echo 2)
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--also) also="$2"; shift ;;
 	--only) only="$2"; shift ;;
+	--jobs) jobs="$2"; shift ;;
 	*) echo "qemu-test: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -29,10 +32,22 @@ passed=0 failed=0
 
 # scenario NAME FIRMWARE TIMEOUT "ARGS" STATUS "EXPECTED LINE" ...
 # STATUS is the monitor's: the guest's exit code, 100 crash, 101 refused.
+# Starts the scenario in the background once a job slot is free; its verdict
+# lands in build/test-logs/NAME.result.
+order=()
 scenario() {
+	local name="$1"
+	[ -n "$only" ] && [[ "$name" != $only ]] && return 0
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n
+	done
+	order+=("$name")
+	run_scenario "$@" > "$logs/$name.result" &
+}
+
+run_scenario() {
 	local name="$1" fw="$2" tmo="$3" args="$4" want="$5"
 	shift 5
-	[ -n "$only" ] && [[ "$name" != $only ]] && return 0
 	local log="$logs/$name.log" disk="$logs/$name.disk" t0 t1 status why=() held run=()
 	# How to boot: GRUB's multiboot2 entry on BIOS or UEFI, or the UEFI
 	# application host straight from the ESP or chainloaded by GRUB, with its
@@ -67,13 +82,11 @@ scenario() {
 	fi
 	if [ ${#why[@]} -eq 0 ]; then
 		rm -f "$disk"
-		printf 'PASS %-24s %5.1fs\n' "$name" "$(awk "BEGIN { print $t1 - $t0 }")"
+		printf 'PASS %-34s %5.1fs\n' "$name" "$(awk "BEGIN { print $t1 - $t0 }")"
 		rm -f "$log"
-		passed=$((passed + 1))
 	else
-		printf 'FAIL %-24s %5.1fs  log kept: %s\n' "$name" "$(awk "BEGIN { print $t1 - $t0 }")" "$log"
+		printf 'FAIL %-34s %5.1fs  log kept: %s\n' "$name" "$(awk "BEGIN { print $t1 - $t0 }")" "$log"
 		printf '       %s\n' "${why[@]}"
-		failed=$((failed + 1))
 	fi
 }
 
@@ -137,6 +150,16 @@ scenario efi-esp-pool-too-big esp 90 "guest=hello pool=4G" 101 \
 	"monitor: refused: pool=4096M: the host could give only" \
 	"monitor: efi: the last firmware call that failed: AllocatePages returned EFI_OUT_OF_RESOURCES"
 
+wait
+for name in "${order[@]}"; do
+	cat "$logs/$name.result"
+	if head -n 1 "$logs/$name.result" | grep -q '^PASS'; then
+		passed=$((passed + 1))
+		rm -f "$logs/$name.result"
+	else
+		failed=$((failed + 1))
+	fi
+done
 total_p=$passed total_f=$failed
 if [ -n "$also" ]; then
 	unit=$(tail -n 1 "$also" 2>/dev/null)
