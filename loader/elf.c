@@ -1,39 +1,13 @@
 /* The guest image loader (loader/elf.h). All arithmetic on file values is
  * overflow-checked; nothing is copied until the whole image has passed. */
 #include "elf.h"
+#include "elf64.h"
 #include "../mm/guestmem.h"
 #include "../mm/pagetable.h"
 #include "../proto/hypercall.h"
 #include "../proto/layout.h"
 #include "../proto/note.h"
 
-/* ELF-64 Object File Format 1.5 (and the System V gABI): the parts we read. */
-struct elf64_ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-struct elf64_nhdr {
-	uint32_t namesz, descsz, type;
-};
-_Static_assert(sizeof(struct elf64_ehdr) == 64, "Elf64_Ehdr");
-_Static_assert(sizeof(struct elf64_phdr) == 56, "Elf64_Phdr");
-
-#define ET_EXEC 2
-#define EM_X86_64 62
-#define PT_LOAD 1
-#define PT_DYNAMIC 2
-#define PT_INTERP 3
-#define PT_NOTE 4
-#define PF_X 1
-#define PF_W 2
 #define PAGE_MASK (GUEST_PAGE_SIZE - 1)
 
 static const char *const messages[ELF_NERRORS] = {

@@ -6,6 +6,7 @@
 #include "fake_host.h"
 #include "unit.h"
 #include "../../loader/elf.h"
+#include "../../loader/elf64.h"
 #include "../../mm/guestmem.h"
 #include "../../mm/pagetable.h"
 #include "../../proto/hypercall.h"
@@ -16,25 +17,11 @@
 #define POOL (64 * 4096ull)
 #define RESERVE (12 * 4096ull)
 
-/* Elf64_Ehdr and Elf64_Phdr as the gABI lays them out. */
-struct ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 /* A good image: text (RX) at KB, data (RW, 0x100 bytes of file, 3 pages in
  * memory) at KB + 0x2000, the ABI note, all in 16 KiB of file. */
 static uint8_t img[0x4000];
-static struct ehdr *eh = (struct ehdr *)img;
-static struct phdr *ph = (struct phdr *)(img + 64);
+static struct elf64_ehdr *eh = (struct elf64_ehdr *)img;
+static struct elf64_phdr *ph = (struct elf64_phdr *)(img + 64);
 
 static void note_at(uint64_t off, uint32_t type, uint32_t magic, uint32_t version)
 {
@@ -50,17 +37,18 @@ static void good_image(void)
 {
 	memset(img, 0, sizeof(img));
 	memcpy(eh->ident, "\x7f" "ELF\x02\x01\x01", 7);
-	eh->type = 2;
-	eh->machine = 62;
+	eh->type = ET_EXEC;
+	eh->machine = EM_X86_64;
 	eh->version = 1;
 	eh->entry = KB + 0x10;
 	eh->phoff = 64;
 	eh->ehsize = 64;
 	eh->phentsize = 56;
 	eh->phnum = 3;
-	ph[0] = (struct phdr){ 1, 5, 0x1000, KB, KB, 0x800, 0x800, 4096 };
-	ph[1] = (struct phdr){ 1, 6, 0x2000, KB + 0x2000, KB + 0x2000, 0x100, 0x3000, 4096 };
-	ph[2] = (struct phdr){ 4, 4, 0x3000, 0, 0, 32, 32, 4 };
+	ph[0] = (struct elf64_phdr){ PT_LOAD, PF_R | PF_X, 0x1000, KB, KB, 0x800, 0x800, 4096 };
+	ph[1] = (struct elf64_phdr){ PT_LOAD, PF_R | PF_W, 0x2000, KB + 0x2000, KB + 0x2000,
+				     0x100, 0x3000, 4096 };
+	ph[2] = (struct elf64_phdr){ PT_NOTE, PF_R, 0x3000, 0, 0, 32, 32, 4 };
 	note_at(0x3000, COKERNEL_NOTE_TYPE, COKERNEL_NOTE_MAGIC, COKERNEL_ABI_VERSION);
 	for (int i = 0; i < 0x800; i++)
 		img[0x1000 + i] = (uint8_t)(i * 3);
@@ -129,10 +117,10 @@ TEST(elf_refuses_files_that_are_not_x86_64_executables)
 	eh->machine = 3; /* i386 */
 	EXPECT_EQ(check(), -ELF_EMACHINE);
 	good_image();
-	eh->type = 3; /* ET_DYN */
+	eh->type = ET_DYN;
 	EXPECT_EQ(check(), -ELF_ETYPE);
 	good_image();
-	ph[2].type = 3; /* PT_INTERP */
+	ph[2].type = PT_INTERP;
 	EXPECT_EQ(check(), -ELF_ETYPE);
 }
 
@@ -193,10 +181,10 @@ TEST(elf_refuses_segments_out_of_place)
 	ph[0].vaddr = KB + 0x6000; /* text after data: descending */
 	EXPECT_EQ(check(), -ELF_EORDER);
 	good_image();
-	ph[1].flags = 7; /* RWX */
+	ph[1].flags = PF_R | PF_W | PF_X;
 	EXPECT_EQ(check(), -ELF_EWX);
 	good_image();
-	ph[0].type = ph[1].type = 6; /* no PT_LOAD left */
+	ph[0].type = ph[1].type = PT_PHDR; /* no PT_LOAD left */
 	EXPECT_EQ(check(), -ELF_ENOLOAD);
 	good_image();
 	eh->entry = KB + 0x2000; /* in the data segment */
@@ -208,7 +196,7 @@ TEST(elf_refuses_a_missing_or_foreign_abi_note)
 	struct elf_image im;
 
 	good_image();
-	ph[2].type = 6;
+	ph[2].type = PT_PHDR;
 	EXPECT_EQ(check(), -ELF_ENONOTE);
 	good_image();
 	note_at(0x3000, COKERNEL_NOTE_TYPE, 0x12345678, COKERNEL_ABI_VERSION);
