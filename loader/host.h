@@ -29,12 +29,20 @@ struct host_ops {
 	 * type; Linux: an executable mapping). 0, or -HC_ENOMEM. */
 	int (*alloc_passage)(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva);
 	void (*free_passage)(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t hva);
+	/* Optional: called once the stub is in page 0, for a host that keeps W^X
+	 * (Linux maps the passage RW and NX, then makes page 0 RX here). */
+	int (*seal_passage)(void *ctx, uint64_t hva);
 	/* Console input, without blocking: up to len bytes, how many there were. */
 	uint64_t (*console_read)(void *ctx, char *buf, uint64_t len);
 	/* Monotonic time, and the TSC rate the guest reads it with. */
 	uint64_t (*time_ns)(void *ctx);
 	uint64_t tsc_hz;
 	const struct host_blk *blk; /* NULL: no disk (block requests get -HC_ENODEV) */
+	/* 0: the monitor completes every request itself, through blk and the log.
+	 * 1: it checks them, then leaves console writes and block I/O in m->batch
+	 * for the host to complete (HC_HOST_IO), and HC_WAIT to the host
+	 * (HC_HOST_WAIT): Linux does both in its user-space runner. */
+	int defer_io;
 };
 
 #endif

@@ -68,10 +68,20 @@ enum hc_outcome hc_dispatch(struct monitor *m)
 		if (ret == 0)
 			return HC_GUEST_CRASH;
 		break;
-	case HC_POST:
-		ret = ring_post(m);
+	case HC_POST: {
+		int deferred;
+
+		ret = ring_post(m, &deferred);
+		if (deferred)
+			return HC_HOST_IO; /* ring_finish sets the guest's RAX */
 		break;
+	}
 	case HC_WAIT:
+		if (m->host->defer_io && !m->input_len &&
+		    m->host->time_ns(m->host->mm.ctx) < g->rdi) {
+			m->wait_deadline_ns = g->rdi;
+			return HC_HOST_WAIT; /* monitor_wait_done sets the guest's RAX */
+		}
 		ret = ring_wait(m, g->rdi);
 		break;
 	default:

@@ -16,7 +16,9 @@
 #define RESERVE_PAGES (GUEST_BOOTINFO_PAGES + GUEST_STACK_PAGES + GUEST_RING_PAGES)
 _Static_assert(GUEST_RING_PAGES == RING_PAGES, "proto/layout.h and proto/ring.h agree");
 
-static struct monitor mon; /* one guest per monitor; large, so not on the stack */
+static struct monitor mon; /* monitor_run's guest; large, so not on the stack */
+
+#define CR4_LA57 (1ull << 12) /* SDM Vol.3 2.5: 5-level paging (CR3 roots a PML5) */
 
 /* DESIGN.md 4: coLinux refused to run beside another hypervisor; so do we.
  * SDM Vol.3 23.7: CR4.VMXE set means VMX is on; AMD APM Vol.2 15.4: EFER.SVME. */
@@ -84,6 +86,8 @@ static int install_passage(struct monitor *m)
 	} else {
 		err = passage_install(&m->ps, hva, m->passage_ma);
 	}
+	if (!err && h->seal_passage)
+		err = h->seal_passage(h->mm.ctx, hva); /* the stub is in: page 0 now RX */
 	if (err) {
 		h->free_passage(h->mm.ctx, m->passage_ma, hva);
 		m->passage_ma[0] = 0;
@@ -120,18 +124,16 @@ static void write_bootinfo(struct monitor *m, const char *cmdline)
 	gmem_write(&m->pool, at, &bi);
 }
 
-static enum hc_outcome run(struct monitor *m)
+enum hc_outcome monitor_step(struct monitor *m)
 {
-	enum hc_outcome how;
+	m->ps.enter(); /* returns when the guest makes a hypercall */
+	m->switches += 2;
+	return hc_dispatch(m);
+}
 
-	passage_host_changed(&m->ps); /* a new run: the first enter saves everything */
-	log_printf("monitor: first switch into the guest at TSC %lu\n", cpu_rdtsc());
-	do {
-		m->ps.enter(); /* returns when the guest makes a hypercall */
-		m->switches += 2;
-		how = hc_dispatch(m);
-	} while (how == HC_RESUME);
-	return how;
+void monitor_wait_done(struct monitor *m, int got_input)
+{
+	m->ps.guest->rax = got_input ? 1 : 0;
 }
 
 static int setup(struct monitor *m, const char *cmdline, const void *image, uint64_t image_len)
@@ -182,22 +184,22 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 	return 0;
 }
 
-static void teardown(struct monitor *m)
+void monitor_abandon(struct monitor *m)
 {
 	const struct host_ops *h = m->host;
 
 	pt_destroy(&m->pt);
 	if (m->passage_ma[0])
 		h->free_passage(h->mm.ctx, m->passage_ma, m->ps.hva);
+	m->passage_ma[0] = 0; /* a second call frees nothing twice */
 	pool_destroy(&m->pool);
 }
 
-int monitor_run(const struct host_ops *host, const char *cmdline, const void *image,
-		uint64_t image_len)
+int monitor_start(struct monitor *m, const struct host_ops *host, const char *cmdline,
+		  const void *image, uint64_t image_len)
 {
-	struct monitor *m = &mon;
 	char why[160];
-	int status = MON_STATUS_REFUSED;
+	int err;
 
 	__builtin_memset(m, 0, sizeof(*m));
 	m->host = host;
@@ -205,19 +207,45 @@ int monitor_run(const struct host_ops *host, const char *cmdline, const void *im
 		   COKERNEL_ABI_VERSION, host->name, cmdline);
 	if (cmdline_parse(cmdline, &m->cfg, why, sizeof(why)) != 0) {
 		log_printf("monitor: refused: %s\n", why);
-		return status;
+		return -HC_EINVAL;
 	}
 	if (other_hypervisor()) {
 		log_printf("monitor: refused: another hypervisor is active (CR4.VMXE or "
 			   "EFER.SVME is set)\n");
-		return status;
+		return -HC_EEXIST;
 	}
-	if (setup(m, cmdline, image, image_len) == 0) {
-		enum hc_outcome how = run(m);
+	if (cpu_read_cr4() & CR4_LA57) {
+		/* The guest's tables have four levels; CR4.LA57 can only change
+		 * with paging off (SDM Vol.3 4.1.1), which a switch cannot do. */
+		log_printf("monitor: refused: the host uses 5-level paging (CR4.LA57)\n");
+		return -HC_ENODEV;
+	}
+	err = setup(m, cmdline, image, image_len);
+	if (err)
+		monitor_abandon(m);
+	else
+		passage_host_changed(&m->ps); /* the first enter saves all host state */
+	return err;
+}
 
-		report_outcome(m, how);
-		status = how == HC_GUEST_EXIT ? (int)m->exit_code : MON_STATUS_CRASH;
-	}
-	teardown(m);
-	return status;
+int monitor_finish(struct monitor *m, enum hc_outcome how)
+{
+	report_outcome(m, how);
+	monitor_abandon(m);
+	return how == HC_GUEST_EXIT ? (int)m->exit_code : MON_STATUS_CRASH;
+}
+
+int monitor_run(const struct host_ops *host, const char *cmdline, const void *image,
+		uint64_t image_len)
+{
+	struct monitor *m = &mon;
+	enum hc_outcome how;
+
+	if (monitor_start(m, host, cmdline, image, image_len) != 0)
+		return MON_STATUS_REFUSED;
+	log_printf("monitor: first switch into the guest at TSC %lu\n", cpu_rdtsc());
+	do
+		how = monitor_step(m);
+	while (how == HC_RESUME);
+	return monitor_finish(m, how);
 }

@@ -8,6 +8,7 @@
 #include "cmdline.h"
 #include "elf.h"
 #include "host.h"
+#include "ring.h"
 #include "../mm/pagetable.h"
 #include "../mm/pool.h"
 #include "../proto/hypercall.h"
@@ -33,6 +34,8 @@ struct monitor {
 	uint64_t ring_gpa;     /* the request ring, set aside in the pool */
 	uint32_t ring_cons;    /* the host's own consumer index (never read back) */
 	uint64_t requests;     /* descriptors completed */
+	struct ring_batch batch; /* a POST whose requests the host completes later */
+	uint64_t wait_deadline_ns; /* an HC_WAIT the host waits out itself */
 	char input[256];       /* console input taken from the host, not yet read */
 	uint64_t input_len;
 	uint64_t exit_code;
@@ -41,11 +44,32 @@ struct monitor {
 	char log_buf[HC_LOG_MAX_BYTES];
 };
 
+/* A host with its own run loop (Linux) uses the pieces monitor_run is made
+ * of. monitor_start: parse, check, set up; 0, or a negative error (-HC_* or
+ * -ELF_*) after a "monitor: refused: ..." line, with nothing left allocated.
+ * monitor_step: one switch into the guest and back, and its hypercall handled.
+ * monitor_finish: the report and the teardown; the status for the host.
+ * monitor_abandon: the teardown alone, for a guest stopped before its end. */
+enum hc_outcome {
+	HC_RESUME,      /* switch back into the guest */
+	HC_GUEST_EXIT,  /* HC_EXIT: m->exit_code */
+	HC_GUEST_CRASH, /* HC_CRASH: m->crash */
+	HC_HOST_IO,     /* host_ops.defer_io: m->batch waits for the host, then ring_finish */
+	HC_HOST_WAIT,   /* host_ops.defer_io: the host waits until m->wait_deadline_ns */
+};
+int monitor_start(struct monitor *m, const struct host_ops *host, const char *cmdline,
+		  const void *image, uint64_t image_len);
+enum hc_outcome monitor_step(struct monitor *m);
+int monitor_finish(struct monitor *m, enum hc_outcome how);
+void monitor_abandon(struct monitor *m);
+/* The whole life of one guest, for hosts that complete every request at once. */
 int monitor_run(const struct host_ops *host, const char *cmdline, const void *image,
 		uint64_t image_len);
+/* After HC_HOST_WAIT: got_input says whether console input arrived (it is in
+ * m->input); the guest's HC_WAIT returns it. */
+void monitor_wait_done(struct monitor *m, int got_input);
 
 /* loader/hypercall.c: act on the hypercall the guest just made. */
-enum hc_outcome { HC_RESUME, HC_GUEST_EXIT, HC_GUEST_CRASH };
 enum hc_outcome hc_dispatch(struct monitor *m);
 
 /* loader/report.c */

@@ -9,25 +9,18 @@
 #include "../mm/guestmem.h"
 #include "../proto/ring.h"
 
-/* A descriptor that passed req_check: the device may use it as it is. */
-struct req {
-	uint16_t device, op;
-	struct gspan buf;
-	uint64_t disk_off; /* block: byte offset on the disk */
-};
-
 static uint32_t *ring_u32(const struct monitor *m, uint64_t off)
 {
 	return gmem_page_hva(&m->pool, m->ring_gpa + off);
 }
 
 /* The boundary: every field of a guest descriptor is checked here, once. */
-static int req_check(const struct monitor *m, const struct ring_desc *d, struct req *r)
+static int req_check(const struct monitor *m, const struct ring_desc *d, struct ring_req *r)
 {
 	const struct host_blk *blk = m->host->blk;
 	int err;
 
-	*r = (struct req){ .device = d->device, .op = d->op };
+	*r = (struct ring_req){ .device = d->device, .op = d->op };
 	if (d->device == RING_DEV_CONSOLE) {
 		if (d->op != RING_OP_CONSOLE_WRITE && d->op != RING_OP_CONSOLE_READ)
 			return -HC_EINVAL;
@@ -114,7 +107,7 @@ static uint64_t take_input(struct monitor *m, char *buf, uint64_t len)
 	return n;
 }
 
-static int do_req(struct monitor *m, const struct req *r, uint32_t *done)
+static int do_req(struct monitor *m, const struct ring_req *r, uint32_t *done)
 {
 	const struct host_blk *blk = m->host->blk;
 	struct blk_io io = { blk, r->disk_off, r->op == RING_OP_BLK_WRITE };
@@ -160,30 +153,78 @@ void ring_setup(struct monitor *m)
 	m->ring_cons = 0;
 }
 
-int64_t ring_post(struct monitor *m)
+/* Does the host complete this request itself (host_ops.defer_io)? Console
+ * input and the geometry come from the monitor's own state. */
+static int deferred_to_host(const struct monitor *m, const struct ring_req *r)
+{
+	if (!m->host->defer_io)
+		return 0;
+	if (r->device == RING_DEV_CONSOLE)
+		return r->op == RING_OP_CONSOLE_WRITE;
+	return r->op != RING_OP_BLK_GEOMETRY;
+}
+
+int64_t ring_post(struct monitor *m, int *deferred)
 {
 	volatile uint32_t *prod_p = ring_u32(m, __builtin_offsetof(struct ring_hdr, prod));
-	volatile uint32_t *cons_p = ring_u32(m, __builtin_offsetof(struct ring_hdr, cons));
 	uint32_t prod = *prod_p; /* once: the guest may change it under us */
 	uint32_t pending = prod - m->ring_cons;
+	struct ring_batch *b = &m->batch;
 
+	*deferred = 0;
 	if (pending > RING_ENTRIES)
 		return -HC_EBADRING;
+	b->n = pending;
+	b->ndeferred = 0;
 	for (uint32_t i = 0; i < pending; i++) {
+		struct ring_slot *sl = &b->slot[i];
 		uint64_t slot = m->ring_gpa + RING_DESC_OFFSET +
-				(uint64_t)(m->ring_cons % RING_ENTRIES) * sizeof(struct ring_desc);
+				(uint64_t)((m->ring_cons + i) % RING_ENTRIES) * sizeof(struct ring_desc);
 		struct ring_desc d;
-		struct req r;
 		struct gspan s;
-		uint32_t result[2] = { 0, 0 }; /* status, done_bytes */
 		int err;
 
 		gmem_span(&m->pool, slot, sizeof(d), &s); /* the ring is inside the pool */
 		gmem_read(&m->pool, &d, s);
-		err = req_check(m, &d, &r);
+		*sl = (struct ring_slot){ 0 };
+		err = req_check(m, &d, &sl->r);
+		if (!err && deferred_to_host(m, &sl->r)) {
+			sl->deferred = 1;
+			b->ndeferred++;
+			continue;
+		}
 		if (!err)
-			err = do_req(m, &r, &result[1]);
-		result[0] = (uint32_t)err;
+			err = do_req(m, &sl->r, &sl->done);
+		sl->status = err;
+	}
+	if (b->ndeferred) {
+		*deferred = 1;
+		return 0;
+	}
+	ring_finish(m);
+	return pending;
+}
+
+void ring_finish(struct monitor *m)
+{
+	volatile uint32_t *cons_p = ring_u32(m, __builtin_offsetof(struct ring_hdr, cons));
+	struct ring_batch *b = &m->batch;
+
+	for (uint32_t i = 0; i < b->n; i++) {
+		struct ring_slot *sl = &b->slot[i];
+		uint64_t slot = m->ring_gpa + RING_DESC_OFFSET +
+				(uint64_t)(m->ring_cons % RING_ENTRIES) * sizeof(struct ring_desc);
+		uint32_t result[2]; /* status, done_bytes */
+		struct gspan s;
+
+		if (sl->deferred) { /* the host's word, bounded like everything else */
+			if (sl->status != 0)
+				sl->status = -HC_EIO;
+			if (sl->done > sl->r.buf.len_bytes || sl->status)
+				sl->done = sl->status ? 0 : (uint32_t)sl->r.buf.len_bytes;
+		}
+		result[0] = (uint32_t)sl->status;
+		result[1] = sl->done;
 		gmem_span(&m->pool, slot + __builtin_offsetof(struct ring_desc, status),
 			  sizeof(result), &s);
 		gmem_write(&m->pool, s, result);
@@ -194,7 +235,9 @@ int64_t ring_post(struct monitor *m)
 		__asm__ volatile("" ::: "memory");
 		*cons_p = m->ring_cons;
 	}
-	return pending;
+	if (b->ndeferred) /* a deferred POST: its result is set here */
+		m->ps.guest->rax = b->n;
+	b->n = b->ndeferred = 0;
 }
 
 int64_t ring_wait(struct monitor *m, uint64_t deadline_ns)

@@ -4,13 +4,42 @@
 #define LOADER_RING_H
 
 #include <stdint.h>
+#include "../mm/guestmem.h"
+#include "../proto/ring.h"
 
 struct monitor;
 
+/* A descriptor that passed req_check: the device may use it as it is. */
+struct ring_req {
+	uint16_t device, op;
+	struct gspan buf;
+	uint64_t disk_off; /* block: byte offset on the disk */
+};
+
+/* One POST's descriptors, in ring order, each checked and either completed
+ * (status, done set) or deferred to the host (host_ops.defer_io), which sets
+ * status (0 or -HC_EIO) and done before ring_finish. */
+struct ring_slot {
+	struct ring_req r;
+	int32_t status;
+	uint32_t done;
+	uint32_t deferred;
+};
+struct ring_batch {
+	uint32_t n, ndeferred;
+	struct ring_slot slot[RING_ENTRIES];
+};
+
 /* Initialise the ring at m->ring_gpa (inside the pool, checked by the caller). */
 void ring_setup(struct monitor *m);
-/* Complete every posted descriptor: how many, or -HC_EBADRING. */
-int64_t ring_post(struct monitor *m);
+/* Complete every posted descriptor: how many, or -HC_EBADRING. With a host
+ * that defers I/O, *deferred is set when m->batch waits for the host; the
+ * guest's result is then ring_finish's. */
+int64_t ring_post(struct monitor *m, int *deferred);
+/* Write the statuses of m->batch back to the ring (a deferred slot's status
+ * is forced to 0 or -HC_EIO and its done to at most its length), advance the
+ * consumer index, and give the guest the count. */
+void ring_finish(struct monitor *m);
 /* 1 if console input is waiting, 0 at the deadline or the end of the slice. */
 int64_t ring_wait(struct monitor *m, uint64_t deadline_ns);
 

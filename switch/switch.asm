@@ -15,6 +15,7 @@ default rel
 %define G(f) passage_base + PASSAGE_GUEST_PAGE + PG_ %+ f
 
 %define CR4_PGE (1 << 7)     ; SDM Vol.3 2.5: CR4.PGE, global pages
+%define CR4_CET (1 << 23)    ; SDM Vol.3 2.5: CR4.CET, control-flow enforcement
 %define RFLAGS_IF (1 << 9)   ; SDM Vol.1 3.4.3: interrupt enable
 %define RFLAGS_NT (1 << 14)  ; SDM Vol.1 3.4.3: nested task (IRET with NT=1 in 64-bit mode #GPs)
 %define MSR_FS_BASE 0xc0000100        ; SDM Vol.4 2.1: IA32_FS_BASE
@@ -32,6 +33,8 @@ passage_base:
 ; the guest from the guest page, and IRETs into it. "Returns" when the guest
 ; next calls hc_entry.
 enter:
+	endbr64                         ; the monitor calls us through a pointer: a
+	                                ; valid target under IBT (SDM Vol.1 18.3)
 	mov [H(rbx)], rbx               ; callee-saved registers of the C caller
 	mov [H(rbp)], rbp
 	mov [H(r12)], r12
@@ -72,12 +75,13 @@ enter:
 .host_saved:
 
 	lea rsp, [G(stack_top)]         ; from here on: the passage stack (both worlds)
-	mov rax, [H(cr4)]
-	test eax, CR4_PGE
-	jz .no_pge
-	and eax, ~CR4_PGE               ; SDM Vol.3 4.10.4.1: clearing PGE flushes global
-	mov cr4, rax                    ; TLB entries, which a CR3 write would keep
-.no_pge:
+	mov rax, [H(cr4)]               ; the guest world's CR4 is the host's without
+	mov rcx, rax                    ; PGE (SDM Vol.3 4.10.4.1: clearing it flushes
+	and rcx, ~(CR4_PGE | CR4_CET)   ; global TLB entries, which a CR3 write keeps)
+	cmp rcx, rax                    ; and without CET (a host kernel's IBT would
+	je .cr4_same                    ; fault the guest, which has no ENDBR64s)
+	mov cr4, rcx
+.cr4_same:
 	mov rax, [G(cr3)]
 	mov cr3, rax                    ; now in the guest's address space (SDM 4.10.4.1:
 	                                ; non-global TLB entries flushed)
@@ -154,10 +158,10 @@ hc_entry:
 	mov rax, [H(cr3)]
 	mov cr3, rax                    ; back in the host's address space
 	mov rax, [H(cr4)]
-	test eax, CR4_PGE
-	jz .no_pge
-	mov cr4, rax                    ; global pages back on (SDM 4.10.4.1: flush)
-.no_pge:
+	test eax, CR4_PGE | CR4_CET
+	jz .cr4_same
+	mov cr4, rax                    ; global pages (SDM 4.10.4.1: flush) and CET back
+.cr4_same:
 	lgdt [H(gdtr)]
 	lidt [H(idtr)]
 	mov ss, [H(ss)]

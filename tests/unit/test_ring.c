@@ -106,6 +106,16 @@ static uint32_t *prod(void)
 	return g(RING_GPA + 64);
 }
 
+/* HC_POST on a host that completes everything itself. */
+static int64_t post(void)
+{
+	int deferred;
+	int64_t n = ring_post(&m, &deferred);
+
+	EXPECT_EQ(deferred, 0);
+	return n;
+}
+
 /* Post one descriptor and ring; the descriptor as the host left it. */
 static struct ring_desc post1(struct ring_desc d)
 {
@@ -113,7 +123,7 @@ static struct ring_desc post1(struct ring_desc d)
 
 	*slot(n) = d;
 	*prod() = n + 1;
-	EXPECT_EQ(ring_post(&m), 1);
+	EXPECT_EQ(post(), 1);
 	return *slot(n);
 }
 
@@ -239,18 +249,73 @@ TEST(ring_post_is_bounded_and_trusts_only_its_own_cons)
 	for (uint32_t i = 0; i < RING_ENTRIES; i++)
 		*slot(i) = blk_req(RING_OP_BLK_READ, BUF_GPA, 512, i % SECTORS);
 	*prod() = RING_ENTRIES; /* a full ring: allowed */
-	EXPECT_EQ(ring_post(&m), RING_ENTRIES);
+	EXPECT_EQ(post(), RING_ENTRIES);
 	EXPECT_EQ(*cons, RING_ENTRIES);
-	EXPECT_EQ(ring_post(&m), 0); /* nothing new */
+	EXPECT_EQ(post(), 0); /* nothing new */
 	*prod() = 2 * RING_ENTRIES + 1; /* claims 129 */
-	EXPECT_EQ(ring_post(&m), -HC_EBADRING);
+	EXPECT_EQ(post(), -HC_EBADRING);
 	EXPECT_EQ(m.ring_cons, RING_ENTRIES);
 	*prod() = RING_ENTRIES - 5; /* behind cons: claims ~2^32 */
-	EXPECT_EQ(ring_post(&m), -HC_EBADRING);
+	EXPECT_EQ(post(), -HC_EBADRING);
 	*cons = 0; /* the guest scribbles on cons: the host does not care */
 	*prod() = RING_ENTRIES + 1;
-	EXPECT_EQ(ring_post(&m), 1);
+	EXPECT_EQ(post(), 1);
 	EXPECT_EQ(*cons, RING_ENTRIES + 1);
+	teardown();
+}
+
+/* A host that completes I/O itself (Linux's runner): the monitor checks each
+ * descriptor, answers console input and geometry itself, leaves the rest in
+ * the batch, and writes back only what the host said, bounded, in ring order. */
+TEST(ring_defers_io_to_the_host_and_bounds_its_answers)
+{
+	struct ring_batch *b = &m.batch;
+	uint32_t *cons;
+	int deferred;
+
+	setup();
+	host.defer_io = 1;
+	cons = g(RING_GPA + 128);
+	console_in = "";
+	m.input_len = 2;
+	memcpy(m.input, "hi", 2);
+	*slot(0) = blk_req(RING_OP_BLK_READ, BUF_GPA, 1024, 3);
+	*slot(1) = blk_req(RING_OP_BLK_READ, BUF_GPA, 1000, 3); /* not whole sectors */
+	*slot(2) = (struct ring_desc){ .device = RING_DEV_CONSOLE, .op = RING_OP_CONSOLE_READ,
+				       .buf_gpa = BUF_GPA + 8192, .len_bytes = 16 };
+	*slot(3) = blk_req(RING_OP_BLK_WRITE, BUF_GPA, 512, 5);
+	*slot(4) = blk_req(RING_OP_BLK_FLUSH, 0, 0, 0);
+	*prod() = 5;
+	regs.rax = 99;
+	EXPECT_EQ(ring_post(&m, &deferred), 0);
+	EXPECT_EQ(deferred, 1);
+	EXPECT_EQ(*cons, 0);        /* nothing completed before the host answers */
+	EXPECT_EQ(b->n, 5);
+	EXPECT_EQ(b->ndeferred, 3);
+	EXPECT_EQ(b->slot[0].deferred, 1);
+	EXPECT_EQ(b->slot[0].r.disk_off, 3 * 512);
+	EXPECT_EQ(b->slot[0].r.buf.len_bytes, 1024);
+	EXPECT_EQ(b->slot[1].deferred, 0);
+	EXPECT_EQ(b->slot[1].status, -HC_EINVAL);
+	EXPECT_EQ(b->slot[2].deferred, 0);
+	EXPECT_EQ(b->slot[2].done, 2); /* from the monitor's input buffer */
+	EXPECT_EQ(memcmp(g(BUF_GPA + 8192), "hi", 2), 0);
+	b->slot[0].done = 1u << 30;     /* the host claims more than the length */
+	b->slot[3].status = -5;         /* any failure becomes -HC_EIO */
+	b->slot[3].done = 512;
+	b->slot[4].status = 0;
+	ring_finish(&m);
+	EXPECT_EQ(regs.rax, 5);
+	EXPECT_EQ(*cons, 5);
+	EXPECT_EQ(slot(0)->status, 0);
+	EXPECT_EQ(slot(0)->done_bytes, 1024);
+	EXPECT_EQ(slot(1)->status, -HC_EINVAL);
+	EXPECT_EQ(slot(2)->done_bytes, 2);
+	EXPECT_EQ(slot(3)->status, -HC_EIO);
+	EXPECT_EQ(slot(3)->done_bytes, 0);
+	EXPECT_EQ(slot(4)->status, 0);
+	EXPECT_EQ(b->n, 0);
+	host.defer_io = 0;
 	teardown();
 }
 
