@@ -113,6 +113,74 @@ $(BUILD)/esp.img: $(BUILD)/cokernel.efi scripts/mkesp.sh
 	$(call say,ESP,$@)
 	$(Q)scripts/mkesp.sh $< $@
 
+# ----------------------------------------------------------- Linux host ----
+# cokernel.ko: module.c built by kbuild against Debian's linux-headers-amd64
+# (the version of linux-image-amd64, which the tests boot, not this machine's
+# kernel), linked with core.o: the same portable core built with our flags,
+# for the kernel's code model and its retpolines, only bridge.h's names global.
+KVER ?= $(patsubst /boot/vmlinuz-%,%,$(lastword $(sort $(wildcard /boot/vmlinuz-*))))
+KDIR ?= /usr/src/linux-headers-$(KVER)
+LINUX_C := $(CORE_C) loader/linux/bridge.c
+LINUX_OBJ := $(LINUX_C:%.c=$(BUILD)/linux-obj/%.o) $(BUILD)/linux-obj/switch/blob.o
+LINUX_CFLAGS := $(filter-out -fcf-protection=none,$(FREESTANDING)) -mcmodel=kernel \
+	-fcf-protection=branch -mindirect-branch=thunk-extern -mindirect-branch-register \
+	-Iguest/libc
+
+$(BUILD)/linux-obj/%.o: %.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(LINUX_CFLAGS) -c $< -o $@
+
+$(BUILD)/linux-obj/%.o: %.asm
+	$(call say,NASM,$@)
+	$(Q)mkdir -p $(@D) && $(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
+
+$(BUILD)/linux-obj/switch/blob.o: $(BUILD)/switch.bin
+
+$(BUILD)/linux-mod/core.o: $(LINUX_OBJ) loader/linux/bridge.h
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D) && $(LD) -r -z noexecstack $(LINUX_OBJ) -o $@.all
+	$(Q)objcopy $$(sed -n 's/^[a-z_0-9 *]*\b\(ckb_[a-z_]*\)(.*/--keep-global-symbol=\1/p' \
+		loader/linux/bridge.h) $@.all $@
+
+$(BUILD)/cokernel.ko: $(BUILD)/linux-mod/core.o loader/linux/module.c loader/linux/bridge.h \
+		proto/linux_ioctl.h
+	$(call say,KBUILD,$@)
+	$(Q)test -d $(KDIR) || { echo "no $(KDIR): run make deps (linux-headers-amd64)" >&2; exit 1; }
+	$(Q)cp loader/linux/module.c loader/linux/bridge.h $(BUILD)/linux-mod/
+	@# modpost reads each object's .cmd file; core.o's is ours
+	$(Q)echo 'cmd_$(CURDIR)/$(BUILD)/linux-mod/core.o := ld -r (the cokernel Makefile)' \
+		> $(BUILD)/linux-mod/.core.o.cmd
+	$(Q)printf 'obj-m := cokernel.o\ncokernel-y := module.o core.o\nccflags-y := -Werror\n' \
+		> $(BUILD)/linux-mod/Kbuild
+	$(Q)$(MAKE) --no-print-directory -s -C $(KDIR) M=$(CURDIR)/$(BUILD)/linux-mod modules
+	$(Q)cp $(BUILD)/linux-mod/cokernel.ko $@
+
+# The runner, with the guest built in (loader/guest_image.asm), and the VM's
+# initramfs: busybox, the module, the runner, the test disk and test tools, all
+# static. scripts/linux/run-vm.sh boots it.
+USER_CFLAGS := -std=gnu11 -O2 -static -z noexecstack $(WARN)
+$(BUILD)/cokrun: loader/linux/cokrun.c proto/linux_ioctl.h proto/ring.h $(BUILD)/mon-obj/loader/guest_image.o
+	$(call say,HOSTCC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $< $(BUILD)/mon-obj/loader/guest_image.o -o $@
+
+$(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h
+	$(call say,HOSTCC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
+
+$(BUILD)/linux-tools/refs: scripts/linux/refs.c
+	$(call say,HOSTCC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
+
+$(BUILD)/linux-tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
+	$(call say,HOSTCC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
+
+LINUX_VM_FILES := $(BUILD)/cokernel.ko $(BUILD)/cokrun $(BUILD)/disk.img $(BUILD)/guest.elf \
+	$(BUILD)/linux-tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors
+$(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
+	$(call say,CPIO,$@)
+	$(Q)scripts/linux/mkinitramfs.sh $@ $(LINUX_VM_FILES)
+
 # ------------------------------------------------------------------ ISO ----
 # The test disk (proto/diskimg.h), written by a tool built for this machine.
 $(BUILD)/tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
@@ -130,7 +198,7 @@ $(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk
 
 .DEFAULT_GOAL := all
 .PHONY: all deps bench check fuzz qemu qemu-efi qemu-gdb qemu-test test clean format
-all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/esp.img
+all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/esp.img $(BUILD)/linux-initramfs.cpio.gz
 
 deps:
 	$(Q)scripts/deps.sh

@@ -19,6 +19,7 @@ static const struct program {
 	{ "badring", prog_badring },
 	{ "echo", prog_echo },
 	{ "bench", prog_bench },
+	{ "spin", prog_spin },
 };
 
 uint64_t virt_to_gpa(const void *va)
@@ -77,6 +78,6 @@ void guest_main(const struct bootinfo *bi)
 			guest_exit((uint64_t)code);
 		}
 	}
-	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench)\n", name);
+	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin)\n", name);
 	guest_exit(2);
 }

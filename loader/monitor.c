@@ -136,6 +136,7 @@ void monitor_wait_done(struct monitor *m, int got_input)
 	m->ps.guest->rax = got_input ? 1 : 0;
 }
 
+/* 0, or the MON_REFUSED_* class of what went wrong, after saying what. */
 static int setup(struct monitor *m, const char *cmdline, const void *image, uint64_t image_len)
 {
 	uint64_t npages = m->cfg.pool_bytes / GUEST_PAGE_SIZE, got = 0;
@@ -146,7 +147,7 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 		log_printf("monitor: refused: pool=%luM: the host could give only %luM; "
 			   "ask for less with pool=SIZE\n",
 			   m->cfg.pool_bytes >> 20, got * GUEST_PAGE_SIZE >> 20);
-		return err;
+		return MON_REFUSED_MEMORY;
 	}
 	log_printf("monitor: pool %lu KiB in %lu chunk(s)%s; p2m at machine %lx\n",
 		   pool_bytes(&m->pool) >> 10, m->pool.nchunks,
@@ -157,12 +158,12 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 		log_printf("monitor: refused: guest image built for ABI version %u, this "
 			   "monitor speaks version %u\n",
 			   m->image.abi_version, COKERNEL_ABI_VERSION);
-		return err;
+		return MON_REFUSED_IMAGE;
 	}
 	if (err) {
 		log_printf("monitor: refused: guest image (%lu bytes): %s\n", image_len,
 			   elf_strerror(err));
-		return err;
+		return MON_REFUSED_IMAGE;
 	}
 	elf_load(&m->pool, image, &m->image);
 	err = install_passage(m);
@@ -171,7 +172,7 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 	if (err) {
 		log_printf("monitor: refused: building the guest address space: %s\n",
 			   hc_strerror(err));
-		return err;
+		return MON_REFUSED_MEMORY;
 	}
 	m->ring_gpa = m->image.end_gpa + (GUEST_BOOTINFO_PAGES + GUEST_STACK_PAGES) * GUEST_PAGE_SIZE;
 	ring_setup(m);
@@ -207,18 +208,18 @@ int monitor_start(struct monitor *m, const struct host_ops *host, const char *cm
 		   COKERNEL_ABI_VERSION, host->name, cmdline);
 	if (cmdline_parse(cmdline, &m->cfg, why, sizeof(why)) != 0) {
 		log_printf("monitor: refused: %s\n", why);
-		return -HC_EINVAL;
+		return MON_REFUSED_CMDLINE;
 	}
 	if (other_hypervisor()) {
 		log_printf("monitor: refused: another hypervisor is active (CR4.VMXE or "
 			   "EFER.SVME is set)\n");
-		return -HC_EEXIST;
+		return MON_REFUSED_CPU;
 	}
 	if (cpu_read_cr4() & CR4_LA57) {
 		/* The guest's tables have four levels; CR4.LA57 can only change
 		 * with paging off (SDM Vol.3 4.1.1), which a switch cannot do. */
 		log_printf("monitor: refused: the host uses 5-level paging (CR4.LA57)\n");
-		return -HC_ENODEV;
+		return MON_REFUSED_CPU;
 	}
 	err = setup(m, cmdline, image, image_len);
 	if (err)
@@ -228,11 +229,18 @@ int monitor_start(struct monitor *m, const struct host_ops *host, const char *cm
 	return err;
 }
 
-int monitor_finish(struct monitor *m, enum hc_outcome how)
+int monitor_report(struct monitor *m, enum hc_outcome how)
 {
 	report_outcome(m, how);
-	monitor_abandon(m);
 	return how == HC_GUEST_EXIT ? (int)m->exit_code : MON_STATUS_CRASH;
+}
+
+int monitor_finish(struct monitor *m, enum hc_outcome how)
+{
+	int status = monitor_report(m, how);
+
+	monitor_abandon(m);
+	return status;
 }
 
 int monitor_run(const struct host_ops *host, const char *cmdline, const void *image,

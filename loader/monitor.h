@@ -45,11 +45,18 @@ struct monitor {
 };
 
 /* A host with its own run loop (Linux) uses the pieces monitor_run is made
- * of. monitor_start: parse, check, set up; 0, or a negative error (-HC_* or
- * -ELF_*) after a "monitor: refused: ..." line, with nothing left allocated.
+ * of. monitor_start: parse, check, set up; 0, or a MON_REFUSED_* class after
+ * a "monitor: refused: ..." line, with nothing left allocated.
  * monitor_step: one switch into the guest and back, and its hypercall handled.
- * monitor_finish: the report and the teardown; the status for the host.
+ * monitor_finish: monitor_report (the report; the status for the host), then
+ * the teardown; a host that must keep the pool a while longer calls the two.
  * monitor_abandon: the teardown alone, for a guest stopped before its end. */
+enum mon_refusal {
+	MON_REFUSED_CMDLINE = 1, /* a bad command line */
+	MON_REFUSED_CPU,         /* another hypervisor, or paging the guest cannot share */
+	MON_REFUSED_IMAGE,       /* not a guest ELF of this ABI, or too big for the pool */
+	MON_REFUSED_MEMORY,      /* the host could not give the pool, passage or tables */
+};
 enum hc_outcome {
 	HC_RESUME,      /* switch back into the guest */
 	HC_GUEST_EXIT,  /* HC_EXIT: m->exit_code */
@@ -60,6 +67,7 @@ enum hc_outcome {
 int monitor_start(struct monitor *m, const struct host_ops *host, const char *cmdline,
 		  const void *image, uint64_t image_len);
 enum hc_outcome monitor_step(struct monitor *m);
+int monitor_report(struct monitor *m, enum hc_outcome how);
 int monitor_finish(struct monitor *m, enum hc_outcome how);
 void monitor_abandon(struct monitor *m);
 /* The whole life of one guest, for hosts that complete every request at once. */

@@ -83,8 +83,10 @@ int pool_init(struct pool *p, const struct mm_host *host, uint64_t npages, int s
 	if (npages == 0)
 		return -HC_EINVAL;
 	p->p2m_npages = pages_for(npages * sizeof(uint64_t));
-	if (host->alloc_pages(host->ctx, p->p2m_npages, &p->p2m_ma) != 0)
+	if (host->alloc_pages(host->ctx, p->p2m_npages, &p->p2m_ma) != 0) {
+		*p = (struct pool){ 0 }; /* pool_destroy must find nothing to free */
 		return -HC_ENOMEM;
+	}
 	p->p2m = host->ma_to_hva(host->ctx, p->p2m_ma);
 	p->chunks_npages = pages_for(max_chunks * sizeof(struct pool_chunk));
 	if (scatter) /* room for the spacer list in a second half */

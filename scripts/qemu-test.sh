@@ -49,10 +49,12 @@ run_scenario() {
 	local name="$1" fw="$2" tmo="$3" args="$4" want="$5"
 	shift 5
 	local log="$logs/$name.log" disk="$logs/$name.disk" t0 t1 status why=() held run=()
+	local want_status=""
 	# How to boot: GRUB's multiboot2 entry on BIOS or UEFI, or the UEFI
 	# application host straight from the ESP or chainloaded by GRUB, with its
 	# own copy of the test disk.
 	case "$fw" in
+	linux) run_linux "$@"; return ;;
 	bios | uefi) run=("--$fw") ;;
 	esp) run=(--esp build/esp.img --disk "$disk") ;;
 	chain) run=(--chain --disk "$disk") ;;
@@ -63,8 +65,34 @@ run_scenario() {
 	scripts/qemu-run.sh "${run[@]}" --timeout "$tmo" --args "$args" --log "$log" "$iso"
 	status=$?
 	t1=$(date +%s.%N)
+	verdict "$@"
+}
+
+# The Linux host: Debian's kernel boots the initramfs and runs the scenario of
+# scripts/linux/scenario.sh named after "linux-"; QEMU ends with the VM's
+# power-off (status 0). STATUS is cokrun's exit status ("-": none to check).
+# Every one must end with the module unloaded, nothing held, dmesg clean.
+run_linux() {
+	t0=$(date +%s.%N)
+	scripts/linux/run-vm.sh --timeout "$tmo" build/linux-initramfs.cpio.gz "${name#linux-}" "$log"
+	status=$?
+	t1=$(date +%s.%N)
+	want_status=0
+	[ "$want" = - ] || set -- "$@" "linux: cokrun exit status $want"
+	[ "$name" = linux-blk ] && set -- "$@" "linux: disk check: /disk.img: the guest's writes are in the file"
+	set -- "$@" "linux: rmmod: ok" "linux: dmesg: clean" "linux: scenario '${name#linux-}' over"
+	verdict "$@"
+}
+
+# Judge a scenario from its QEMU status ($status, against $want_status or the
+# monitor status $want) and the lines its log must hold.
+verdict() {
 	if [ $status -eq 124 ] || [ $status -eq 137 ]; then
 		why+=("timed out after ${tmo}s")
+	elif [ -n "${want_status:-}" ] && [ $status -ne "$want_status" ]; then
+		why+=("expected QEMU status $want_status, got $status")
+	elif [ -n "${want_status:-}" ]; then
+		:
 	elif [ $status -ne $((want * 2 + 1)) ]; then
 		why+=("expected QEMU status $((want * 2 + 1)) (monitor status $want), got $status$(
 			[ $((status & 1)) -eq 1 ] && echo " (monitor status $((status >> 1)))")")
@@ -136,7 +164,7 @@ scenario bios-guest-bad bios 30 "guest=No!" 101 \
 scenario bios-disk-bad bios 30 "guest=blk disk=maybe" 101 \
 	"monitor: refused: disk=maybe: expected ro or rw"
 scenario bios-guest-unknown bios 30 "guest=nosuch" 2 \
-	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo bench)"
+	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo bench spin)"
 programs uefi 90
 # The UEFI application host: the firmware is the host OS.
 for fw in esp chain; do
@@ -149,6 +177,26 @@ done
 scenario efi-esp-pool-too-big esp 90 "guest=hello pool=4G" 101 \
 	"monitor: refused: pool=4096M: the host could give only" \
 	"monitor: efi: the last firmware call that failed: AllocatePages returned EFI_OUT_OF_RESOURCES"
+
+# The Linux host: the module and cokrun in Debian's kernel, 2 CPUs.
+programs linux 150
+scenario linux-kill linux 150 "" - \
+	"guest: spin: 65536 yields" "linux: runner stopped by SIGKILL, exit status 137 (expected 137)" \
+	"linux: MemFree back to its baseline (within 8 MiB): ok" "linux: guests still open: 0"
+scenario linux-sigint linux 150 "" - \
+	"cokrun: Interrupt: the guest is stopped" \
+	"linux: runner stopped by SIGINT, exit status 130 (expected 130)" \
+	"linux: MemFree back to its baseline (within 8 MiB): ok"
+scenario linux-two linux 150 "" - \
+	"linux: first guest (selftest) exit status 0: guest: selftest: 54 checks, 0 failed" \
+	"linux: second guest (blk) exit status 0: guest: blk: 64 requests completed by one POST"
+scenario linux-errors linux 150 "" 0 "passed, 0 failed"
+scenario linux-refused linux 150 "" - \
+	"monitor: refused: guest image (" \
+	"cokrun: setup refused (Exec format error): the image is not a cokernel guest ELF of this ABI" \
+	"linux: not an ELF guest: status 101" \
+	"monitor: refused: pool=4096M: the host could give only" "linux: pool too large: status 101" \
+	"monitor: refused: pool=12Q: expected a size such as 32M" "linux: bad pool size: status 101"
 
 wait
 for name in "${order[@]}"; do

@@ -10,5 +10,6 @@ int prog_blk(void);
 int prog_badring(void);
 int prog_echo(void);
 int prog_bench(void);
+int prog_spin(void);
 
 #endif

@@ -1,0 +1,243 @@
+/* The core side of the Linux host (bridge.h): a monitor with host_ops built
+ * from the module's callbacks, and the batch and wait hand-offs in the shape
+ * of proto/linux_ioctl.h. Built with the project's flags into core.o. */
+#include "bridge.h"
+#include "../cpu.h"
+#include "../elf.h"
+#include "../log.h"
+#include "../monitor.h"
+#include "../../proto/bootinfo.h"
+#include "../../proto/linux_ioctl.h"
+
+struct ckb_guest {
+	struct monitor m;
+	struct host_ops ops;
+	struct host_blk blk;
+	struct ckb_env env;
+};
+
+_Static_assert(CK_MAX_REQS == RING_ENTRIES, "one POST fits one RUN");
+
+ckb_u64 ckb_guest_bytes(void)
+{
+	return sizeof(struct ckb_guest);
+}
+
+void ckb_set_log_sink(void (*write)(const char *buf, size_t len))
+{
+	log_set_sink(write);
+}
+
+/* The module's allocators fail with any non-zero value; the core's name
+ * for it is -HC_ENOMEM. */
+static int alloc_pages(void *ctx, uint64_t npages, uint64_t *ma)
+{
+	const struct ckb_guest *g = ctx;
+
+	return g->env.alloc_pages(g->env.ctx, npages, ma) ? -HC_ENOMEM : 0;
+}
+
+static void free_pages(void *ctx, uint64_t ma, uint64_t npages)
+{
+	const struct ckb_guest *g = ctx;
+
+	g->env.free_pages(g->env.ctx, ma, npages);
+}
+
+static void *ma_to_hva(void *ctx, uint64_t ma)
+{
+	const struct ckb_guest *g = ctx;
+
+	return g->env.ma_to_hva(g->env.ctx, ma);
+}
+
+static int alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva)
+{
+	const struct ckb_guest *g = ctx;
+
+	return g->env.alloc_passage(g->env.ctx, ma, hva) ? -HC_ENOMEM : 0;
+}
+
+static void free_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t hva)
+{
+	const struct ckb_guest *g = ctx;
+
+	g->env.free_passage(g->env.ctx, ma, hva);
+}
+
+static int seal_passage(void *ctx, uint64_t hva)
+{
+	const struct ckb_guest *g = ctx;
+
+	return g->env.seal_passage(g->env.ctx, hva) ? -HC_ENOMEM : 0;
+}
+
+static uint64_t time_ns(void *ctx)
+{
+	const struct ckb_guest *g = ctx;
+
+	return g->env.time_ns(g->env.ctx);
+}
+
+/* The runner does all block I/O: these are never called (defer_io). */
+static int no_io(void *ctx, uint64_t off, void *buf, uint64_t len)
+{
+	(void)ctx, (void)off, (void)buf, (void)len;
+	return -HC_EIO;
+}
+
+static int no_flush(void *ctx)
+{
+	(void)ctx;
+	return -HC_EIO;
+}
+
+int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdline,
+	      const void *image, ckb_u64 image_len, ckb_u64 disk_sectors, int disk_read_only,
+	      ckb_u64 *out_pool_bytes)
+{
+	struct host_ops *h = &g->ops;
+	int err;
+
+	g->blk = (struct host_blk){
+		.nsectors = disk_sectors,
+		.read_only = disk_read_only,
+		.read = no_io,
+		.write = (int (*)(void *, uint64_t, const void *, uint64_t))no_io,
+		.flush = no_flush,
+	};
+	g->env = *env;
+	*h = (struct host_ops){
+		.name = "linux",
+		.bootinfo_host = BOOTINFO_HOST_LINUX,
+		.mm = { alloc_pages, free_pages, ma_to_hva, g },
+		.use_nx = (cpu_rdmsr(MSR_EFER) & EFER_NXE) != 0,
+		.alloc_passage = alloc_passage,
+		.free_passage = free_passage,
+		.seal_passage = seal_passage,
+		.time_ns = time_ns,
+		.tsc_hz = env->tsc_hz,
+		.blk = disk_sectors ? &g->blk : 0,
+		.defer_io = 1,
+	};
+	err = monitor_start(&g->m, h, cmdline, image, image_len);
+	if (err == 0) {
+		*out_pool_bytes = pool_bytes(&g->m.pool);
+		log_printf("monitor: first switch into the guest at TSC %lu\n", cpu_rdtsc());
+		return CKB_OK;
+	}
+	switch (err) {
+	case MON_REFUSED_CMDLINE:
+		return CKB_EINVAL;
+	case MON_REFUSED_CPU:
+		return CKB_ENODEV;
+	case MON_REFUSED_IMAGE:
+		return CKB_ENOEXEC;
+	default:
+		return CKB_ENOMEM;
+	}
+}
+
+void ckb_host_changed(struct ckb_guest *g)
+{
+	passage_host_changed(&g->m.ps);
+}
+
+int ckb_step(struct ckb_guest *g)
+{
+	switch (monitor_step(&g->m)) {
+	case HC_RESUME:
+		return CKB_RESUME;
+	case HC_GUEST_EXIT:
+		return CKB_EXIT;
+	case HC_GUEST_CRASH:
+		return CKB_CRASH;
+	case HC_HOST_IO:
+		return CKB_IO;
+	default:
+		return CKB_WAIT;
+	}
+}
+
+ckb_u64 ckb_pool_pages(const struct ckb_guest *g)
+{
+	return g->m.pool.npages;
+}
+
+ckb_u64 ckb_pool_page_ma(const struct ckb_guest *g, ckb_u64 index)
+{
+	return index < g->m.pool.npages ? g->m.pool.p2m[index] : 0;
+}
+
+unsigned ckb_reqs(const struct ckb_guest *g, struct ck_req *out)
+{
+	const struct ring_batch *b = &g->m.batch;
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < b->n; i++) {
+		const struct ring_slot *sl = &b->slot[i];
+
+		if (sl->deferred)
+			out[n++] = (struct ck_req){
+				.device = sl->r.device,
+				.op = sl->r.op,
+				.len = (uint32_t)sl->r.buf.len_bytes,
+				.gpa = sl->r.buf.gpa,
+				.disk_off = sl->r.disk_off,
+			};
+	}
+	return n;
+}
+
+void ckb_reqs_done(struct ckb_guest *g, const struct ck_req *in)
+{
+	struct ring_batch *b = &g->m.batch;
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < b->n; i++) {
+		struct ring_slot *sl = &b->slot[i];
+
+		if (sl->deferred) {
+			sl->status = in[n].status;
+			sl->done = in[n].done;
+			n++;
+		}
+	}
+	ring_finish(&g->m); /* bounds the answers, then writes them back */
+}
+
+unsigned ckb_input(struct ckb_guest *g, const char *buf, unsigned len)
+{
+	struct monitor *m = &g->m;
+	uint64_t room = sizeof(m->input) - m->input_len;
+	unsigned n = len < room ? len : (unsigned)room;
+
+	__builtin_memcpy(m->input + m->input_len, buf, n);
+	m->input_len += n;
+	return n;
+}
+
+ckb_u64 ckb_wait_deadline(const struct ckb_guest *g)
+{
+	return g->m.wait_deadline_ns;
+}
+
+void ckb_wait_done(struct ckb_guest *g)
+{
+	monitor_wait_done(&g->m, g->m.input_len != 0);
+}
+
+ckb_u64 ckb_switches(const struct ckb_guest *g)
+{
+	return g->m.switches;
+}
+
+int ckb_report(struct ckb_guest *g, int outcome)
+{
+	return monitor_report(&g->m, outcome == CKB_EXIT ? HC_GUEST_EXIT : HC_GUEST_CRASH);
+}
+
+void ckb_release(struct ckb_guest *g)
+{
+	monitor_abandon(&g->m);
+}

@@ -1,0 +1,70 @@
+/* The narrow waist between the Linux module (module.c, built by kbuild with
+ * the kernel's headers) and the portable monitor core (built with the
+ * project's own flags, like every other host's): plain types only, so neither
+ * side includes the other's headers. bridge.c is on the core side. */
+#ifndef LOADER_LINUX_BRIDGE_H
+#define LOADER_LINUX_BRIDGE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+typedef u64 ckb_u64;
+#else
+#include <stddef.h>
+#include <stdint.h>
+typedef uint64_t ckb_u64;
+#endif
+
+struct ck_req;
+struct ckb_guest; /* a monitor and its host_ops: ckb_guest_bytes() of them */
+
+/* What the module gives the core (loader/host.h, in Linux terms). */
+struct ckb_env {
+	int (*alloc_pages)(void *ctx, ckb_u64 npages, ckb_u64 *ma);
+	void (*free_pages)(void *ctx, ckb_u64 ma, ckb_u64 npages);
+	void *(*ma_to_hva)(void *ctx, ckb_u64 ma);
+	int (*alloc_passage)(void *ctx, ckb_u64 ma[3], ckb_u64 *hva);
+	void (*free_passage)(void *ctx, const ckb_u64 ma[3], ckb_u64 hva);
+	int (*seal_passage)(void *ctx, ckb_u64 hva);
+	ckb_u64 (*time_ns)(void *ctx);
+	ckb_u64 tsc_hz;
+	void *ctx;
+};
+
+/* ckb_start's errors, for the module to turn into errno values. */
+enum ckb_error {
+	CKB_OK = 0,
+	CKB_EINVAL,  /* the command line */
+	CKB_ENOEXEC, /* the image is no guest ELF of this ABI */
+	CKB_ENOMEM,  /* the pool, the passage or the tables */
+	CKB_ENODEV,  /* this CPU cannot host a guest (another hypervisor, LA57) */
+};
+
+/* What ckb_step says (enum hc_outcome). */
+enum ckb_outcome { CKB_RESUME, CKB_EXIT, CKB_CRASH, CKB_IO, CKB_WAIT };
+
+ckb_u64 ckb_guest_bytes(void);
+void ckb_set_log_sink(void (*write)(const char *buf, size_t len));
+int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdline,
+	      const void *image, ckb_u64 image_len, ckb_u64 disk_sectors, int disk_read_only,
+	      ckb_u64 *out_pool_bytes);
+/* The thread may be on another CPU than at the last step: save all host state. */
+void ckb_host_changed(struct ckb_guest *g);
+int ckb_step(struct ckb_guest *g);
+/* The pool, page by page in guest-physical order, for mmap. */
+ckb_u64 ckb_pool_pages(const struct ckb_guest *g);
+ckb_u64 ckb_pool_page_ma(const struct ckb_guest *g, ckb_u64 index);
+/* CKB_IO: the deferred requests, and the runner's answers to them. */
+unsigned ckb_reqs(const struct ckb_guest *g, struct ck_req *out);
+void ckb_reqs_done(struct ckb_guest *g, const struct ck_req *in);
+/* Console input for the guest; returns how many bytes were taken. */
+unsigned ckb_input(struct ckb_guest *g, const char *buf, unsigned len);
+/* CKB_WAIT: its deadline, and the end of the wait. */
+ckb_u64 ckb_wait_deadline(const struct ckb_guest *g);
+void ckb_wait_done(struct ckb_guest *g);
+ckb_u64 ckb_switches(const struct ckb_guest *g);
+/* CKB_EXIT or CKB_CRASH: the report; the status as the other hosts give it. */
+int ckb_report(struct ckb_guest *g, int outcome);
+/* Give every page back (whether or not the guest ended). */
+void ckb_release(struct ckb_guest *g);
+
+#endif

@@ -1,0 +1,239 @@
+/* cokrun: the Linux host's user-space runner, as coLinux's daemon was. It
+ * gives /dev/cokernel a guest (the one built in, or --image FILE), maps the
+ * guest's pool, and calls RUN in a loop: it prints what the monitor and the
+ * guest say, completes console writes on stdout and block requests on the
+ * disk file (pread, pwrite, fsync), feeds stdin to the guest when it waits,
+ * and exits with the guest's status: its exit code (0..99), 100 if it
+ * crashed, 101 if the monitor refused it, 102 for an error of the runner's,
+ * 130 if a signal stopped it. proto/linux_ioctl.h is the interface. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "../../proto/linux_ioctl.h"
+#include "../../proto/ring.h"
+
+#define EXIT_REFUSED 101
+#define EXIT_RUNNER 102
+#define EXIT_SIGNAL 130
+#define OUT_BYTES (64 * 1024) /* as large as the module's: one RUN empties it */
+
+extern const uint8_t guest_image_start[], guest_image_end[];
+
+static const char *usage_text =
+	"usage: cokrun [--image FILE] [--disk FILE] [--read-only] [--pool SIZE] [ARG...]\n"
+	"  ARGs are the guest's command line (default: guest=hello), e.g. guest=blk scatter=1\n"
+	"  --image FILE  a guest ELF instead of the one built in\n"
+	"  --disk FILE   the guest's block device (a file of 512-byte sectors)\n"
+	"  --read-only   open the disk read-only: the guest's writes fail with -HC_EROFS\n"
+	"  --pool SIZE   the pseudo-physical RAM pool, e.g. 16M (adds pool=SIZE)\n";
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig; /* RUN returns EINTR; the loop below ends the guest */
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "cokrun: %s: %s\n", what, strerror(errno));
+	exit(EXIT_RUNNER);
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* stdout gone: the guest's text has nowhere to go */
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void *read_file(const char *path, size_t *len)
+{
+	struct stat st;
+	void *buf;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die(path);
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size)
+		die(path);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+/* Why SETUP failed, in the user's terms (proto/linux_ioctl.h lists them). */
+static const char *setup_hint(int err)
+{
+	switch (err) {
+	case ENOEXEC: return "the image is not a cokernel guest ELF of this ABI";
+	case ENOMEM: return "the host cannot give a pool that large: ask for less with --pool";
+	case E2BIG: return "the image (16 MiB at most) or the command line (255 bytes) is too long";
+	case EINVAL: return "the command line or the arguments were refused";
+	case ENODEV: return "this CPU cannot host a guest (see the monitor's message)";
+	case EBUSY: return "this file already has a guest";
+	default: return strerror(err);
+	}
+}
+
+/* One request the module checked and left to us: do it, say how it went. */
+static void complete(struct ck_req *q, uint8_t *pool, int disk)
+{
+	ssize_t n = 0;
+
+	q->status = 0;
+	q->done = 0;
+	if (q->device == RING_DEV_CONSOLE) {
+		write_all(STDOUT_FILENO, pool + q->gpa, q->len);
+		n = q->len;
+	} else if (q->op == RING_OP_BLK_READ) {
+		n = pread(disk, pool + q->gpa, q->len, (off_t)q->disk_off);
+	} else if (q->op == RING_OP_BLK_WRITE) {
+		n = pwrite(disk, pool + q->gpa, q->len, (off_t)q->disk_off);
+	} else if (q->op == RING_OP_BLK_FLUSH) {
+		n = fsync(disk);
+	}
+	if (n < 0 || (q->device == RING_DEV_BLOCK && q->op != RING_OP_BLK_FLUSH && n != q->len))
+		q->status = -1; /* the module reports it to the guest as -HC_EIO */
+	else
+		q->done = (uint32_t)n;
+}
+
+int main(int argc, char **argv)
+{
+	const char *image_path = NULL, *disk_path = NULL, *pool = NULL;
+	char cmdline[CK_CMDLINE_MAX_BYTES] = "";
+	static char out[OUT_BYTES];
+	static struct ck_req reqs[CK_MAX_REQS];
+	char input[CK_INPUT_MAX_BYTES];
+	struct ck_setup s = { 0 };
+	struct ck_run r = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART */
+	int read_only = 0, disk = -1, dev, i;
+	size_t image_len;
+	const void *image;
+	uint8_t *mem;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (!strcmp(arg, "--image") && i + 1 < argc)
+			image_path = argv[++i];
+		else if (!strcmp(arg, "--disk") && i + 1 < argc)
+			disk_path = argv[++i];
+		else if (!strcmp(arg, "--pool") && i + 1 < argc)
+			pool = argv[++i];
+		else if (!strcmp(arg, "--read-only"))
+			read_only = 1;
+		else if (arg[0] == '-') {
+			fputs(usage_text, stderr);
+			return EXIT_RUNNER;
+		} else if (strlen(cmdline) + strlen(arg) + 2 > sizeof(cmdline)) {
+			fprintf(stderr, "cokrun: the command line is longer than %u bytes\n",
+				CK_CMDLINE_MAX_BYTES - 1);
+			return EXIT_RUNNER;
+		} else {
+			strcat(strcat(cmdline, *cmdline ? " " : ""), arg);
+		}
+	}
+	if (!*cmdline)
+		strcpy(cmdline, "guest=hello");
+	if (pool && strlen(cmdline) + strlen(pool) + 7 <= sizeof(cmdline))
+		strcat(strcat(cmdline, " pool="), pool);
+
+	if (image_path) {
+		image = read_file(image_path, &image_len);
+	} else {
+		image = guest_image_start;
+		image_len = (size_t)(guest_image_end - guest_image_start);
+	}
+	if (disk_path) {
+		struct stat st;
+
+		disk = open(disk_path, read_only ? O_RDONLY : O_RDWR);
+		if (disk < 0 || fstat(disk, &st) < 0)
+			die(disk_path);
+		s.disk_sectors = (uint64_t)st.st_size / 512;
+		s.disk_read_only = (uint32_t)read_only;
+	}
+	dev = open(CK_DEVICE, O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		fprintf(stderr, "cokrun: %s: %s%s\n", CK_DEVICE, strerror(errno),
+			errno == ENOENT ? ": load the module first (insmod cokernel.ko)" : "");
+		return EXIT_RUNNER;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	s.image_ptr = (uintptr_t)image;
+	s.image_len = image_len;
+	s.cmdline_ptr = (uintptr_t)cmdline;
+	s.out_ptr = (uintptr_t)out;
+	s.out_len = sizeof(out);
+	if (ioctl(dev, CK_IOC_SETUP, &s) < 0) {
+		int err = errno;
+
+		write_all(STDOUT_FILENO, out, s.out_written);
+		fprintf(stderr, "cokrun: setup refused (%s): %s\n", strerror(err), setup_hint(err));
+		return err == EFAULT ? EXIT_RUNNER : EXIT_REFUSED;
+	}
+	write_all(STDOUT_FILENO, out, s.out_written);
+	mem = mmap(NULL, s.pool_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, dev, 0);
+	if (mem == MAP_FAILED)
+		die("mmap of the pool");
+
+	r.out_ptr = (uintptr_t)out;
+	r.out_len = sizeof(out);
+	r.reqs_ptr = (uintptr_t)reqs;
+	r.input_ptr = (uintptr_t)input;
+	for (;;) {
+		int rc = ioctl(dev, CK_IOC_RUN, &r);
+
+		if (rc < 0 && errno == EINTR) {
+			fprintf(stderr, "cokrun: %s: the guest is stopped (%llu switches)\n",
+				strsignal(stop_signal ? stop_signal : SIGINT),
+				(unsigned long long)r.switches);
+			return EXIT_SIGNAL; /* closing the file gives every page back */
+		}
+		if (rc < 0)
+			die("run");
+		write_all(STDOUT_FILENO, out, r.out_written);
+		r.input_len = 0;
+		if (r.exit == CK_EXIT_DONE)
+			break;
+		if (r.exit == CK_EXIT_IO) {
+			for (uint32_t k = 0; k < r.nreqs; k++)
+				complete(&reqs[k], mem, disk);
+		} else if (r.exit == CK_EXIT_WAIT) {
+			struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+			ssize_t n;
+
+			if (poll(&p, 1, (int)(r.wait_ns / 1000000)) > 0 &&
+			    (n = read(STDIN_FILENO, input, sizeof(input))) > 0)
+				r.input_len = (uint32_t)n;
+		}
+	}
+	munmap(mem, s.pool_bytes);
+	close(dev);
+	return (int)r.status;
+}

@@ -1,0 +1,82 @@
+/* The Linux host's ABI between the module (/dev/cokernel) and its runner
+ * (cokrun), as coLinux split its daemon from its driver. One guest per open
+ * file: SETUP once, mmap the pool, then RUN until the guest is over.
+ *
+ *   SETUP  image, command line and disk geometry in; the pool's size and the
+ *          monitor's messages out. Errors: EINVAL (bad sizes, command line),
+ *          EFAULT (bad pointers), ENOEXEC (not a guest ELF), ENOMEM (the host
+ *          cannot give the pool), EBUSY (already set up), ENODEV (this CPU
+ *          cannot host a guest).
+ *   mmap   the pool, guest-physical address 0 at offset 0, shared: the runner
+ *          moves request data with it (a pread straight into guest memory).
+ *   RUN    completes what the last RUN handed out (requests, console input),
+ *          runs the guest in the caller's context for at most a slice, and
+ *          says why it came back. EINTR: a signal is pending (the guest is
+ *          intact; RUN again, or close to end it). ESRCH: the guest is over
+ *          and all its text was handed out.
+ *
+ * Every integer is fixed-size so 32- and 64-bit code agree; pointers are u64.
+ * Built by the module (kernel headers) and the runner (libc headers) alike. */
+#ifndef PROTO_LINUX_IOCTL_H
+#define PROTO_LINUX_IOCTL_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define CK_DEVICE "/dev/cokernel"
+#define CK_IMAGE_MAX_BYTES (16u << 20)
+#define CK_CMDLINE_MAX_BYTES 256u /* with its NUL, as proto/bootinfo.h */
+#define CK_OUT_MIN_BYTES 4096u    /* the smallest output buffer RUN accepts */
+#define CK_INPUT_MAX_BYTES 256u
+#define CK_MAX_REQS 128u          /* RING_ENTRIES: one POST at most */
+
+struct ck_setup {
+	__u64 image_ptr, image_len;    /* in: the guest ELF */
+	__u64 cmdline_ptr;             /* in: NUL-terminated, < CK_CMDLINE_MAX_BYTES */
+	__u64 disk_sectors;            /* in: 512-byte sectors; 0: no disk */
+	__u32 disk_read_only;          /* in: 1: writes get -HC_EROFS */
+	__u32 pad;
+	__u64 out_ptr, out_len;        /* in: buffer for the monitor's messages */
+	__u64 out_written;             /* out: bytes written there */
+	__u64 pool_bytes;              /* out: the size to mmap */
+};
+
+/* Why RUN came back (ck_run.exit). */
+enum ck_exit {
+	CK_EXIT_SLICE = 1, /* the slice is over or the host wants the CPU: RUN again */
+	CK_EXIT_OUTPUT,    /* the output buffer filled up: print it, RUN again */
+	CK_EXIT_IO,        /* complete reqs[0..nreqs) and RUN again */
+	CK_EXIT_WAIT,      /* the guest waits for console input, at most wait_ns */
+	CK_EXIT_DONE,      /* the guest is over: status as the other hosts report it */
+};
+
+/* One request the guest posted that the runner completes (a console write, a
+ * block read, write or flush), already checked by the module: buf lies in the
+ * pool, the disk range in the disk. The runner sets status (0, or -1 for an
+ * I/O error) and done (bytes moved) before the next RUN. */
+struct ck_req {
+	__u16 device, op;              /* proto/ring.h RING_DEV_*, RING_OP_* */
+	__u32 len;
+	__u64 gpa;                     /* offset in the mmapped pool */
+	__u64 disk_off;                /* bytes */
+	__s32 status;
+	__u32 done;
+};
+
+struct ck_run {
+	__u64 out_ptr, out_len;        /* in: where guest and monitor text goes (>= CK_OUT_MIN_BYTES) */
+	__u64 reqs_ptr;                /* in: CK_MAX_REQS struct ck_req, kept between RUNs */
+	__u64 input_ptr;               /* in: console input for the guest */
+	__u32 input_len;               /* in: <= CK_INPUT_MAX_BYTES; 0 at the end of a wait: none came */
+	__u32 exit;                    /* out: enum ck_exit */
+	__u64 out_written;             /* out */
+	__u32 nreqs;                   /* out: CK_EXIT_IO */
+	__u32 status;                  /* out: CK_EXIT_DONE: exit code 0..99, 100 crash */
+	__u64 wait_ns;                 /* out: CK_EXIT_WAIT: how long at most */
+	__u64 switches;                /* out: world switches so far */
+};
+
+#define CK_IOC_SETUP _IOWR('k', 1, struct ck_setup)
+#define CK_IOC_RUN _IOWR('k', 2, struct ck_run)
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Boot Debian's kernel (linux-image-amd64, the version the module is built
+# for) with the Linux-host initramfs under QEMU TCG, 2 CPUs, and run one
+# scenario of scenario.sh; the serial log goes to LOG. --icount: one TSC tick
+# per instruction (make bench).
+# usage: run-vm.sh [--icount] [--timeout SECONDS] INITRAMFS SCENARIO LOG
+set -uo pipefail
+extra=() tmo=120
+while [ $# -gt 3 ]; do
+	case "$1" in
+	--icount) extra+=(-icount shift=0) ;;
+	--timeout) tmo="$2"; shift ;;
+	*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+initrd="$1" scenario="$2" log="$3"
+kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+[ -n "$kernel" ] || { echo "run-vm: no /boot/vmlinuz-*: apt-get install linux-image-amd64" >&2; exit 2; }
+# -cpu max would offer LA57 (5-level paging), which the monitor refuses; the
+# default CPU model has NX, which is what the guest's tables need.
+timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -machine pc -smp 2 -m 512M -nic none \
+	-no-reboot -display none "${extra[@]}" \
+	-kernel "$kernel" -initrd "$initrd" -serial "file:$log" </dev/null \
+	-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario"

@@ -1,0 +1,82 @@
+#!/bin/sh
+# The Linux-host scenarios, run inside the VM by /init (busybox sh). Each loads
+# cokernel.ko, does its part, and then always the same epilogue, whose lines
+# scripts/qemu-test.sh checks: the pages the module still holds, rmmod, and
+# dmesg free of BUG, WARNING, Oops, general protection faults and lockups.
+# usage: scenario.sh NAME
+name="$1"
+held=/sys/module/cokernel/parameters/pages_held
+
+status() { # the runner's exit status, in the line the harness looks for
+	echo "linux: cokrun exit status $1"
+}
+
+# kB of free memory: the pool must come back whatever ended the runner.
+memfree() { sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
+
+# Start a runner that keeps the guest busy, and stop it with SIGNAL mid-run.
+stop_mid_run() {
+	sig="$1" want="$2"
+	before=$(memfree)
+	/cokrun --pool 64M guest=spin > /tmp/spin.log 2>&1 &
+	pid=$!
+	sleep 2
+	echo "linux: pages held while the guest runs: $(cat $held)"
+	kill -"$sig" "$pid"
+	wait "$pid"
+	st=$?
+	echo "linux: runner stopped by SIG$sig, exit status $st (expected $want)"
+	grep -a "cokrun:\|spin:" /tmp/spin.log | tail -n 2
+	after=$(memfree)
+	# MemFree moves with the kernel's own allocations; a lost 64 MiB pool would not.
+	if [ $((before - after)) -lt 8192 ]; then
+		echo "linux: MemFree back to its baseline (within 8 MiB): ok"
+	else
+		echo "linux: MemFree is $((before - after)) kB below its baseline"
+	fi
+}
+
+insmod /cokernel.ko || echo "linux: insmod failed"
+case "$name" in
+hello) /cokrun guest=hello; status $? ;;
+selftest) /cokrun guest=selftest; status $? ;;
+fault) /cokrun guest=fault; status $? ;;
+blk)
+	/cokrun --disk /disk.img guest=blk; status $?
+	echo "linux: disk check: $(/mkdisk --check-writes /disk.img)"
+	;;
+badring) /cokrun --disk /disk.img guest=badring disk=ro scatter=1; status $? ;;
+kill) stop_mid_run KILL 137 ;;
+sigint) stop_mid_run INT 130 ;;
+two)
+	/cokrun guest=selftest > /tmp/a.log 2>&1 &
+	a=$!
+	/cokrun --disk /disk.img guest=blk > /tmp/b.log 2>&1 &
+	b=$!
+	wait $a; sa=$?
+	wait $b; sb=$?
+	echo "linux: first guest (selftest) exit status $sa: $(grep -a 'checks, ' /tmp/a.log)"
+	echo "linux: second guest (blk) exit status $sb: $(grep -a 'requests completed by one POST' /tmp/b.log)"
+	;;
+errors) /ioctl_errors; status $? ;;
+refused)
+	/cokrun --image /cokrun guest=hello; echo "linux: not an ELF guest: status $?"
+	/cokrun --pool 4G guest=hello; echo "linux: pool too large: status $?"
+	/cokrun guest=hello pool=12Q; echo "linux: bad pool size: status $?"
+	;;
+bench)
+	/cokrun --disk /disk.img guest=bench; status $?
+	/refs
+	;;
+*) echo "linux: unknown scenario '$name'" ;;
+esac
+
+echo "pages the monitor still holds: $(cat $held)"
+echo "linux: guests still open: $(cat /sys/module/cokernel/parameters/guests)"
+rmmod cokernel && echo "linux: rmmod: ok"
+if dmesg | grep -E "BUG|WARNING|Oops|general protection|lockup|stall" > /tmp/bad; then
+	echo "linux: dmesg shows trouble:"
+	cat /tmp/bad
+else
+	echo "linux: dmesg: clean"
+fi
