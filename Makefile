@@ -197,7 +197,7 @@ $(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk
 	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk.img $@
 
 .DEFAULT_GOAL := all
-.PHONY: all deps bench check fuzz qemu qemu-efi qemu-gdb qemu-test test clean format
+.PHONY: all deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test test clean format
 all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/esp.img $(BUILD)/linux-initramfs.cpio.gz
 
 deps:
@@ -262,6 +262,11 @@ qemu-efi: deps all
 	$(Q)cp $(BUILD)/disk.img $(BUILD)/disk-scratch.img
 	$(Q)scripts/qemu-run.sh --interactive --esp $(BUILD)/esp.img \
 		--disk $(BUILD)/disk-scratch.img --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
+
+# The Linux host: Debian's kernel in QEMU (2 CPUs), cokernel.ko loaded, a
+# busybox shell with /cokrun; `exit` powers the VM off.
+qemu-linux: deps all
+	$(Q)scripts/linux/run-vm.sh --interactive $(BUILD)/linux-initramfs.cpio.gz shell /dev/null
 
 # gdb with both symbol tables: the monitor at its identity addresses, the guest
 # at its link addresses in the top 2 GiB.

@@ -19,13 +19,21 @@ need=(
 	"gcc:/usr/bin/gcc"
 	"make:/usr/bin/make"
 	"libc6-dev:/usr/include/stdio.h"
+	"libc6-dev:/usr/lib/x86_64-linux-gnu/libc.a"
+	# The Linux host: the kernel the tests boot, its headers for kbuild, and
+	# the initramfs's makings (the busybox must be the static one).
+	"linux-image-amd64:/boot/vmlinuz-*-amd64"
+	"linux-headers-amd64:/usr/src/linux-headers-*-amd64/Makefile"
+	"busybox-static:/usr/share/doc/busybox-static"
+	"cpio:/usr/bin/cpio"
+	"gzip:/usr/bin/gzip"
 )
 if [ "${1:-}" = --fuzz ]; then
 	need+=("clang:/usr/bin/clang" "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a")
 fi
 missing=()
 for entry in "${need[@]}"; do
-	[ -e "${entry#*:}" ] || missing+=("${entry%%:*}")
+	compgen -G "${entry#*:}" >/dev/null || missing+=("${entry%%:*}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -68,13 +68,18 @@ bench)
 	/cokrun --disk /disk.img guest=bench; status $?
 	/refs
 	;;
+shell) # make qemu-linux: a shell with the module loaded; exit powers off
+	echo "linux: cokernel.ko is loaded; try: /cokrun guest=selftest, /cokrun --disk /disk.img guest=blk,"
+	echo "linux: /cokrun guest=echo (type; quit ends it), /cokrun guest=spin (Ctrl-C stops it)"
+	setsid cttyhack sh
+	;;
 *) echo "linux: unknown scenario '$name'" ;;
 esac
 
 echo "pages the monitor still holds: $(cat $held)"
 echo "linux: guests still open: $(cat /sys/module/cokernel/parameters/guests)"
 rmmod cokernel && echo "linux: rmmod: ok"
-if dmesg | grep -E "BUG|WARNING|Oops|general protection|lockup|stall" > /tmp/bad; then
+if dmesg | grep -E "BUG|WARNING|Oops|general protection|lockup|detected stall" > /tmp/bad; then
 	echo "linux: dmesg shows trouble:"
 	cat /tmp/bad
 else
