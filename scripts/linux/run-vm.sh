@@ -5,13 +5,17 @@
 # per instruction (make bench), on one CPU: with -icount and -smp 2 this
 # kernel does not get as far as its first line under TCG.
 # --interactive: the serial console on this terminal (LOG is not written).
-# usage: run-vm.sh [--icount] [--interactive] [--timeout SECONDS] INITRAMFS SCENARIO LOG
+# --cpu MODEL: a QEMU CPU model; --append ARGS: more of the kernel's command line.
+# usage: run-vm.sh [--icount] [--interactive] [--cpu MODEL] [--append ARGS]
+#                  [--timeout SECONDS] INITRAMFS SCENARIO LOG
 set -uo pipefail
-extra=() tmo=120 cpus=2 interactive=0
+extra=() tmo=120 cpus=2 interactive=0 append=""
 while [ $# -gt 3 ]; do
 	case "$1" in
 	--icount) extra+=(-icount shift=0) cpus=1 ;;
 	--interactive) interactive=1 ;;
+	--cpu) extra+=(-cpu "$2"); shift ;;
+	--append) append="$2"; shift ;;
 	--timeout) tmo="$2"; shift ;;
 	*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -25,9 +29,9 @@ kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
 if [ $interactive = 1 ]; then
 	exec qemu-system-x86_64 -machine pc -smp "$cpus" -m 512M -nic none -no-reboot \
 		-display none "${extra[@]}" -kernel "$kernel" -initrd "$initrd" -serial mon:stdio \
-		-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario"
+		-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario $append"
 fi
 timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -machine pc -smp "$cpus" -m 512M -nic none \
 	-no-reboot -display none "${extra[@]}" \
 	-kernel "$kernel" -initrd "$initrd" -serial "file:$log" </dev/null \
-	-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario"
+	-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario $append"

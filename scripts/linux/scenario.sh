@@ -59,6 +59,14 @@ two)
 	echo "linux: second guest (blk) exit status $sb: $(grep -a 'requests completed by one POST' /tmp/b.log)"
 	;;
 errors) /ioctl_errors; status $? ;;
+hardened) # booted with pti=on on a CPU with SMEP and SMAP
+	echo "linux: $(dmesg | grep -o 'Kernel/User page tables isolation: enabled')"
+	for f in smep smap pcid; do
+		grep -qw "$f" /proc/cpuinfo && echo "linux: the CPU has $f"
+	done
+	/cokrun guest=selftest; echo "linux: selftest exit status $?"
+	/cokrun --disk /disk.img guest=blk; status $?
+	;;
 refused)
 	/cokrun --image /cokrun guest=hello; echo "linux: not an ELF guest: status $?"
 	/cokrun --pool 4G guest=hello; echo "linux: pool too large: status $?"
