@@ -152,7 +152,8 @@ $(BUILD)/cokernel.ko: $(BUILD)/linux-mod/core.o loader/linux/module.c loader/lin
 		> $(BUILD)/linux-mod/.core.o.cmd
 	$(Q)printf 'obj-m := cokernel.o\ncokernel-y := module.o core.o\nccflags-y := -Werror\n' \
 		> $(BUILD)/linux-mod/Kbuild
-	$(Q)$(MAKE) --no-print-directory -s -C $(KDIR) M=$(CURDIR)/$(BUILD)/linux-mod modules
+	$(Q)$(MAKE) --no-print-directory -s -C $(KDIR) M=$(CURDIR)/$(BUILD)/linux-mod \
+		CONFIG_DEBUG_INFO_BTF_MODULES= modules
 	$(Q)cp $(BUILD)/linux-mod/cokernel.ko $@
 
 # The runner, with the guest built in (loader/guest_image.asm), and the VM's
@@ -233,7 +234,7 @@ fuzz:
 	$(Q)scripts/deps.sh --fuzz
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/fuzz/ring_fuzz
 	$(Q)cd $(BUILD)/fuzz && ./ring_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
-		-print_final_stats=1 corpus 2>&1 | grep -E 'Done|stat::number_of_executed|ERROR|SUMMARY|crash' ; \
+		-print_final_stats=1 corpus $(CURDIR)/tests/fuzz/seeds 2>&1 | grep -E 'Done|stat::number_of_executed|ERROR|SUMMARY|crash' ; \
 		test $${PIPESTATUS[0]} -eq 0
 
 # Benchmarks under -icount shift=0 on every host (scripts/bench.sh).

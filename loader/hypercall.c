@@ -90,3 +90,8 @@ enum hc_outcome hc_dispatch(struct monitor *m)
 	g->rax = (uint64_t)ret;
 	return HC_RESUME;
 }
+
+void monitor_wait_done(struct monitor *m, int got_input)
+{
+	m->ps.guest->rax = got_input ? 1 : 0; /* HC_WAIT's result (proto/hypercall.h) */
+}

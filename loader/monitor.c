@@ -131,10 +131,6 @@ enum hc_outcome monitor_step(struct monitor *m)
 	return hc_dispatch(m);
 }
 
-void monitor_wait_done(struct monitor *m, int got_input)
-{
-	m->ps.guest->rax = got_input ? 1 : 0;
-}
 
 /* 0, or the MON_REFUSED_* class of what went wrong, after saying what. */
 static int setup(struct monitor *m, const char *cmdline, const void *image, uint64_t image_len)

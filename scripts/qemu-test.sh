@@ -204,6 +204,8 @@ scenario linux-two linux 150 "" - \
 	"linux: first guest (selftest) exit status 0: guest: selftest: 54 checks, 0 failed" \
 	"linux: second guest (blk) exit status 0: guest: blk: 64 requests completed by one POST"
 scenario linux-errors linux 150 "" 0 "passed, 0 failed"
+scenario linux-echo linux 150 "" 0 "guest: echo: type a line" "hello, guest" "SUCCESS" \
+	"monitor: guest exited with code 0"
 scenario linux-refused linux 150 "" - \
 	"monitor: refused: guest image (" \
 	"cokrun: setup refused (Exec format error): the image is not a cokernel guest ELF of this ABI" \

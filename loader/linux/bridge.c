@@ -72,11 +72,13 @@ static int seal_passage(void *ctx, uint64_t hva)
 	return g->env.seal_passage(g->env.ctx, hva) ? -HC_ENOMEM : 0;
 }
 
+/* The clock of HC_WAIT's deadline (proto/hypercall.h): the TSC, which the
+ * guest reads too, not the kernel's monotonic clock, which starts elsewhere. */
 static uint64_t time_ns(void *ctx)
 {
 	const struct ckb_guest *g = ctx;
 
-	return g->env.time_ns(g->env.ctx);
+	return bootinfo_tsc_to_ns(cpu_rdtsc(), g->ops.tsc_hz);
 }
 
 /* The runner does all block I/O: these are never called (defer_io). */
@@ -106,6 +108,8 @@ int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdlin
 		.write = (int (*)(void *, uint64_t, const void *, uint64_t))no_io,
 		.flush = no_flush,
 	};
+	if (!env->tsc_hz)
+		return CKB_ENODEV; /* no TSC rate: no clock for the guest */
 	g->env = *env;
 	*h = (struct host_ops){
 		.name = "linux",
@@ -217,9 +221,11 @@ unsigned ckb_input(struct ckb_guest *g, const char *buf, unsigned len)
 	return n;
 }
 
-ckb_u64 ckb_wait_deadline(const struct ckb_guest *g)
+ckb_u64 ckb_wait_ns(const struct ckb_guest *g)
 {
-	return g->m.wait_deadline_ns;
+	uint64_t now = time_ns((void *)g), end = g->m.wait_deadline_ns;
+
+	return end > now ? end - now : 0;
 }
 
 void ckb_wait_done(struct ckb_guest *g)

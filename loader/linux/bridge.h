@@ -25,8 +25,7 @@ struct ckb_env {
 	int (*alloc_passage)(void *ctx, ckb_u64 ma[3], ckb_u64 *hva);
 	void (*free_passage)(void *ctx, const ckb_u64 ma[3], ckb_u64 hva);
 	int (*seal_passage)(void *ctx, ckb_u64 hva);
-	ckb_u64 (*time_ns)(void *ctx);
-	ckb_u64 tsc_hz;
+	ckb_u64 tsc_hz; /* also the guest's clock (proto/hypercall.h HC_WAIT) */
 	void *ctx;
 };
 
@@ -58,8 +57,8 @@ unsigned ckb_reqs(const struct ckb_guest *g, struct ck_req *out);
 void ckb_reqs_done(struct ckb_guest *g, const struct ck_req *in);
 /* Console input for the guest; returns how many bytes were taken. */
 unsigned ckb_input(struct ckb_guest *g, const char *buf, unsigned len);
-/* CKB_WAIT: its deadline, and the end of the wait. */
-ckb_u64 ckb_wait_deadline(const struct ckb_guest *g);
+/* CKB_WAIT: how long until its deadline (0: passed), and the end of the wait. */
+ckb_u64 ckb_wait_ns(const struct ckb_guest *g);
 void ckb_wait_done(struct ckb_guest *g);
 ckb_u64 ckb_switches(const struct ckb_guest *g);
 /* CKB_EXIT or CKB_CRASH: the report; the status as the other hosts give it. */

@@ -205,11 +205,6 @@ static void ck_free_passage(void *ctx, const u64 ma[3], u64 hva)
 	}
 }
 
-static u64 ck_time_ns(void *ctx)
-{
-	return ktime_get_ns();
-}
-
 /* ---- the file ---- */
 static int ck_open(struct inode *inode, struct file *file)
 {
@@ -281,7 +276,6 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 		.alloc_pages = ck_alloc_pages, .free_pages = ck_free_pages,
 		.ma_to_hva = ck_ma_to_hva, .alloc_passage = ck_alloc_passage,
 		.free_passage = ck_free_passage, .seal_passage = ck_seal_passage,
-		.time_ns = ck_time_ns,
 	};
 	struct ckb_env env = env_template;
 	struct ck_setup s;
@@ -413,11 +407,9 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 			f->state = CK_IO;
 			r.exit = CK_EXIT_IO;
 		} else if (how == CKB_WAIT) {
-			u64 now = ktime_get_ns(), end = ckb_wait_deadline(f->g);
-
 			f->state = CK_WAIT;
 			r.exit = CK_EXIT_WAIT;
-			r.wait_ns = end > now ? min_t(u64, end - now, CK_WAIT_MAX_NS) : 0;
+			r.wait_ns = min_t(u64, ckb_wait_ns(f->g), CK_WAIT_MAX_NS);
 		} else {
 			f->status = ckb_report(f->g, how);
 			f->state = CK_DONE;

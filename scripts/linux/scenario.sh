@@ -59,6 +59,9 @@ two)
 	echo "linux: second guest (blk) exit status $sb: $(grep -a 'requests completed by one POST' /tmp/b.log)"
 	;;
 errors) /ioctl_errors; status $? ;;
+echo) # console input from cokrun's stdin, through HC_WAIT and the ring
+	(echo "hello, guest"; sleep 1; echo quit) | /cokrun guest=echo; status $?
+	;;
 hardened) # booted with pti=on on a CPU with SMEP and SMAP
 	echo "linux: $(dmesg | grep -o 'Kernel/User page tables isolation: enabled')"
 	for f in smep smap pcid; do

@@ -112,6 +112,40 @@ static const struct host_ops host = {
 	.blk = &blk,
 };
 
+/* The same host, but one that completes I/O and waits itself (Linux's). */
+static struct host_ops host_defer;
+
+/* A deferring host answers the batch with whatever the input says (the
+ * POST's unused RDX, spread over the slots); the monitor must bound it:
+ * statuses 0 or -HC_EIO, done within each length. */
+static void answer_batch(uint64_t seed)
+{
+	struct ring_batch *b = &mon.batch;
+	uint32_t cons = mon.ring_cons, n = b->n;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct ring_slot *sl = &b->slot[i];
+		uint64_t word = seed ^ (i * 0x9e3779b97f4a7c15ull);
+
+		if (!sl->deferred)
+			continue;
+		sl->status = (int32_t)(word >> 32);
+		sl->done = (uint32_t)word;
+	}
+	ring_finish(&mon);
+	if (mon.ring_cons - cons != n || regs.rax != n)
+		abort();
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t gpa = RING_GPA + RING_DESC_OFFSET + ((cons + i) % RING_ENTRIES) * 64;
+		uint32_t result[2]; /* status, done_bytes */
+
+		memcpy(result, gmem_page_hva(&mon.pool, gpa + 32), sizeof(result));
+		if (b->slot[i].deferred && ((result[0] != 0 && result[0] != (uint32_t)-HC_EIO) ||
+					    result[1] > b->slot[i].r.buf.len_bytes))
+			abort();
+	}
+}
+
 static void setup_once(void)
 {
 	uint64_t got;
@@ -120,6 +154,8 @@ static void setup_once(void)
 	if (!arena || pool_init(&mon.pool, &host.mm, POOL_PAGES, 1, &got) != 0)
 		abort();
 	mon.host = &host;
+	host_defer = host;
+	host_defer.defer_io = 1;
 	mon.ps.guest = &regs;
 	mon.ring_gpa = RING_GPA;
 	memset(disk + DISK_SECTORS * 512, GUARD, 64);
@@ -172,6 +208,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	flags = size ? data[0] : 0;
 	data += size ? 1 : 0, size -= size ? 1 : 0;
 	mon.cfg.disk_ro = flags & 1;
+	mon.host = flags & 4 ? &host_defer : &host; /* bit 2: a host that defers I/O */
+	mon.input_len = 0;
 	ncalls = 1 + (size ? data[0] % 8 : 0);
 	data += size ? 1 : 0, size -= size ? 1 : 0;
 	n = size < ncalls * 25 ? size : ncalls * 25;
@@ -201,7 +239,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		regs.rdx = take_u64(&call, &left);
 		if (nr == HC_WAIT)
 			regs.rdi %= 1000000000; /* deadlines within a (fake) second */
-		hc_dispatch(&mon);
+		switch (hc_dispatch(&mon)) {
+		case HC_HOST_IO:
+			answer_batch(regs.rdx);
+			break;
+		case HC_HOST_WAIT:
+			monitor_wait_done(&mon, c & 1);
+			break;
+		default:
+			break;
+		}
 		ret = (int64_t)regs.rax;
 		if (nr == HC_POST) {
 			if (ret == -HC_EBADRING ? mon.ring_cons != before

@@ -376,3 +376,30 @@ TEST(hypercall_wait_returns_on_input_or_at_the_deadline)
 	EXPECT_EQ(hc(HC_WAIT, UINT64_MAX, 0, 0), 1);
 	teardown();
 }
+
+/* A host that waits itself (Linux: cokrun polls stdin): HC_WAIT hands it the
+ * deadline instead of spinning, unless input is already there or the deadline
+ * has passed; the host's answer becomes the guest's result. */
+TEST(hypercall_wait_is_left_to_a_host_that_defers)
+{
+	enum hc_outcome how;
+
+	setup();
+	host.defer_io = 1;
+	host.console_read = 0; /* its input arrives through the monitor's buffer */
+	now_ns = 0;
+	hc(HC_WAIT, 50000000, 0, &how);
+	EXPECT_EQ(how, HC_HOST_WAIT);
+	EXPECT_EQ(m.wait_deadline_ns, 50000000);
+	monitor_wait_done(&m, 0);
+	EXPECT_EQ(regs.rax, 0); /* the host's wait ended without input */
+	EXPECT_EQ(hc(HC_WAIT, 1000, 0, &how), 0); /* a deadline already passed */
+	EXPECT_EQ(how, HC_RESUME);
+	m.input[0] = 'x';
+	m.input_len = 1;
+	EXPECT_EQ(hc(HC_WAIT, UINT64_MAX, 0, &how), 1); /* input already waiting */
+	EXPECT_EQ(how, HC_RESUME);
+	host.defer_io = 0;
+	host.console_read = con_read;
+	teardown();
+}
