@@ -465,10 +465,12 @@ static int ck_mmap(struct file *file, struct vm_area_struct *vma)
 	mutex_lock(&f->lock);
 	if (f->state == CK_NEW)
 		err = -ENXIO;
-	else if (vma->vm_pgoff != 0 || size > f->pool_bytes)
-		err = -EINVAL;
+	else if (vma->vm_pgoff != 0 || size > f->pool_bytes || !(vma->vm_flags & VM_SHARED))
+		err = -EINVAL; /* a private (copy-on-write) view of the pool makes no sense */
 	else if (vma->vm_flags & VM_EXEC)
 		err = -EPERM; /* guest memory is data to the runner */
+	else
+		vma->vm_flags &= ~VM_MAYEXEC; /* nor can mprotect make it code later */
 	for (i = 0; !err && i < size >> PAGE_SHIFT; i++)
 		err = remap_pfn_range(vma, vma->vm_start + (i << PAGE_SHIFT),
 				      ckb_pool_page_ma(f->g, i) >> PAGE_SHIFT, PAGE_SIZE,

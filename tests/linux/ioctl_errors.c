@@ -135,8 +135,12 @@ int main(void)
 	       mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 4096) == MAP_FAILED, EINVAL);
 	expect("mmap executable", mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0) == MAP_FAILED,
 	       EPERM);
+	expect("mmap private (copy-on-write)",
+	       mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED, EINVAL);
 	map = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	expect("mmap of the whole pool", map == MAP_FAILED, 0);
+	expect("mprotect of the pool to executable",
+	       map != MAP_FAILED && mprotect(map, 4096, PROT_READ | PROT_EXEC) < 0, EACCES);
 	r = good_run();
 	r.out_len = 100;
 	expect("RUN with a 100-byte output buffer", run(fd, &r), EINVAL);
