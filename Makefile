@@ -118,7 +118,9 @@ $(BUILD)/esp.img: $(BUILD)/cokernel.efi scripts/mkesp.sh
 # (the version of linux-image-amd64, which the tests boot, not this machine's
 # kernel), linked with core.o: the same portable core built with our flags,
 # for the kernel's code model and its retpolines, only bridge.h's names global.
-KVER ?= $(patsubst /boot/vmlinuz-%,%,$(lastword $(sort $(wildcard /boot/vmlinuz-*))))
+# The generic flavour (linux-image-amd64), not -cloud- or -rt-, newest version:
+# scripts/linux/run-vm.sh boots the same one.
+KVER ?= $(shell ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1 | sed 's|.*/vmlinuz-||')
 KDIR ?= /usr/src/linux-headers-$(KVER)
 LINUX_C := $(CORE_C) loader/linux/bridge.c
 LINUX_OBJ := $(LINUX_C:%.c=$(BUILD)/linux-obj/%.o) $(BUILD)/linux-obj/switch/blob.o

@@ -22,7 +22,7 @@ need=(
 	"libc6-dev:/usr/lib/x86_64-linux-gnu/libc.a"
 	# The Linux host: the kernel the tests boot, its headers for kbuild, and
 	# the initramfs's makings (the busybox must be the static one).
-	"linux-image-amd64:/boot/vmlinuz-*-amd64"
+	"linux-image-amd64:/boot/vmlinuz-*[0-9]-amd64"
 	"linux-headers-amd64:/usr/src/linux-headers-*-amd64/Makefile"
 	"busybox-static:/usr/share/doc/busybox-static"
 	"cpio:/usr/bin/cpio"

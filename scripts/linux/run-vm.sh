@@ -22,7 +22,8 @@ while [ $# -gt 3 ]; do
 	shift
 done
 initrd="$1" scenario="$2" log="$3"
-kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+# The generic flavour, newest version: the one the Makefile built the module for.
+kernel=$(ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1)
 [ -n "$kernel" ] || { echo "run-vm: no /boot/vmlinuz-*: apt-get install linux-image-amd64" >&2; exit 2; }
 # -cpu max would offer LA57 (5-level paging), which the monitor refuses; the
 # default CPU model has NX, which is what the guest's tables need.
