@@ -14,7 +14,7 @@ void passage_offsets(void)
 	DEFINE(PASSAGE_MAGIC, PASSAGE_MAGIC);
 	DEFINE(PASSAGE_HOST_PAGE, PASSAGE_PAGE_HOST * 4096);
 	DEFINE(PASSAGE_GUEST_PAGE, PASSAGE_PAGE_GUEST * 4096);
-	HOST(saved); HOST(cr3); HOST(cr4); HOST(rsp); HOST(rflags);
+	HOST(saved); HOST(cr3); HOST(cr4); HOST(guest_cr4); HOST(rsp); HOST(rflags);
 	HOST(rbx); HOST(rbp); HOST(r12); HOST(r13); HOST(r14); HOST(r15);
 	HOST(fs_base); HOST(gs_base); HOST(kernel_gs_base);
 	HOST(cs); HOST(ss); HOST(ds); HOST(es); HOST(fs); HOST(gs);

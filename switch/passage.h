@@ -43,6 +43,7 @@ struct passage_dtr {
 struct passage_host {
 	uint64_t saved; /* 0: enter must save the CR3..MSR state below */
 	uint64_t cr3, cr4, rsp, rflags;
+	uint64_t guest_cr4; /* the guest world's CR4: cr4 without PGE and CET (switch.asm) */
 	uint64_t rbx, rbp, r12, r13, r14, r15;
 	uint64_t fs_base, gs_base, kernel_gs_base; /* SDM Vol.3 3.4.4.1: the MSR bases */
 	uint16_t cs, ss, ds, es, fs, gs;

@@ -34,7 +34,8 @@ passage_base:
 ; next calls hc_entry.
 enter:
 	endbr64                         ; the monitor calls us through a pointer: a
-	                                ; valid target under IBT (SDM Vol.1 18.3)
+	                                ; valid target under IBT (SDM Vol.1, chapter
+	                                ; "Control-flow Enforcement Technology")
 	mov [H(rbx)], rbx               ; callee-saved registers of the C caller
 	mov [H(rbp)], rbp
 	mov [H(r12)], r12
@@ -71,16 +72,19 @@ enter:
 	mov [H(cr3)], rax
 	mov rax, cr4
 	mov [H(cr4)], rax
+	and rax, ~(CR4_PGE | CR4_CET)   ; the guest world's CR4, once: without PGE
+	mov [H(guest_cr4)], rax         ; (SDM Vol.3 4.10.4.1: clearing it flushes global
+	                                ; TLB entries, which a CR3 write keeps) and
+	                                ; without CET (a host kernel's IBT would fault
+	                                ; the guest, which has no ENDBR64s)
 	mov qword [H(saved)], 1
 .host_saved:
 
 	lea rsp, [G(stack_top)]         ; from here on: the passage stack (both worlds)
-	mov rax, [H(cr4)]               ; the guest world's CR4 is the host's without
-	mov rcx, rax                    ; PGE (SDM Vol.3 4.10.4.1: clearing it flushes
-	and rcx, ~(CR4_PGE | CR4_CET)   ; global TLB entries, which a CR3 write keeps)
-	cmp rcx, rax                    ; and without CET (a host kernel's IBT would
-	je .cr4_same                    ; fault the guest, which has no ENDBR64s)
-	mov cr4, rcx
+	mov rax, [H(guest_cr4)]
+	cmp rax, [H(cr4)]               ; the host's own CR4 (neither bit set): keep it
+	je .cr4_same
+	mov cr4, rax
 .cr4_same:
 	mov rax, [G(cr3)]
 	mov cr3, rax                    ; now in the guest's address space (SDM 4.10.4.1:
