@@ -16,15 +16,15 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
-#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/msr.h>
 #include <asm/tlbflush.h>
 #include <asm/tsc.h>
 #include "bridge.h"
 #include "../../proto/linux_ioctl.h"
 
-#define CK_SLICE_NS (2 * NSEC_PER_MSEC) /* RUN gives the CPU back this often */
+#define CK_SLICE_MS 2                   /* RUN gives the CPU back this often */
 #define CK_WAIT_MAX_NS (100 * NSEC_PER_MSEC)
 #define CK_OUT_BYTES (64 * 1024)        /* text kept for the runner */
 #define CK_OUT_RESERVE (12 * 1024)      /* room a step or a report may need */
@@ -148,7 +148,9 @@ static int ck_set_code_page(struct ck_file *f, bool exec)
 	} else {
 		set_pte(pte, f->passage_pte);
 	}
-	on_each_cpu(ck_flush_tlb, NULL, 1); /* no CPU keeps the old permissions */
+	/* Every CPU may cache the old entry: flush them all (SDM Vol.3 4.10.5,
+	 * propagation of paging-structure changes to multiple processors). */
+	on_each_cpu(ck_flush_tlb, NULL, 1);
 	return 0;
 }
 
@@ -357,7 +359,7 @@ static long ck_resume(struct ck_file *f, const struct ck_run *r)
 static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 {
 	struct ck_run r;
-	u64 start;
+	u64 slice_end;
 	int how = CKB_RESUME;
 	long err;
 
@@ -383,7 +385,9 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 		return err;
 
 	r.exit = CK_EXIT_SLICE;
-	start = ktime_get_ns();
+	/* The slice on the TSC: one RDTSC a step, against a clock read a step
+	 * (tsc_khz is ticks per millisecond; SETUP refused a host without it). */
+	slice_end = rdtsc() + (u64)tsc_khz * CK_SLICE_MS;
 	/* The guest loop: no preemption, so no migration, so the host state the
 	 * passage saved on the first step stays this CPU's (passage.h). */
 	preempt_disable();
@@ -398,7 +402,7 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 			err = -EINTR;
 			break;
 		}
-		if (need_resched() || ktime_get_ns() - start > CK_SLICE_NS)
+		if (need_resched() || rdtsc() > slice_end)
 			break;
 		how = ckb_step(f->g);
 		if (how == CKB_RESUME)
