@@ -42,6 +42,7 @@ enum hc_outcome hc_dispatch(struct monitor *m)
 	struct passage_guest *g = m->ps.guest;
 	uint64_t nr = g->rax;
 	int64_t ret;
+	int deferred;
 
 	if (nr >= HC_NCALLS) {
 		m->bad_calls++;
@@ -68,21 +69,15 @@ enum hc_outcome hc_dispatch(struct monitor *m)
 		if (ret == 0)
 			return HC_GUEST_CRASH;
 		break;
-	case HC_POST: {
-		int deferred;
-
+	case HC_POST:
 		ret = ring_post(m, &deferred);
 		if (deferred)
 			return HC_HOST_IO; /* ring_finish sets the guest's RAX */
 		break;
-	}
 	case HC_WAIT:
-		if (m->host->defer_io && !m->input_len &&
-		    m->host->time_ns(m->host->mm.ctx) < g->rdi) {
-			m->wait_deadline_ns = g->rdi;
+		ret = ring_wait(m, g->rdi, &deferred);
+		if (deferred)
 			return HC_HOST_WAIT; /* monitor_wait_done sets the guest's RAX */
-		}
-		ret = ring_wait(m, g->rdi);
 		break;
 	default:
 		ret = -HC_ENOSYS; /* a number below HC_NCALLS with no case */

@@ -131,7 +131,6 @@ enum hc_outcome monitor_step(struct monitor *m)
 	return hc_dispatch(m);
 }
 
-
 /* 0, or the MON_REFUSED_* class of what went wrong, after saying what. */
 static int setup(struct monitor *m, const char *cmdline, const void *image, uint64_t image_len)
 {

@@ -240,11 +240,12 @@ void ring_finish(struct monitor *m)
 	b->n = b->ndeferred = 0;
 }
 
-int64_t ring_wait(struct monitor *m, uint64_t deadline_ns)
+int64_t ring_wait(struct monitor *m, uint64_t deadline_ns, int *deferred)
 {
 	const struct host_ops *h = m->host;
 	uint64_t slice_end = h->time_ns(h->mm.ctx) + RING_WAIT_SLICE_NS;
 
+	*deferred = 0;
 	for (;;) {
 		uint64_t now;
 
@@ -254,6 +255,11 @@ int64_t ring_wait(struct monitor *m, uint64_t deadline_ns)
 		now = h->time_ns(h->mm.ctx);
 		if (now >= deadline_ns || now >= slice_end)
 			return 0;
+		if (h->defer_io) { /* the host waits (Linux: cokrun polls stdin) */
+			m->wait_deadline_ns = deadline_ns;
+			*deferred = 1;
+			return 0;
+		}
 		__asm__ volatile("pause"); /* SDM Vol.2: PAUSE, for spin-wait loops */
 	}
 }

@@ -67,7 +67,9 @@ struct ck_run {
 	__u64 out_ptr, out_len;        /* in: where guest and monitor text goes (>= CK_OUT_MIN_BYTES) */
 	__u64 reqs_ptr;                /* in: CK_MAX_REQS struct ck_req, kept between RUNs */
 	__u64 input_ptr;               /* in: console input for the guest */
-	__u32 input_len;               /* in: <= CK_INPUT_MAX_BYTES; 0 at the end of a wait: none came */
+	__u32 input_len;               /* in: <= CK_INPUT_MAX_BYTES; 0 at the end of a wait: none came.
+	                                * Give it after CK_EXIT_WAIT: the monitor then has room
+	                                * for all of it; bytes beyond its room are dropped. */
 	__u32 exit;                    /* out: enum ck_exit */
 	__u64 out_written;             /* out */
 	__u32 nreqs;                   /* out: CK_EXIT_IO */

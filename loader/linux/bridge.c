@@ -82,7 +82,13 @@ static uint64_t time_ns(void *ctx)
 }
 
 /* The runner does all block I/O: these are never called (defer_io). */
-static int no_io(void *ctx, uint64_t off, void *buf, uint64_t len)
+static int no_read(void *ctx, uint64_t off, void *buf, uint64_t len)
+{
+	(void)ctx, (void)off, (void)buf, (void)len;
+	return -HC_EIO;
+}
+
+static int no_write(void *ctx, uint64_t off, const void *buf, uint64_t len)
 {
 	(void)ctx, (void)off, (void)buf, (void)len;
 	return -HC_EIO;
@@ -104,8 +110,8 @@ int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdlin
 	g->blk = (struct host_blk){
 		.nsectors = disk_sectors,
 		.read_only = disk_read_only,
-		.read = no_io,
-		.write = (int (*)(void *, uint64_t, const void *, uint64_t))no_io,
+		.read = no_read,
+		.write = no_write,
 		.flush = no_flush,
 	};
 	if (!env->tsc_hz)
