@@ -28,7 +28,7 @@ stop_mid_run() {
 	wait "$pid"
 	st=$?
 	echo "linux: runner stopped by SIG$sig, exit status $st (expected $want)"
-	grep -a "cokrun:\|spin:" /tmp/spin.log | tail -n 3
+	grep -a "spin: running\|cokrun:" /tmp/spin.log # it started, and how it ended
 	after=$(memfree)
 	# MemFree moves with the kernel's own allocations; a lost 64 MiB pool would not.
 	if [ $((before - after)) -lt 8192 ]; then
