@@ -179,7 +179,8 @@ $(BUILD)/linux-tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
 
 LINUX_VM_FILES := $(BUILD)/cokernel.ko $(BUILD)/cokrun $(BUILD)/disk.img $(BUILD)/guest.elf \
-	$(BUILD)/linux-tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors
+	$(BUILD)/linux-tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors \
+	$(BUILD)/linux-tools/tsd_flip
 $(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
 	$(call say,CPIO,$@)
 	$(Q)scripts/linux/mkinitramfs.sh $@ $(LINUX_VM_FILES)
@@ -210,7 +211,7 @@ deps:
 # Host-side unit tests of mm/, the ELF loader and the command line, built for
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
 UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagetable.c mm/guestmem.c loader/elf.c \
-	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c \
+	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c loader/insn.c loader/trap.c \
 	guest/libc/fmt.c
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Iguest/libc $(WARN)
@@ -225,8 +226,8 @@ check: $(BUILD)/tests/unit $(BUILD)/guest.elf
 # libFuzzer over the ring and hypercall validation (clang). FUZZ_SECONDS bounds
 # the run; a crash leaves its input in build/fuzz/ and fails the target.
 FUZZ_SECONDS ?= 30
-FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/hypercall.c loader/log.c \
-	loader/errors.c mm/pool.c mm/guestmem.c guest/libc/fmt.c
+FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/hypercall.c loader/log.c loader/trap.c \
+	loader/insn.c loader/errors.c mm/pool.c mm/guestmem.c mm/pagetable.c guest/libc/fmt.c
 $(BUILD)/fuzz/ring_fuzz: $(FUZZ_SRC) $(wildcard loader/*.h mm/*.h proto/*.h)
 	$(call say,CLANG,$@)
 	$(Q)mkdir -p $(@D)/corpus && clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \

@@ -32,8 +32,13 @@ extern struct fault_record last_fault;
 /* Test hooks for the fault program (guest/trap.c). */
 extern int trap_verbose;                 /* print the dump even for probe faults */
 extern volatile uint64_t trap_sabotage_va; /* nonzero: the handler reads it (nested fault) */
+/* A program's own handler: returns 1 if it dealt with the exception (the
+ * frame is resumed as it left it), 0 to go on as usual. */
+extern int (*trap_hook)(struct hc_trap_frame *f);
 
 void guest_cpu_init(void);
+/* The value of KEY=VALUE in the command line, or "" (guest/main.c). */
+void cmdline_arg(const char *key, char *out, unsigned size);
 
 /* #PF error code bits (SDM Vol.3 4.7): P present, W write, I instruction fetch. */
 #define PF_ERR_P 1u

@@ -6,20 +6,25 @@
 #include "progs/progs.h"
 
 const struct bootinfo *boot;
-uint64_t hc_entry_va;
 
 static const struct program {
 	const char *name;
 	int (*run)(void);
+	int bare; /* runs before any exception handler is registered */
 } programs[] = {
-	{ "hello", prog_hello },
-	{ "selftest", prog_selftest },
-	{ "fault", prog_fault },
-	{ "blk", prog_blk },
-	{ "badring", prog_badring },
-	{ "echo", prog_echo },
-	{ "bench", prog_bench },
-	{ "spin", prog_spin },
+	{ "hello", prog_hello, 0 },
+	{ "selftest", prog_selftest, 0 },
+	{ "fault", prog_fault, 0 },
+	{ "blk", prog_blk, 0 },
+	{ "badring", prog_badring, 0 },
+	{ "echo", prog_echo, 0 },
+	{ "bench", prog_bench, 0 },
+	{ "spin", prog_spin, 0 },
+	{ "ud2-first", prog_ud2_first, 1 },
+	{ "doublefault", prog_doublefault, 0 },
+	{ "privileged", prog_privileged, 0 },
+	{ "trapflag", prog_trapflag, 0 },
+	{ "nmi", prog_nmi, 0 },
 };
 
 uint64_t virt_to_gpa(const void *va)
@@ -67,17 +72,38 @@ void guest_main(const struct bootinfo *bi)
 	char name[32];
 
 	boot = bi;
-	hc_entry_va = bi->hc_entry;
 	program_name(name, sizeof(name));
 	for (unsigned i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
 		if (__builtin_strcmp(name, programs[i].name) == 0) {
-			int code = programs[i].run();
+			int code;
+
+			if (!programs[i].bare)
+				guest_cpu_init();
+			code = programs[i].run();
 
 			if (code == 0)
 				printf("SUCCESS\n");
 			guest_exit((uint64_t)code);
 		}
 	}
-	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin)\n", name);
+	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi)\n", name);
 	guest_exit(2);
+}
+
+/* A program's argument: the value of KEY=VALUE in the command line, or "". */
+void cmdline_arg(const char *key, char *out, unsigned size)
+{
+	const char *c = boot->cmdline;
+	unsigned klen = (unsigned)__builtin_strlen(key), n = 0;
+
+	for (; *c; c++) {
+		if ((c == boot->cmdline || c[-1] == ' ') && __builtin_memcmp(c, key, klen) == 0 &&
+		    c[klen] == '=') {
+			c += klen + 1;
+			for (; c[n] && c[n] != ' ' && n + 1 < size; n++)
+				out[n] = c[n];
+			break;
+		}
+	}
+	out[n] = 0;
 }

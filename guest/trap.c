@@ -1,7 +1,8 @@
-/* The guest's exception handler. A fault at a probe instruction is fixed up
- * (guest/probe.asm). Anything else: print the register dump, then hand the
- * frame to the monitor with HC_CRASH. A fault while already in here (the
- * handler itself is broken) goes straight to the monitor without printing. */
+/* The guest's exception handler (the monitor enters guest/traps.asm with the
+ * frame). A fault at a probe instruction is fixed up (guest/probe.asm) and
+ * resumed. Anything else: print the register dump, then hand the frame to the
+ * monitor with HC_CRASH. A fault in here (the handler itself is broken) never
+ * comes back to us: the monitor ends the guest and reports it. */
 #include "hypercall.h"
 #include "kernel.h"
 
@@ -11,7 +12,6 @@ extern uint64_t probe_exec_target;
 struct fault_record last_fault;
 int trap_verbose;
 volatile uint64_t trap_sabotage_va;
-static int depth;
 
 static void dump(const struct hc_trap_frame *f)
 {
@@ -45,27 +45,23 @@ static void fixup(struct hc_trap_frame *f)
 }
 
 void guest_trap(struct hc_trap_frame *f);
+int (*trap_hook)(struct hc_trap_frame *f);
+
 void guest_trap(struct hc_trap_frame *f)
 {
 	int probe = is_probe(f);
 
-	if (++depth > 1) {
-		/* Broken handler: no printing (that may be what faults). */
-		hypercall(HC_CRASH, virt_to_gpa(f), HC_CRASH_NESTED, 0);
-		for (;;)
-			__asm__ volatile("hlt");
-	}
+	if (trap_hook && trap_hook(f))
+		return;
 	if (!probe || trap_verbose)
 		dump(f);
 	if (trap_sabotage_va)
 		(void)*(volatile uint8_t *)trap_sabotage_va; /* the fault program's broken handler */
 	if (probe) {
 		fixup(f);
-		depth--;
-		return;
+		return; /* traps.asm resumes from the frame: HC_IRET */
 	}
 	console_flush();
 	hypercall(HC_CRASH, virt_to_gpa(f), HC_CRASH_UNHANDLED, 0);
-	for (;;) /* HC_CRASH does not return for a valid frame */
-		__asm__ volatile("hlt");
+	guest_exit(99); /* HC_CRASH does not return for a valid frame */
 }

@@ -135,3 +135,30 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 	}
 	return 0;
 }
+
+int cmdline_next_run(const char **rest, char *out, size_t size)
+{
+	const char *line = *rest;
+	size_t n = 0;
+	int err = 0;
+
+	while (line[n] && !(line[n] == ' ' && line[n + 1] == '-' && line[n + 2] == '-' &&
+			    (line[n + 3] == ' ' || line[n + 3] == 0)))
+		n++;
+	if (n < size) {
+		__builtin_memcpy(out, line, n);
+		out[n] = 0;
+	} else {
+		out[0] = 0;
+		err = -HC_E2BIG;
+	}
+	if (!line[n]) {
+		*rest = 0;
+		return err;
+	}
+	n += 3;
+	while (line[n] == ' ')
+		n++;
+	*rest = line + n;
+	return err;
+}

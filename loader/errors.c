@@ -7,6 +7,7 @@ static const char *const names[HC_NERRORS] = {
 	[HC_EFAULT] = "HC_EFAULT", [HC_E2BIG] = "HC_E2BIG",   [HC_ENOMEM] = "HC_ENOMEM",
 	[HC_EEXIST] = "HC_EEXIST", [HC_ERANGE] = "HC_ERANGE", [HC_ENODEV] = "HC_ENODEV",
 	[HC_EROFS] = "HC_EROFS",   [HC_EIO] = "HC_EIO",       [HC_EBADRING] = "HC_EBADRING",
+	[HC_EAGAIN] = "HC_EAGAIN",
 };
 
 const char *hc_strerror(int err)

@@ -79,6 +79,14 @@ enum hc_outcome hc_dispatch(struct monitor *m)
 		if (deferred)
 			return HC_HOST_WAIT; /* monitor_wait_done sets the guest's RAX */
 		break;
+	case HC_SET_TRAPS:
+		ret = trap_set(m, g->rdi);
+		break;
+	case HC_IRET:
+		ret = trap_return(m);
+		if (ret == 0)
+			return HC_RESUME; /* every register comes from the frame */
+		break;
 	default:
 		ret = -HC_ENOSYS; /* a number below HC_NCALLS with no case */
 	}

@@ -27,21 +27,6 @@ static int other_hypervisor(void)
 	return (cpu_read_cr4() & CR4_VMXE) || (cpu_rdmsr(MSR_EFER) & EFER_SVME);
 }
 
-/* Does [va, va + len) touch one of the guest's windows? */
-static int hits_guest_windows(uint64_t va, uint64_t len)
-{
-	static const uint64_t win[][2] = {
-		{ GUEST_DMAP_BASE, GUEST_DMAP_MAX_BYTES },
-		{ GUEST_P2M_BASE, GUEST_DMAP_MAX_BYTES / GUEST_PAGE_SIZE * 8 },
-		{ GUEST_KERNEL_BASE, GUEST_KERNEL_WINDOW_BYTES },
-	};
-
-	for (unsigned i = 0; i < sizeof(win) / sizeof(win[0]); i++)
-		if (va < win[i][0] + win[i][1] && win[i][0] < va + len)
-			return 1;
-	return 0;
-}
-
 /* The guest's tables: its image with the permissions of its program headers,
  * the direct map of the whole pool, the p2m read-only, the passage. */
 static int build_address_space(struct monitor *m)
@@ -79,7 +64,7 @@ static int install_passage(struct monitor *m)
 		m->passage_ma[0] = 0;
 		return err;
 	}
-	if (hits_guest_windows(hva, PASSAGE_NPAGES * GUEST_PAGE_SIZE)) {
+	if (layout_hits_guest_windows(hva, PASSAGE_NPAGES * GUEST_PAGE_SIZE)) {
 		log_printf("monitor: the host put the passage at %lx, inside a guest window\n",
 			   hva);
 		err = -HC_ERANGE;
@@ -106,7 +91,7 @@ static void write_bootinfo(struct monitor *m, const char *cmdline)
 		.kernel_base = GUEST_KERNEL_BASE,
 		.p2m_gva = GUEST_P2M_BASE,
 		.p2m_entries = m->pool.npages,
-		.hc_entry = m->ps.hc_entry_va,
+		.passage_gva = m->ps.hva,
 		.bootinfo_gpa = m->image.end_gpa,
 		.stack_gpa = m->image.end_gpa + GUEST_BOOTINFO_PAGES * GUEST_PAGE_SIZE,
 		.stack_bytes = GUEST_STACK_PAGES * GUEST_PAGE_SIZE,
@@ -124,11 +109,41 @@ static void write_bootinfo(struct monitor *m, const char *cmdline)
 	gmem_write(&m->pool, at, &bi);
 }
 
+int monitor_prepare(struct monitor *m)
+{
+	return passage_host_prepare(&m->ps, &m->pt);
+}
+
+int monitor_map_tss(struct monitor *m)
+{
+	return passage_map_tss(&m->ps, &m->pt);
+}
+
 enum hc_outcome monitor_step(struct monitor *m)
 {
-	m->ps.enter(); /* returns when the guest makes a hypercall */
+	uint64_t exit;
+
+	m->ps.enter(); /* returns when the guest world is left again */
 	m->switches += 2;
-	return hc_dispatch(m);
+	exit = m->ps.guest->exit;
+	switch (exit) {
+	case PASSAGE_HC_VECTOR:
+		return hc_dispatch(m);
+	case 2:  /* NMI: the switch gave it to the host already */
+	case 18: /* #MC: likewise */
+		m->host_events++;
+		return HC_RESUME;
+	case PASSAGE_EXIT_ABORT: /* an NMI during the entry, given to the host */
+		m->aborted_entries++;
+		m->host_events++;
+		return HC_RESUME;
+	case PASSAGE_EXIT_HYPERVISOR:
+		return HC_HYPERVISOR;
+	case PASSAGE_EXIT_MONITOR:
+		return HC_MONITOR_FAULT;
+	default:
+		return exit < HC_NTRAPS ? trap_deliver(m) : HC_MONITOR_FAULT;
+	}
 }
 
 /* 0, or the MON_REFUSED_* class of what went wrong, after saying what. */
@@ -219,15 +234,22 @@ int monitor_start(struct monitor *m, const struct host_ops *host, const char *cm
 	err = setup(m, cmdline, image, image_len);
 	if (err)
 		monitor_abandon(m);
-	else
-		passage_host_changed(&m->ps); /* the first enter saves all host state */
 	return err;
 }
 
 int monitor_report(struct monitor *m, enum hc_outcome how)
 {
 	report_outcome(m, how);
-	return how == HC_GUEST_EXIT ? (int)m->exit_code : MON_STATUS_CRASH;
+	switch (how) {
+	case HC_GUEST_EXIT:
+		return (int)m->exit_code;
+	case HC_HYPERVISOR:
+		return MON_STATUS_HYPERVISOR;
+	case HC_MONITOR_FAULT:
+		return MON_STATUS_PANIC;
+	default:
+		return MON_STATUS_CRASH;
+	}
 }
 
 int monitor_finish(struct monitor *m, enum hc_outcome how)
@@ -243,12 +265,42 @@ int monitor_run(const struct host_ops *host, const char *cmdline, const void *im
 {
 	struct monitor *m = &mon;
 	enum hc_outcome how;
+	int err;
 
 	if (monitor_start(m, host, cmdline, image, image_len) != 0)
 		return MON_STATUS_REFUSED;
+	err = monitor_prepare(m); /* one CPU, one run: the TSS alias at most once */
+	if (err == -HC_EAGAIN && monitor_map_tss(m) == 0)
+		err = monitor_prepare(m);
+	if (err) {
+		log_printf("monitor: refused: the guest world cannot be set up on this CPU: %s\n",
+			   hc_strerror(err));
+		monitor_abandon(m);
+		return MON_STATUS_REFUSED;
+	}
 	log_printf("monitor: first switch into the guest at TSC %lu\n", cpu_rdtsc());
 	do
 		how = monitor_step(m);
 	while (how == HC_RESUME);
 	return monitor_finish(m, how);
+}
+
+int monitor_run_all(const struct host_ops *host, const char *cmdline, const void *image,
+		    uint64_t image_len)
+{
+	char line[BOOTINFO_CMDLINE_BYTES];
+	int status, n = 1;
+
+	for (;;) {
+		if (cmdline_next_run(&cmdline, line, sizeof(line)) != 0) {
+			log_printf("monitor: refused: a run's command line is longer than %lu "
+				   "characters\n", sizeof(line) - 1);
+			status = MON_STATUS_REFUSED;
+		} else {
+			status = monitor_run(host, line, image, image_len);
+		}
+		if (!cmdline)
+			return status;
+		log_printf("monitor: run %d ended with status %d; the next one\n", n++, status);
+	}
 }

@@ -9,6 +9,7 @@
 #include "elf.h"
 #include "host.h"
 #include "ring.h"
+#include "../mm/guestmem.h"
 #include "../mm/pagetable.h"
 #include "../mm/pool.h"
 #include "../proto/hypercall.h"
@@ -18,7 +19,15 @@
  * one of these. The bare-metal host hands it to QEMU's isa-debug-exit. */
 #define MON_STATUS_CRASH 100   /* the guest crashed (HC_CRASH); report printed */
 #define MON_STATUS_REFUSED 101 /* bad command line, image or pool: nothing ran */
-#define MON_STATUS_PANIC 102   /* the host itself took an exception */
+#define MON_STATUS_PANIC 102   /* the host (or the switch) took an exception */
+#define MON_STATUS_HYPERVISOR 103 /* another hypervisor became active mid-run */
+
+/* Why a guest crashed (monitor.crash_reason): HC_CRASH_* when the guest said
+ * so itself (proto/hypercall.h), or what the monitor saw. */
+#define MON_CRASH_NO_TRAPS 16   /* an exception before HC_SET_TRAPS */
+#define MON_CRASH_NO_HANDLER 17 /* an exception with no handler registered */
+#define MON_CRASH_IN_HANDLER 18 /* an exception while a handler ran */
+#define MON_CRASH_STACK 19      /* the guest's stack cannot take the frame */
 
 struct monitor {
 	const struct host_ops *host;
@@ -29,6 +38,13 @@ struct monitor {
 	struct passage ps;
 	uint64_t passage_ma[PASSAGE_NPAGES]; /* [0] == 0: no passage */
 	uint64_t switches;     /* world switches, both directions */
+	uint64_t traps[HC_NTRAPS]; /* the guest's handlers (HC_SET_TRAPS) */
+	int traps_set;
+	int in_handler;        /* a handler runs: its frame is handler_frame */
+	struct gspan handler_frame;
+	uint64_t traps_delivered;
+	uint64_t host_events;  /* NMIs and machine checks passed on to the host */
+	uint64_t aborted_entries; /* entries given up for an NMI */
 	uint64_t calls[HC_NCALLS];
 	uint64_t bad_calls;    /* unknown numbers */
 	uint64_t ring_gpa;     /* the request ring, set aside in the pool */
@@ -63,9 +79,17 @@ enum hc_outcome {
 	HC_GUEST_CRASH, /* HC_CRASH: m->crash */
 	HC_HOST_IO,     /* host_ops.defer_io: m->batch waits for the host, then ring_finish */
 	HC_HOST_WAIT,   /* host_ops.defer_io: the host waits until m->wait_deadline_ns */
+	HC_HYPERVISOR,  /* CR4.VMXE or EFER.SVME appeared: the guest is stopped */
+	HC_MONITOR_FAULT, /* an exception inside the switch: m->ps.guest->mfault_* */
 };
 int monitor_start(struct monitor *m, const struct host_ops *host, const char *cmdline,
 		  const void *image, uint64_t image_len);
+/* monitor_prepare: at the start of every run on a CPU (before the first step,
+ * and on Linux at every RUN, with preemption off): 0, -HC_EAGAIN when the
+ * guest's tables need a page mapped first (monitor_map_tss, where the host may
+ * sleep; then prepare again), or another error after a "refused" line. */
+int monitor_prepare(struct monitor *m);
+int monitor_map_tss(struct monitor *m);
 enum hc_outcome monitor_step(struct monitor *m);
 int monitor_report(struct monitor *m, enum hc_outcome how);
 int monitor_finish(struct monitor *m, enum hc_outcome how);
@@ -73,6 +97,10 @@ void monitor_abandon(struct monitor *m);
 /* The whole life of one guest, for hosts that complete every request at once. */
 int monitor_run(const struct host_ops *host, const char *cmdline, const void *image,
 		uint64_t image_len);
+/* Each run of a command line with several (" -- " between them) in turn, in
+ * one boot; the status of the last. */
+int monitor_run_all(const struct host_ops *host, const char *cmdline, const void *image,
+		    uint64_t image_len);
 /* After HC_HOST_WAIT: got_input says whether console input arrived (it is in
  * m->input); the guest's HC_WAIT returns it. */
 void monitor_wait_done(struct monitor *m, int got_input);
@@ -80,8 +108,14 @@ void monitor_wait_done(struct monitor *m, int got_input);
 /* loader/hypercall.c: act on the hypercall the guest just made. */
 enum hc_outcome hc_dispatch(struct monitor *m);
 
+/* loader/trap.c: the guest's exceptions and handlers. */
+enum hc_outcome trap_deliver(struct monitor *m);
+int64_t trap_set(struct monitor *m, uint64_t table_gpa);
+int trap_return(struct monitor *m);
+void trap_name_insn(struct monitor *m, uint64_t rip);
+
 /* loader/report.c */
 void report_trap_frame(const char *who, const struct hc_trap_frame *f);
-void report_outcome(const struct monitor *m, enum hc_outcome how);
+void report_outcome(struct monitor *m, enum hc_outcome how);
 
 #endif

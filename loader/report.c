@@ -32,19 +32,49 @@ void report_trap_frame(const char *who, const struct hc_trap_frame *f)
 	log_printf("monitor:   r13 %016lx  r14 %016lx  r15 %016lx\n", f->r13, f->r14, f->r15);
 }
 
-void report_outcome(const struct monitor *m, enum hc_outcome how)
+static const char *crash_why(uint64_t reason)
 {
+	switch (reason) {
+	case HC_CRASH_NESTED:
+	case MON_CRASH_IN_HANDLER:
+		return "guest crashed (fault inside its own handler)";
+	case MON_CRASH_NO_TRAPS:
+		return "guest crashed (exception before it registered any handler)";
+	case MON_CRASH_NO_HANDLER:
+		return "guest crashed (no handler registered for this vector)";
+	case MON_CRASH_STACK:
+		return "guest crashed (double fault: its stack cannot take the exception frame)";
+	default:
+		return "guest crashed (unhandled exception)";
+	}
+}
+
+void report_outcome(struct monitor *m, enum hc_outcome how)
+{
+	const struct passage_guest *g = m->ps.guest;
+
 	if (how == HC_GUEST_EXIT) {
 		log_printf("monitor: guest exited with code %lu\n", m->exit_code);
+	} else if (how == HC_HYPERVISOR) {
+		log_printf("monitor: guest stopped: another hypervisor became active while it ran "
+			   "(CR4.VMXE or EFER.SVME)\n");
+	} else if (how == HC_MONITOR_FAULT) {
+		log_printf("monitor: BUG: exception in the world switch: vector %lu error code "
+			   "0x%lx at rip %lx; the guest is stopped, the host goes on\n",
+			   g->mfault_vector, g->mfault_error, g->mfault_rip);
 	} else {
-		report_trap_frame(m->crash_reason == HC_CRASH_NESTED
-					  ? "guest crashed (fault inside its own handler)"
-					  : "guest crashed (unhandled exception)",
-				  &m->crash);
+		report_trap_frame(crash_why(m->crash_reason), &m->crash);
+		if (m->crash_reason == MON_CRASH_STACK)
+			log_printf("monitor:   the frame would go at %lx: not writable guest memory\n",
+				   (m->crash.rsp & ~(uint64_t)15) - HC_TRAP_FRAME_BYTES);
+		trap_name_insn(m, m->crash.rip);
 	}
 	log_printf("monitor: %lu world switches; hypercalls: yield %lu, log %lu, exit %lu, "
-		   "crash %lu, post %lu, wait %lu, unknown %lu; %lu device requests\n",
+		   "crash %lu, post %lu, wait %lu, set_traps %lu, iret %lu, unknown %lu; "
+		   "%lu device requests; %lu exceptions handed to the guest, %lu NMIs/MCEs to "
+		   "the host\n",
 		   m->switches, m->calls[HC_YIELD], m->calls[HC_LOG], m->calls[HC_EXIT],
-		   m->calls[HC_CRASH], m->calls[HC_POST], m->calls[HC_WAIT], m->bad_calls,
-		   m->requests);
+		   m->calls[HC_CRASH], m->calls[HC_POST], m->calls[HC_WAIT], m->calls[HC_SET_TRAPS],
+		   m->calls[HC_IRET], m->bad_calls, m->requests, m->traps_delivered,
+		   m->host_events);
 }

@@ -23,7 +23,7 @@ struct bootinfo {
 	uint64_t kernel_base; /* gva of the image's gpa 0 (GUEST_KERNEL_BASE) */
 	uint64_t p2m_gva;     /* read-only: u64 machine address of each pool page */
 	uint64_t p2m_entries; /* = pool_bytes / 4096 */
-	uint64_t hc_entry;    /* gva to `call` for a hypercall (in the passage) */
+	uint64_t passage_gva; /* the monitor's pages, mapped but not the guest's (ABI.md) */
 	uint64_t bootinfo_gpa;
 	uint64_t stack_gpa;   /* boot stack: [stack_gpa, stack_gpa + stack_bytes) */
 	uint64_t stack_bytes;
@@ -45,6 +45,6 @@ static inline uint64_t bootinfo_tsc_to_ns(uint64_t tsc, uint64_t tsc_hz)
 } /* the pool was scattered on purpose (debug) */
 
 _Static_assert(sizeof(struct bootinfo) == 0x78 + BOOTINFO_CMDLINE_BYTES, "bootinfo size");
-_Static_assert(__builtin_offsetof(struct bootinfo, hc_entry) == 0x38, "hc_entry offset");
+_Static_assert(__builtin_offsetof(struct bootinfo, passage_gva) == 0x38, "passage offset");
 
 #endif

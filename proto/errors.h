@@ -18,6 +18,8 @@
 #define HC_EROFS 9    /* write to a read-only disk */
 #define HC_EIO 10     /* the host's backend failed */
 #define HC_EBADRING 11 /* the ring's prod claims more entries than it holds */
-#define HC_NERRORS 12
+#define HC_EAGAIN 12   /* not now: do what the caller was told, then again
+			* (monitor-internal) */
+#define HC_NERRORS 13
 
 #endif

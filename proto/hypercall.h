@@ -1,9 +1,10 @@
 /* The hypercall ABI: how the guest calls the monitor, and the calls there are.
  *
- * Convention (docs/ABI.md): the guest executes `call *bootinfo->hc_entry` with
+ * The guest kernel runs in ring 1 (docs/ABI.md, docs/ARCHITECTURE.md). It
+ * calls the monitor with the software interrupt `int $HC_VECTOR`:
  *   RAX = call number, RDI, RSI, RDX = arguments.
  * On return RAX holds the result (>= 0 success, -HC_E* error); every other
- * general-purpose register is preserved; RFLAGS arithmetic flags are not.
+ * general-purpose register and RFLAGS are preserved.
  * Addresses passed as arguments are guest pseudo-physical addresses (gpa):
  * offsets into the pool, never guest virtual addresses. */
 #ifndef PROTO_HYPERCALL_H
@@ -11,7 +12,17 @@
 
 #include "errors.h"
 
-#define COKERNEL_ABI_VERSION 2 /* 2: the request ring, POST and WAIT */
+/* 2: the request ring, POST and WAIT. 3: the guest in ring 1, the hypercall
+ * gate, SET_TRAPS and IRET, the monitor's selectors. */
+#define COKERNEL_ABI_VERSION 3
+
+/* The hypercall gate: an interrupt gate of DPL 1 in the monitor's IDT. */
+#define HC_VECTOR 0x81
+/* The guest's selectors (the monitor's GDT, read-only to the guest): ring 1
+ * 64-bit code, and the data selector for SS, DS, ES, FS and GS. FS and GS
+ * bases are 0 and stay 0: wrfsbase, wrgsbase and swapgs are not the guest's. */
+#define HC_GUEST_CS 0xf1
+#define HC_GUEST_DS 0xf9
 
 /* HC_YIELD(): give the CPU back to the host; returns 0 when the host resumes. */
 #define HC_YIELD 0
@@ -39,6 +50,24 @@
  * there (returns 1) or the monotonic clock reaches deadline_ns (returns 0).
  * The clock: ns = rdtsc() * 10^9 / bootinfo.tsc_hz. */
 #define HC_WAIT 5
-#define HC_NCALLS 6
+/* HC_SET_TRAPS(gpa table): table is u64 handler[HC_NTRAPS], the guest
+ * virtual address of the handler for exception vector v, or 0 for none (the
+ * monitor then ends the guest with a report when v is raised). Every nonzero
+ * address must lie in an executable segment of the image: -HC_EINVAL, and no
+ * handler changes, if one does not; -HC_EFAULT if the table is not in the pool.
+ * Returns 0. A handler is entered on the interrupted stack: the monitor writes
+ * a struct hc_trap_frame (proto/trapframe.h) at (RSP & ~15) - HC_TRAP_FRAME_BYTES,
+ * and starts the handler with RSP = RDI = the frame's address, RFLAGS.TF clear,
+ * every other register as at the exception. The handler ends with HC_IRET. */
+#define HC_SET_TRAPS 6
+#define HC_NTRAPS 32
+/* HC_IRET(): resume the context of the frame the monitor wrote for the
+ * running handler, with whatever the handler changed in it (RIP, RSP, the
+ * GPRs, the RFLAGS bits a guest may hold; CS, SS and the rest are the
+ * monitor's). Does not return; -HC_EINVAL if no handler is running. An
+ * exception raised while a handler runs (before its HC_IRET) ends the guest:
+ * the monitor reports it as a fault inside the guest's own handler. */
+#define HC_IRET 7
+#define HC_NCALLS 8
 
 #endif

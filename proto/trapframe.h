@@ -1,6 +1,7 @@
-/* The exception frame that the trap stubs of proto/trapframe.inc build on the
- * stack, and that HC_CRASH hands to the monitor. Lowest address first: the stub
- * pushes CR2 last, so it is at offset 0; the CPU pushed RIP..SS first
+/* The exception frame: the monitor writes it on the guest's stack for the
+ * guest's handler (proto/hypercall.h HC_SET_TRAPS), HC_CRASH hands one to the
+ * monitor, and the bare-metal host's own trap stubs (proto/trapframe.inc)
+ * build the same layout. Lowest address first, in the order the stubs push
  * (SDM Vol.3 6.14.1: 64-bit mode always pushes SS:RSP, RFLAGS, CS:RIP, error). */
 #ifndef PROTO_TRAPFRAME_H
 #define PROTO_TRAPFRAME_H
@@ -18,13 +19,16 @@ struct hc_trap_frame {
 
 /* proto/trapframe.inc hard-codes these offsets for the assembly side. */
 _Static_assert(sizeof(struct hc_trap_frame) == 23 * 8, "trap frame size");
+/* The room a delivered frame takes on the guest stack: 16-byte multiple. */
+#define HC_TRAP_FRAME_BYTES 192
 _Static_assert(__builtin_offsetof(struct hc_trap_frame, rax) == 15 * 8, "rax");
 _Static_assert(__builtin_offsetof(struct hc_trap_frame, vector) == 16 * 8, "vector");
 _Static_assert(__builtin_offsetof(struct hc_trap_frame, rip) == 18 * 8, "rip");
 
-/* The IDT gates that point at the 32 stubs of trapframe.inc: 64-bit interrupt
- * gates (SDM Vol.3 6.14.1 figure 6-8: type 0xE, present, DPL 0, IST 0), so
- * the CPU clears IF on entry and never switches stacks (no TSS needed). */
+/* The IDT gates that point at the 32 stubs of trapframe.inc, for the
+ * bare-metal host's own IDT: 64-bit interrupt gates (SDM Vol.3 6.14.1 figure
+ * 6-8: type 0xE, present, DPL 0, IST 0), so the CPU clears IF on entry and
+ * never switches stacks. */
 struct trap_gate {
 	uint16_t offset_lo, selector;
 	uint8_t ist, type_attr;

@@ -7,18 +7,23 @@
 #
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
 #                    [--timeout SECONDS] [--interactive] [--gdb] [--icount]
-#                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] ISO
+#                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] [--nmi COUNT] ISO
 #   --icount: -icount shift=0, one TSC tick per instruction (scripts/bench.sh)
 #   --chain:  (UEFI) GRUB chainloads the ISO's cokernel.efi instead of multiboot2
 #   --esp:    (UEFI) boot a copy of this ESP image directly, no GRUB; the command
 #             line goes into its \cokernel.cfg
 #   --disk:   attach this raw image (written in place) on virtio, where the UEFI
 #             host's BlockIo finds it
+#   --nmi:    (not with --interactive) QEMU gets a human monitor on a socket and
+#             scripts/qemu-nmi.sh sends it `nmi` COUNT times once the serial log
+#             shows "nmi: inject now" ($QEMU_NMI_TRIGGER overrides), then
+#             appends "qemu-nmi: injected N NMIs in T ms" (or "qemu-nmi:
+#             failed: WHY") to the log; without --log the log is a temp file
 # Exit status: QEMU's, i.e. (monitor status << 1) | 1 through isa-debug-exit;
 # 124 on timeout.
 set -euo pipefail
 
-firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk=""
+firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--uefi) firmware=uefi ;;
@@ -32,17 +37,30 @@ while [ $# -gt 1 ]; do
 	--chain) chain=1 firmware=uefi ;;
 	--esp) esp="$2" firmware=uefi; shift ;;
 	--disk) disk="$2"; shift ;;
+	--nmi) nmi="$2"; shift ;;
 	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
 iso="${1:?usage: qemu-run.sh [options] ISO}"
 build="$(dirname "$iso")"
+case "$nmi" in ''|*[!0-9]*) echo "qemu-run: --nmi needs a count" >&2; exit 2 ;; esac
+if [ "$nmi" != 0 ] && [ "$interactive" = 1 ]; then
+	echo "qemu-run: --nmi needs a non-interactive run" >&2; exit 2
+fi
 
 qemu=(qemu-system-x86_64 -machine pc -m 256M -no-reboot -display none -nic none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 cfgdir="$(mktemp -d "$build/qemu-run.XXXXXX")"
-trap 'rm -rf "$cfgdir"' EXIT
+nmi_pid=""
+stop_nmi() {	# after QEMU: the injector gives up or notices the monitor's EOF
+	[ -n "$nmi_pid" ] || return 0
+	kill -TERM "$nmi_pid" 2>/dev/null
+	wait "$nmi_pid" 2>/dev/null
+	nmi_pid=""
+	return 0
+}
+trap 'stop_nmi; rm -rf "$cfgdir"' EXIT
 if [ -n "$disk" ]; then
 	qemu+=(-drive "file=$disk,format=raw,if=virtio")
 fi
@@ -90,7 +108,21 @@ if [ "$interactive" = 1 ]; then
 	fi
 	exit $status
 fi
-qemu+=(-serial "file:${log:-/dev/null}")
+if [ "$nmi" != 0 ]; then
+	# The injector appends to the log while QEMU writes it: QEMU must append
+	# too (O_APPEND), or its next write lands on the injector's line. With
+	# append=on QEMU does not truncate, so empty the log first, also so that a
+	# stale trigger from an older run is not seen.
+	log="${log:-$cfgdir/serial.log}"
+	: > "$log"
+	qemu+=(-chardev "file,id=serial0,path=$log,append=on" -serial chardev:serial0
+		-chardev "socket,id=hmp,path=$cfgdir/hmp.sock,server=on,wait=off"
+		-mon chardev=hmp,mode=readline)
+	"$(dirname "$0")/qemu-nmi.sh" "$cfgdir/hmp.sock" "$log" "$nmi" "$timeout_s" &
+	nmi_pid=$!
+else
+	qemu+=(-serial "file:${log:-/dev/null}")
+fi
 set +e
 if [ "$timeout_s" -gt 0 ]; then
 	timeout --foreground -k 5 "$timeout_s" "${qemu[@]}" </dev/null
@@ -98,5 +130,6 @@ else
 	"${qemu[@]}" </dev/null
 fi
 status=$?
+stop_nmi
 set -e
 exit $status

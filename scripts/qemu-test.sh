@@ -61,6 +61,7 @@ run_scenario() {
 	esac
 	[ "$fw" = esp ] || [ "$fw" = chain ] && cp build/disk.img "$disk"
 	[[ "$name" == *-bench ]] && run+=(--icount) # the bench's method check needs it
+	[[ "$name" == *-nmi ]] && run+=(--nmi "$NMI_COUNT") # the guest waits for them
 	t0=$(date +%s.%N)
 	scripts/qemu-run.sh "${run[@]}" --timeout "$tmo" --args "$args" --log "$log" "$iso"
 	status=$?
@@ -73,6 +74,18 @@ run_scenario() {
 # power-off (status 0). STATUS is cokrun's exit status ("-": none to check).
 # Every one must end with the module unloaded, nothing held, dmesg clean.
 run_linux() {
+	boot_linux "${name#linux-}"
+	[ "$want" = - ] || set -- "$@" "linux: cokrun exit status $want"
+	[ "$name" = linux-blk ] && set -- "$@" "linux: disk check: /disk.img: the guest's writes are in the file"
+	verdict "$@" "${linux_epilogue[@]}" "linux: scenario '${name#linux-}' over"
+}
+
+# What every Linux scenario ends with (scenario.sh): the host went on.
+linux_epilogue=("linux: a second guest after the scenario: exit status 0" "linux: rmmod: ok"
+	"linux: dmesg: clean")
+
+# Boot the VM for scenario.sh's case $1 into $log; sets status, t0, t1.
+boot_linux() {
 	t0=$(date +%s.%N)
 	local vm=()
 	# ARGS "cpu=MODEL KERNEL-ARGS" picks the VM's CPU and adds to its kernel's
@@ -80,15 +93,47 @@ run_linux() {
 	if [[ "$args" == cpu=* ]]; then
 		vm=(--cpu "${args%% *}" --append "${args#* }")
 		vm[1]="${vm[1]#cpu=}"
+	elif [ -n "$args" ]; then
+		vm=(--append "$args")
 	fi
-	scripts/linux/run-vm.sh "${vm[@]}" --timeout "$tmo" build/linux-initramfs.cpio.gz "${name#linux-}" "$log"
+	[[ "$1" == *nmi ]] && vm+=(--nmi "$NMI_COUNT")
+	scripts/linux/run-vm.sh "${vm[@]}" --timeout "$tmo" build/linux-initramfs.cpio.gz "$1" "$log"
 	status=$?
 	t1=$(date +%s.%N)
 	want_status=0
-	[ "$want" = - ] || set -- "$@" "linux: cokrun exit status $want"
-	[ "$name" = linux-blk ] && set -- "$@" "linux: disk check: /disk.img: the guest's writes are in the file"
-	set -- "$@" "linux: rmmod: ok" "linux: dmesg: clean" "linux: scenario '${name#linux-}' over"
-	verdict "$@"
+}
+
+# Several cases judged on one Linux VM boot (the VM must survive each anyway):
+#   linux_group VM_SCENARIO TIMEOUT "ARGS" NAME "line" ... -- NAME "line" ... -- ...
+# boots scenario.sh's VM_SCENARIO once, then gives each NAME its own verdict
+# line: its own expected lines, and the shared log's epilogue.
+linux_group() {
+	local n names=() keep=0
+	for n in "${@:4}"; do [[ "$n" == linux-* ]] && names+=("$n"); done
+	for n in "${names[@]}"; do [ -z "$only" ] || [[ "$n" == $only ]] && keep=1; done
+	[ $keep = 1 ] || return 0
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n
+	done
+	order+=("${names[@]}")
+	run_linux_group "$@" &
+}
+
+run_linux_group() {
+	local vm_scenario="$1" tmo="$2" args="$3" name log="$logs/linux-$1.boot" status t0 t1
+	local want_status lines why disk=""
+	shift 3
+	boot_linux "$vm_scenario"
+	while [ $# -gt 0 ]; do
+		name="$1" lines=() why=()
+		shift
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do lines+=("$1"); shift; done
+		[ $# -gt 0 ] && shift
+		cp "$logs/linux-$vm_scenario.boot" "$logs/$name.log"
+		log="$logs/$name.log" verdict "${lines[@]}" "${linux_epilogue[@]}" \
+			"linux: scenario '$vm_scenario' over" > "$logs/$name.result"
+	done
+	rm -f "$logs/linux-$vm_scenario.boot"
 }
 
 # Judge a scenario from its QEMU status ($status, against $want_status or the
@@ -105,6 +150,14 @@ verdict() {
 	for line in "$@"; do
 		grep -qF -- "$line" "$log" 2>/dev/null || why+=("missing line: '$line'")
 	done
+	# NMIs: the host must have taken exactly the ones QEMU injected.
+	if [[ "$name" == *-nmi ]]; then
+		local sent took
+		sent=$(sed -n 's/.*qemu-nmi: injected \([0-9]*\) NMIs.*/\1/p' "$log" 2>/dev/null)
+		took=$(sed -n 's/.*\(the host\|CPU 0\) took \([0-9]*\) NMIs.*/\2/p' "$log" 2>/dev/null | head -n 1)
+		[ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$sent" = "$took" ] ||
+			why+=("expected the host to take every injected NMI: QEMU injected ${sent:-none}, the host took ${took:-none}")
+	fi
 	held=$(sed -n 's/.*pages the monitor still holds: \([0-9]*\).*/\1/p' "$log" 2>/dev/null)
 	if [ "$held" != 0 ]; then
 		why+=("expected the monitor to hold 0 pages at the end, got ${held:-no count}")
@@ -148,7 +201,47 @@ programs() {
 		"ok   prod more than RING_ENTRIES ahead: POST fails" "checks, 0 failed" "SUCCESS"
 }
 
+# Containment: a ring-1 guest's faults end in a report, the host goes on.
+NMI_COUNT=300 # injected while guest=nmi runs, 4 ms apart (scripts/qemu-nmi.sh)
+PRIVILEGED_OPS="cli sti hlt wrmsr rdmsr cr0 cr3 cr8 lgdt lidt ltr in out swapgs invlpg dr7
+	sysenter int3 int80 wrfsbase wrpkru"
+# The name the monitor's report gives each op of guest=privileged.
+insn_name() {
+	case "$1" in
+	cr0 | cr8) echo "mov to $1" ;;
+	cr3) echo "mov from cr3" ;;
+	dr7) echo "mov to dr7" ;;
+	int80) echo "int 0x80" ;;
+	*) echo "$1" ;;
+	esac
+}
+privileged_lines=()
+for op in $PRIVILEGED_OPS; do
+	privileged_lines+=("monitor: guest executed \`$(insn_name "$op")\` at RIP")
+done
+
+contain() {
+	local fw="$1" tmo="$2" p="$1" runs="" op
+	[ "$fw" = esp ] && p=efi-esp
+	for op in $PRIVILEGED_OPS; do runs+="${runs:+ -- }guest=privileged op=$op"; done
+	scenario "$p-ud2-first" "$fw" "$tmo" "guest=ud2-first" 100 \
+		"monitor: guest crashed (exception before it registered any handler): vector 6 (#UD invalid opcode)"
+	scenario "$p-doublefault" "$fw" "$tmo" "guest=doublefault" 100 \
+		"monitor: guest crashed (double fault: its stack cannot take the exception frame)" \
+		"rsp ffff900000001000"
+	scenario "$p-privileged" "$fw" "$tmo" "$runs" 100 "${privileged_lines[@]}" \
+		"monitor: run 20 ended with status 100; the next one"
+	scenario "$p-syscall" "$fw" "$tmo" "guest=privileged op=syscall" 100 \
+		"monitor: guest crashed (unhandled exception): vector 6 (#UD invalid opcode)" \
+		"monitor: guest executed \`syscall\` at RIP"
+	scenario "$p-trapflag" "$fw" "$tmo" "guest=trapflag" 0 \
+		"single-step traps across 10 hypercalls" "SUCCESS"
+	scenario "$p-nmi" "$fw" "$tmo" "guest=nmi" 0 \
+		"every one came back" "SUCCESS" "qemu-nmi: injected $NMI_COUNT NMIs"
+}
+
 programs bios 30
+contain bios 30
 # The p2m really is used: a pool scattered on purpose, in reverse machine order.
 scenario bios-selftest-scatter bios 30 "guest=selftest scatter=1 pool=8M" 0 \
 	"scattered on purpose" "guest: selftest: pool is 8192 KiB" \
@@ -169,9 +262,10 @@ scenario bios-guest-bad bios 30 "guest=No!" 101 \
 scenario bios-disk-bad bios 30 "guest=blk disk=maybe" 101 \
 	"monitor: refused: disk=maybe: expected ro or rw"
 scenario bios-guest-unknown bios 30 "guest=nosuch" 2 \
-	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo bench spin)"
+	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo bench spin"
 programs uefi 90
 # The UEFI application host: the firmware is the host OS.
+contain esp 90
 for fw in esp chain; do
 	programs "$fw" 90
 	scenario "efi-$fw-firmware-after-switches" "$fw" 90 "guest=hello" 0 \
@@ -202,9 +296,32 @@ scenario linux-sigint linux 150 "" - \
 	"linux: runner stopped by SIGINT, exit status 130 (expected 130)" \
 	"linux: MemFree back to its baseline (within 8 MiB): ok"
 scenario linux-two linux 150 "" - \
-	"linux: first guest (selftest) exit status 0: guest: selftest: 54 checks, 0 failed" \
+	"linux: first guest (selftest) exit status 0: guest: selftest: 61 checks, 0 failed" \
 	"linux: second guest (blk) exit status 0: guest: blk: 64 requests completed by one POST"
 scenario linux-errors linux 150 "" 0 "passed, 0 failed"
+privileged_linux=()
+for op in $PRIVILEGED_OPS; do
+	privileged_linux+=("monitor: guest executed \`$(insn_name "$op")\` at RIP"
+		"linux: contain: privileged op=$op exit status 100")
+done
+linux_group contain 150 "" \
+	linux-ud2-first "linux: contain: ud2-first exit status 100" \
+	"monitor: guest crashed (exception before it registered any handler): vector 6" -- \
+	linux-doublefault "linux: contain: doublefault exit status 100" \
+	"monitor: guest crashed (double fault: its stack cannot take the exception frame)" -- \
+	linux-privileged "${privileged_linux[@]}" -- \
+	linux-syscall "monitor: guest executed \`syscall\` at RIP" \
+	"linux: contain: privileged op=syscall exit status 100" -- \
+	linux-trapflag "single-step traps across 10 hypercalls" \
+	"linux: contain: trapflag exit status 0"
+# loglevel=0: the kernel's console lines about each unknown NMI, printed from
+# NMI context, would make it miss some of the injected ones even with no guest.
+linux_group nmi 150 "loglevel=0" \
+	linux-nmi "every one came back" "linux: cokrun exit status 0" \
+	"qemu-nmi: injected $NMI_COUNT NMIs" -- \
+	linux-cr4-change "linux: cr4-change: guest exit status 0" \
+	"rdtsc in the PR_TSC_SIGSEGV task still faults: ok" \
+	"linux: cr4-change: rdtsc works in a task without it: ok"
 scenario linux-echo linux 150 "" 0 "guest: echo: type a line" "hello, guest" "SUCCESS" \
 	"monitor: guest exited with code 0"
 scenario linux-refused linux 150 "" - \

@@ -5,6 +5,7 @@
 #include "passage.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %c0\"" : : "i"(val))
+#define WORLD(f) DEFINE(PW_##f, offsetof(struct passage_world, f))
 #define HOST(f) DEFINE(PH_##f, offsetof(struct passage_host, f))
 #define GUEST(f) DEFINE(PG_##f, offsetof(struct passage_guest, f))
 
@@ -12,19 +13,29 @@ void passage_offsets(void);
 void passage_offsets(void)
 {
 	DEFINE(PASSAGE_MAGIC, PASSAGE_MAGIC);
+	DEFINE(PASSAGE_WORLD_PAGE, PASSAGE_PAGE_WORLD * 4096);
 	DEFINE(PASSAGE_HOST_PAGE, PASSAGE_PAGE_HOST * 4096);
 	DEFINE(PASSAGE_GUEST_PAGE, PASSAGE_PAGE_GUEST * 4096);
-	HOST(saved); HOST(cr3); HOST(cr4); HOST(guest_cr4); HOST(rsp); HOST(rflags);
-	HOST(rbx); HOST(rbp); HOST(r12); HOST(r13); HOST(r14); HOST(r15);
-	HOST(fs_base); HOST(gs_base); HOST(kernel_gs_base);
+	DEFINE(PASSAGE_GDT_GUEST_CODE, PASSAGE_GDT_GUEST_CODE);
+	DEFINE(PASSAGE_GDT_GUEST_DATA, PASSAGE_GDT_GUEST_DATA);
+	DEFINE(PASSAGE_HC_VECTOR, PASSAGE_HC_VECTOR);
+	DEFINE(PASSAGE_EXIT_ABORT, PASSAGE_EXIT_ABORT);
+	DEFINE(PASSAGE_EXIT_HYPERVISOR, PASSAGE_EXIT_HYPERVISOR);
+	DEFINE(PASSAGE_EXIT_MONITOR, PASSAGE_EXIT_MONITOR);
+	DEFINE(PASSAGE_CR4_CLEAR, PASSAGE_CR4_CLEAR);
+	DEFINE(PASSAGE_EFER_CLEAR, PASSAGE_EFER_CLEAR);
+	WORLD(host_cr3); WORLD(guest_cr3); WORLD(host_cr4); WORLD(guest_cr4);
+	DEFINE(PW_mon_gdtr, offsetof(struct passage_world, mon_gdtr.limit));
+	DEFINE(PW_mon_idtr, offsetof(struct passage_world, mon_idtr.limit));
+	HOST(rsp); HOST(rflags); HOST(rbx); HOST(rbp); HOST(r12); HOST(r13); HOST(r14); HOST(r15);
+	HOST(efer); HOST(guest_efer); HOST(sysenter_cs); HOST(fs_base); HOST(gs_base);
 	HOST(cs); HOST(ss); HOST(ds); HOST(es); HOST(fs); HOST(gs);
 	DEFINE(PH_gdtr, offsetof(struct passage_host, gdtr.limit));
 	DEFINE(PH_idtr, offsetof(struct passage_host, idtr.limit));
 	GUEST(rax); GUEST(rbx); GUEST(rcx); GUEST(rdx); GUEST(rsi); GUEST(rdi); GUEST(rbp);
 	GUEST(r8); GUEST(r9); GUEST(r10); GUEST(r11); GUEST(r12); GUEST(r13); GUEST(r14);
-	GUEST(r15); GUEST(rsp); GUEST(rip); GUEST(rflags); GUEST(cr3);
-	GUEST(cs); GUEST(ss); GUEST(ds); GUEST(es); GUEST(fs); GUEST(gs);
-	DEFINE(PG_gdtr, offsetof(struct passage_guest, gdtr.limit));
-	DEFINE(PG_idtr, offsetof(struct passage_guest, idtr.limit));
-	DEFINE(PG_stack_top, 4096);
+	GUEST(r15); GUEST(rsp); GUEST(rip); GUEST(rflags);
+	GUEST(exit); GUEST(error_code); GUEST(cr2);
+	GUEST(mfault_vector); GUEST(mfault_error); GUEST(mfault_rip);
+	DEFINE(PG_gate_stack_top, PASSAGE_GATE_STACK_TOP);
 }

@@ -1,9 +1,11 @@
-/* Installing the passage (switch/passage.h): the stub copied into page 0, the
- * boot GDT the guest starts with, the guest's first context, and the guest
- * mappings of the three pages. */
+/* The passage (switch/passage.h): the stub copied into page 0, the guest
+ * world's IDT, GDT and TSS built around it, the guest mappings of the pages,
+ * and the per-run agreement with the host's own tables (passage_host_prepare). */
 #include "passage.h"
+#include "../loader/log.h"
 #include "../mm/pagetable.h"
 #include "../proto/errors.h"
+#include "../proto/layout.h"
 
 extern const uint8_t switch_blob_start[], switch_blob_end[];
 
@@ -11,41 +13,106 @@ extern const uint8_t switch_blob_start[], switch_blob_end[];
  * type 0xB is code execute/read accessed, 0x3 data read/write accessed. The
  * accessed bit is preset because the CPU would otherwise write it on the first
  * segment load, and the guest maps this page read-only (SDM Vol.3 3.4.5.1). */
-#define GDT_CODE64 0x00209b0000000000ull /* P=1 DPL=0 S=1 type=0xB L=1 */
-#define GDT_DATA 0x0000930000000000ull   /* P=1 DPL=0 S=1 type=0x3 */
+#define GDT_CODE64_DPL0 0x00af9b000000ffffull /* P DPL0 S type=0xB L G, limit 4G */
+#define GDT_DATA_DPL0 0x00cf93000000ffffull   /* P DPL0 S type=0x3 D/B G */
+#define GDT_CODE64_DPL1 0x00afbb000000ffffull /* the same with DPL 1 */
+#define GDT_DATA_DPL1 0x00cfb3000000ffffull
+/* SDM Vol.3 6.14.1 figure 6-8: a 64-bit interrupt gate (type 0xE, so IF is
+ * cleared on entry), present, with its DPL (who may use INT n on it). */
+#define IDT_GATE_DPL0 0x8e
+#define IDT_GATE_DPL1 0xae
+#define IDT_IST_DF 1 /* #DF on its own stack: SDM Vol.3 6.14.5 */
+
+struct idt_gate {
+	uint16_t offset_lo, selector;
+	uint8_t ist, type_attr;
+	uint16_t offset_mid;
+	uint32_t offset_hi, reserved;
+};
+_Static_assert(sizeof(struct idt_gate) == 16, "SDM Vol.3 figure 6-8");
+
+static struct idt_gate *idt(const struct passage *ps)
+{
+	return (struct idt_gate *)(ps->hva + PASSAGE_PAGE_IDT * 4096);
+}
+
+static struct passage_tss *tss(const struct passage *ps)
+{
+	return (struct passage_tss *)(ps->hva + PASSAGE_PAGE_TSS * 4096 + ps->tss_off);
+}
+
+static void fill_tss(struct passage *ps)
+{
+	uint64_t guest_page = ps->hva + PASSAGE_PAGE_GUEST * 4096;
+
+	__builtin_memset((void *)(ps->hva + PASSAGE_PAGE_TSS * 4096), 0, 4096);
+	*tss(ps) = (struct passage_tss){
+		.rsp = { guest_page + PASSAGE_GATE_STACK_TOP }, /* ring 1 -> 0: the gate stack */
+		.ist = { guest_page + PASSAGE_DF_STACK_TOP },   /* IST1 */
+		/* SDM Vol.3 20.5.2: a map base at or beyond the TSS limit means no
+		 * I/O permission bitmap: every in/out from ring 1 (IOPL 0) is #GP. */
+		.iomap_base = 0xffff,
+	};
+}
 
 int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_NPAGES])
 {
 	const struct passage_code_hdr *hdr = (const void *)switch_blob_start;
 	uint64_t len = (uint64_t)(switch_blob_end - switch_blob_start);
+	const uint16_t *gates;
 
 	if (len < sizeof(*hdr) || len > 4096 || hdr->magic != PASSAGE_MAGIC ||
-	    hdr->code_bytes != len || hdr->enter_off >= len || hdr->hc_off >= len)
+	    hdr->code_bytes != len || hdr->enter_off >= len ||
+	    hdr->gates_off + PASSAGE_NGATES * sizeof(uint16_t) > len)
 		return -HC_EINVAL;
+	gates = (const uint16_t *)(switch_blob_start + hdr->gates_off);
 	*ps = (struct passage){ .hva = hva };
 	for (int i = 0; i < PASSAGE_NPAGES; i++)
 		ps->ma[i] = ma[i];
 	__builtin_memset((void *)hva, 0, PASSAGE_NPAGES * 4096);
 	__builtin_memcpy((void *)hva, switch_blob_start, len);
+	ps->world = (struct passage_world *)(hva + PASSAGE_PAGE_WORLD * 4096);
 	ps->host = (struct passage_host *)(hva + PASSAGE_PAGE_HOST * 4096);
 	ps->guest = (struct passage_guest *)(hva + PASSAGE_PAGE_GUEST * 4096);
 	ps->enter = (void (*)(void))(hva + hdr->enter_off);
-	ps->hc_entry_va = hva + hdr->hc_off;
-	ps->host->boot_gdt[1] = GDT_CODE64;
-	ps->host->boot_gdt[2] = GDT_DATA;
+
+	ps->world->gdt[PASSAGE_GDT_GUEST_CODE] = GDT_CODE64_DPL1;
+	ps->world->gdt[PASSAGE_GDT_GUEST_DATA] = GDT_DATA_DPL1;
+	ps->world->mon_gdtr.limit = sizeof(ps->world->gdt) - 1;
+	ps->world->mon_gdtr.base = (uint64_t)ps->world->gdt;
+	ps->world->mon_idtr.limit = 256 * sizeof(struct idt_gate) - 1;
+	ps->world->mon_idtr.base = (uint64_t)idt(ps);
+	for (int v = 0; v < PASSAGE_NGATES; v++) {
+		uint64_t a = hva + gates[v];
+		int vector = v < 32 ? v : PASSAGE_HC_VECTOR;
+
+		/* The selector is the host's CS, set by passage_host_prepare. */
+		idt(ps)[vector] = (struct idt_gate){
+			.offset_lo = (uint16_t)a,
+			.ist = vector == 8 ? IDT_IST_DF : 0,
+			.type_attr = vector == PASSAGE_HC_VECTOR ? IDT_GATE_DPL1 : IDT_GATE_DPL0,
+			.offset_mid = (uint16_t)(a >> 16),
+			.offset_hi = (uint32_t)(a >> 32),
+		};
+	}
+	fill_tss(ps);
 	return 0;
 }
 
 int passage_map_guest(const struct passage *ps, struct pt *pt)
 {
-	static const unsigned perms[PASSAGE_NPAGES] = {
+	static const int perms[PASSAGE_NPAGES] = {
 		[PASSAGE_PAGE_CODE] = PT_EXEC,
-		[PASSAGE_PAGE_HOST] = 0,
+		[PASSAGE_PAGE_WORLD] = 0,
 		[PASSAGE_PAGE_GUEST] = PT_WRITE,
+		[PASSAGE_PAGE_IDT] = 0,
+		[PASSAGE_PAGE_TSS] = 0,
+		[PASSAGE_PAGE_HOST] = -1, /* never in the guest world */
 	};
 
 	for (int i = 0; i < PASSAGE_NPAGES; i++) {
-		int err = pt_map(pt, ps->hva + (uint64_t)i * 4096, ps->ma[i], perms[i]);
+		int err = perms[i] < 0 ? 0 : pt_map(pt, ps->hva + (uint64_t)i * 4096, ps->ma[i],
+						     (unsigned)perms[i]);
 
 		if (err)
 			return err;
@@ -53,26 +120,172 @@ int passage_map_guest(const struct passage *ps, struct pt *pt)
 	return 0;
 }
 
+struct __attribute__((packed)) dtr_image {
+	uint16_t limit;
+	uint64_t base;
+};
+
+static void load_gdt(const struct passage_dtr *d)
+{
+	struct dtr_image i = { d->limit, d->base };
+
+	__asm__ volatile("lgdt %0" : : "m"(i) : "memory");
+}
+
+static void save_dtr(struct passage_dtr *d, int idt_too)
+{
+	struct dtr_image i;
+
+	if (idt_too)
+		__asm__ volatile("sidt %0" : "=m"(i));
+	else
+		__asm__ volatile("sgdt %0" : "=m"(i));
+	d->limit = i.limit;
+	d->base = i.base;
+}
+
+static uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#define MSR_SYSENTER_CS 0x174u /* SDM Vol.4 2.1 */
+#define MSR_FS_BASE 0xc0000100u
+#define MSR_GS_BASE 0xc0000101u
+
+/* SDM Vol.3 8.2.3 figure 8-4: the 64-bit TSS descriptor, 16 bytes. */
+static uint64_t tss_desc_base(const uint64_t d[2])
+{
+	return ((d[0] >> 16) & 0xffffff) | (((d[0] >> 56) & 0xff) << 24) | (d[1] << 32);
+}
+
+static void tss_desc(uint64_t d[2], uint64_t base, uint32_t limit)
+{
+	d[0] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+	       ((uint64_t)(limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+	d[1] = base >> 32; /* type 9: available 64-bit TSS, present, DPL 0 */
+}
+
+/* A host with no TR at all (our bare-metal host, firmware): load the guest
+ * world's TSS as TR, through the guest world's GDT, with interrupts off.
+ * TR's cached base stays valid after LGDT switches back (SDM Vol.3 8.2.4). */
+static void load_own_tr(struct passage *ps)
+{
+	uint64_t *d = &ps->world->gdt[PASSAGE_GDT_TSS];
+	uint64_t flags;
+
+	ps->tss_off = 0;
+	ps->tss_placed = 1;
+	fill_tss(ps);
+	tss_desc(d, (uint64_t)tss(ps), sizeof(struct passage_tss) - 1);
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(flags) : : "memory");
+	load_gdt(&ps->world->mon_gdtr);
+	__asm__ volatile("ltr %w0" : : "r"((uint16_t)PASSAGE_TSS_SEL) : "memory");
+	load_gdt(&ps->host->gdtr);
+	__asm__ volatile("push %0; popfq" : : "r"(flags) : "memory", "cc");
+	ps->tr_base = (uint64_t)tss(ps);
+}
+
+/* Does [va, va + len) touch the guest's windows or the passage? */
+static int hits_guest(const struct passage *ps, uint64_t va, uint64_t len)
+{
+	return layout_hits_guest_windows(va, len) ||
+	       (va < ps->hva + PASSAGE_NPAGES * 4096 && ps->hva < va + len);
+}
+
+/* The host's TR: the CPU finds RSP0 and IST1 through its base in whatever
+ * CR3 is loaded (SDM Vol.3 8.7), so in the guest world that base must lead
+ * to page 4: the guest's tables map page 4 there (an alias, per CPU base). */
+static int agree_tr(struct passage *ps, struct pt *pt)
+{
+	const uint64_t *d;
+	uint64_t base, ma, bits, page;
+
+	/* No TR, or one that the host's GDT does not describe as a busy TSS
+	 * (the one an earlier guest left on a host that had none): ours. */
+	d = (const uint64_t *)(ps->host->gdtr.base + (ps->host->tr & ~7u));
+	if (ps->host->tr == 0 || (ps->host->tr & 4) ||
+	    (ps->host->tr | 15u) > ps->host->gdtr.limit || ((d[0] >> 40) & 0x9f) != 0x8b) {
+		load_own_tr(ps);
+		return 0;
+	}
+	base = tss_desc_base(d);
+	page = base & ~0xfffull;
+	if (!ps->tss_placed) {
+		if ((base & 0xfff) > 4096 - sizeof(struct passage_tss) ||
+		    hits_guest(ps, page, 4096)) {
+			log_printf("monitor: refused: the host's TSS at %lx cannot be mirrored "
+				   "in the guest world\n", base);
+			return -HC_ERANGE;
+		}
+		ps->tss_off = base & 0xfff;
+		ps->tss_placed = 1;
+		fill_tss(ps);
+	}
+	if ((base & 0xfff) != ps->tss_off || hits_guest(ps, page, 4096)) {
+		log_printf("monitor: refused: this CPU's TSS at %lx does not sit where the "
+			   "others do (page offset %lx)\n", base, ps->tss_off);
+		return -HC_ERANGE;
+	}
+	ps->tr_base = base;
+	if (pt_walk(pt, page, &ma, &bits) == 0)
+		return ma == ps->ma[PASSAGE_PAGE_TSS] ? 0 : -HC_ERANGE;
+	ps->tss_missing_va = page;
+	return -HC_EAGAIN;
+}
+
+int passage_map_tss(struct passage *ps, struct pt *pt)
+{
+	return pt_map(pt, ps->tss_missing_va, ps->ma[PASSAGE_PAGE_TSS], 0);
+}
+
+int passage_host_prepare(struct passage *ps, struct pt *pt)
+{
+	struct passage_host *h = ps->host;
+	struct passage_world *w = ps->world;
+	unsigned cs_i, ss_i;
+	uint64_t cr3;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	__asm__ volatile("mov %%cs, %0; mov %%ss, %1; mov %%ds, %2; mov %%es, %3; "
+			 "mov %%fs, %4; mov %%gs, %5; str %6"
+			 : "=m"(h->cs), "=m"(h->ss), "=m"(h->ds), "=m"(h->es), "=m"(h->fs),
+			   "=m"(h->gs), "=m"(h->tr));
+	save_dtr(&h->gdtr, 0);
+	save_dtr(&h->idtr, 1);
+	w->host_cr3 = cr3;
+	h->fs_base = rdmsr(MSR_FS_BASE);
+	h->gs_base = rdmsr(MSR_GS_BASE);
+	h->sysenter_cs = rdmsr(MSR_SYSENTER_CS) & 0xffff;
+	/* The gates' selector is the host's CS, and the guest world's GDT holds
+	 * an equivalent descriptor at its index (and one for SS): an NMI then
+	 * works under either GDT, and IRETQ in the switch reloads valid CS/SS. */
+	cs_i = h->cs >> 3;
+	ss_i = h->ss >> 3;
+	if ((h->cs & 7) || cs_i == 0 || cs_i > PASSAGE_GDT_HOST_MAX || (h->ss & 7) ||
+	    ss_i > PASSAGE_GDT_HOST_MAX || ss_i == cs_i) {
+		log_printf("monitor: refused: the host's CS %x / SS %x collide with the guest "
+			   "world's GDT\n", h->cs, h->ss);
+		return -HC_ERANGE;
+	}
+	for (unsigned i = 1; i <= PASSAGE_GDT_HOST_MAX; i++)
+		w->gdt[i] = i == cs_i ? GDT_CODE64_DPL0 : i == ss_i ? GDT_DATA_DPL0 : 0;
+	for (int v = 0; v < 256; v++)
+		idt(ps)[v].selector = h->cs;
+	return agree_tr(ps, pt);
+}
+
 void passage_guest_start(struct passage *ps, uint64_t cr3, uint64_t rip, uint64_t rsp,
 			 uint64_t arg)
 {
-	struct passage_guest *g = ps->guest;
-
-	*g = (struct passage_guest){
+	*ps->guest = (struct passage_guest){
 		.rip = rip,
 		.rsp = rsp,
 		.rdi = arg,
 		.rflags = 0x2, /* SDM Vol.1 3.4.3: bit 1 is reserved as 1; IF off */
-		.cr3 = cr3,
-		.cs = PASSAGE_BOOT_CS,
-		.ss = PASSAGE_BOOT_DS,
-		.ds = PASSAGE_BOOT_DS,
-		.es = PASSAGE_BOOT_DS,
 	};
-	g->gdtr.limit = sizeof(ps->host->boot_gdt) - 1;
-	g->gdtr.base = (uint64_t)ps->host->boot_gdt;
-	/* IDTR limit 0: until the guest loads its IDT an exception cannot be
-	 * delivered and becomes a triple fault; guest/entry.asm loads it first. */
-	g->idtr.limit = 0;
-	g->idtr.base = 0;
+	ps->world->guest_cr3 = cr3;
 }

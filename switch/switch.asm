@@ -1,41 +1,67 @@
-; The world switch: host -> guest (enter) and guest -> host (hc_entry).
-; Assembled flat (-f bin) and copied into page 0 of the passage (switch/passage.h),
-; which both address spaces map at the same virtual address; every data access
-; is RIP-relative to the host page (+0x1000) or the guest page (+0x2000), so the
-; code runs wherever the host put the passage.
+; The world switch and the guest world's gates (docs/ARCHITECTURE.md, "The
+; world switch"). Assembled flat (-f bin) and copied into page 0 of the
+; passage (switch/passage.h), which both address spaces map at the same
+; virtual address; every data access is RIP-relative, so the code runs
+; wherever the host put the passage.
 ;
-; Ordering rule (DESIGN.md 4): nothing may fault between the first CR3/GDTR/IDTR
-; load and the last. Interrupts are off (CLI) for the whole window, the stack is
-; the passage's own (mapped in both worlds), and every operand is in the passage.
+;   enter         host -> guest: save the host, load the guest world, IRETQ to ring 1
+;   gate_N        the guest world's IDT: vectors 0-31 and the hypercall gate
+;   guest_exit    a gate taken from ring 1: save the guest, then to_host
+;   to_host       back to the host world, re-raise an NMI or #MC, return from enter
+;
+; Rules the code keeps (each is argued in docs/ARCHITECTURE.md):
+; - The guest world's IDT and GDT are loaded before the guest's CR3 and
+;   unloaded after the host's CR3: every gate works under either CR3 and
+;   either GDT (the gates use the host's own kernel CS selector, which the
+;   guest world's GDT also holds), so an NMI or #MC taken anywhere in the
+;   switch lands in a gate that works.
+; - A gate that interrupts the switch itself (CPL 0) never switches worlds:
+;   an NMI sets RFLAGS.NT in the interrupted context and returns. The CPU
+;   clears NT on every gate entry (SDM Vol.3 6.12.1.2), so only that NMI gate
+;   can have set it; the exit path re-raises it with INT 2 once the host's IDT
+;   is back, and the entry path, once the guest's CR3 is loaded, gives up the
+;   entry (enter_abort) rather than run the guest with an NMI held back.
+; - Nothing enter loads from the guest-writable page decides privilege: CS
+;   and SS are constants, RFLAGS is masked, CR3 comes from page 1.
 bits 64
 default rel
 %include "passage_offsets.inc"
 
+%define W(f) passage_base + PASSAGE_WORLD_PAGE + PW_ %+ f
 %define H(f) passage_base + PASSAGE_HOST_PAGE + PH_ %+ f
 %define G(f) passage_base + PASSAGE_GUEST_PAGE + PG_ %+ f
 
-%define CR4_PGE (1 << 7)     ; SDM Vol.3 2.5: CR4.PGE, global pages
-%define CR4_CET (1 << 23)    ; SDM Vol.3 2.5: CR4.CET, control-flow enforcement
-%define RFLAGS_IF (1 << 9)   ; SDM Vol.1 3.4.3: interrupt enable
-%define RFLAGS_NT (1 << 14)  ; SDM Vol.1 3.4.3: nested task (IRET with NT=1 in 64-bit mode #GPs)
-%define MSR_FS_BASE 0xc0000100        ; SDM Vol.4 2.1: IA32_FS_BASE
+%define CR4_VMXE (1 << 13)    ; SDM Vol.3 2.5: VMX enabled
+%define EFER_SVME (1 << 12)   ; AMD APM Vol.2 3.1.7: SVM enabled
+%define RFLAGS_RF (1 << 16)   ; SDM Vol.1 3.4.3: resume flag
+%define RFLAGS_NT (1 << 14)   ; nested task: here, "an NMI is waiting"
+; SDM Vol.1 3.4.3: the RFLAGS bits a ring-1 guest keeps across a switch:
+; CF PF AF ZF SF TF DF OF, AC and ID; never IF, IOPL, NT, RF, VM, VIF, VIP.
+%define GUEST_RFLAGS_KEEP 0x240dd5
+%define MSR_EFER 0xc0000080           ; SDM Vol.4 2.1: IA32_EFER
+%define MSR_SYSENTER_CS 0x174         ; IA32_SYSENTER_CS
+%define MSR_FS_BASE 0xc0000100        ; IA32_FS_BASE
 %define MSR_GS_BASE 0xc0000101        ; IA32_GS_BASE
-%define MSR_KERNEL_GS_BASE 0xc0000102 ; IA32_KERNEL_GS_BASE (SWAPGS target)
+%define GUEST_CS (PASSAGE_GDT_GUEST_CODE * 8 + 1) ; RPL 1
+%define GUEST_DS (PASSAGE_GDT_GUEST_DATA * 8 + 1)
+
+; SDM Vol.3 6.3.1 table 6-1: the vectors for which the CPU pushes an error code.
+%define HAS_ERRCODE(v) ((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || \
+                        (v) == 13 || (v) == 14 || (v) == 17 || (v) == 21 || \
+                        (v) == 29 || (v) == 30)
 
 passage_base:
 	dd PASSAGE_MAGIC                ; struct passage_code_hdr
 	dw enter - passage_base
-	dw hc_entry - passage_base
+	dw gate_table - passage_base
 	dd code_end - passage_base
 
 ; ---------------------------------------------------------------------------
-; void enter(void): called by the monitor (SysV ABI). Saves the host, loads
-; the guest from the guest page, and IRETs into it. "Returns" when the guest
-; next calls hc_entry.
+; void enter(void): called by the monitor (SysV ABI) once passage_host_prepare
+; has run on this CPU. "Returns" when the guest world is left again; the
+; passage_guest page says why (exit).
 enter:
-	endbr64                         ; the monitor calls us through a pointer: a
-	                                ; valid target under IBT (SDM Vol.1, chapter
-	                                ; "Control-flow Enforcement Technology")
+	endbr64                         ; called through a pointer: a valid IBT target
 	mov [H(rbx)], rbx               ; callee-saved registers of the C caller
 	mov [H(rbp)], rbp
 	mov [H(r12)], r12
@@ -43,70 +69,65 @@ enter:
 	mov [H(r14)], r14
 	mov [H(r15)], r15
 	pushfq
-	pop qword [H(rflags)]           ; host IF: restored by hc_entry's POPFQ
-	cli                             ; no host interrupt may arrive in the guest world
+	pop qword [H(rflags)]           ; host IF: restored by host_return's POPFQ
+	push 2                          ; RFLAGS = 2: IF, TF, NT, AC, DF, ID clear
+	popfq                           ; (bit 1 is reserved as 1, SDM Vol.1 3.4.3)
 	mov [H(rsp)], rsp               ; points at our return address
-	cmp qword [H(saved)], 0         ; the rest cannot change within a run on
-	jne .host_saved                 ; one CPU: save it once (passage.h)
-	mov [H(cs)], cs
-	mov [H(ss)], ss
-	mov [H(ds)], ds
-	mov [H(es)], es
-	mov [H(fs)], fs
-	mov [H(gs)], gs
-	sgdt [H(gdtr)]                  ; SDM Vol.3 2.4.1: GDTR, base and limit
-	sidt [H(idtr)]                  ; SDM Vol.3 2.4.3: IDTR
-	mov ecx, MSR_FS_BASE            ; a segment load in the guest may clear the
-	rdmsr                           ; FS/GS bases (SDM Vol.3 3.4.4.1), which a
-	mov [H(fs_base)], eax           ; host such as Linux keeps per-CPU data in
-	mov [H(fs_base) + 4], edx
-	mov ecx, MSR_GS_BASE
+	mov rax, cr4                    ; CR4 and EFER afresh on every entry: another
+	test eax, CR4_VMXE              ; driver (or an IPI) may have changed them
+	jnz .hypervisor                 ; since the last one
+	mov [W(host_cr4)], rax
+	and rax, ~PASSAGE_CR4_CLEAR
+	mov [W(guest_cr4)], rax
+	mov ecx, MSR_EFER
 	rdmsr
-	mov [H(gs_base)], eax
-	mov [H(gs_base) + 4], edx
-	mov ecx, MSR_KERNEL_GS_BASE
-	rdmsr
-	mov [H(kernel_gs_base)], eax
-	mov [H(kernel_gs_base) + 4], edx
-	mov rax, cr3
-	mov [H(cr3)], rax
-	mov rax, cr4
-	mov [H(cr4)], rax
-	and rax, ~(CR4_PGE | CR4_CET)   ; the guest world's CR4, once: without PGE
-	mov [H(guest_cr4)], rax         ; (SDM Vol.3 4.10.4.1: clearing it flushes global
-	                                ; TLB entries, which a CR3 write keeps) and
-	                                ; without CET (a host kernel's IBT would fault
-	                                ; the guest, which has no ENDBR64s)
-	mov qword [H(saved)], 1
-.host_saved:
-
-	lea rsp, [G(stack_top)]         ; from here on: the passage stack (both worlds)
-	mov rax, [H(guest_cr4)]
-	cmp rax, [H(cr4)]               ; the host's own CR4 (neither bit set): keep it
+	test eax, EFER_SVME
+	jnz .hypervisor
+	mov [H(efer)], eax
+	mov [H(efer) + 4], edx
+	and eax, ~PASSAGE_EFER_CLEAR    ; no SYSCALL in the guest world: #UD
+	mov [H(guest_efer)], eax
+	lidt [W(mon_idtr)]              ; from here an NMI lands in our gates
+	lgdt [W(mon_gdtr)]              ; (the host's CS and SS mean the same here)
+	cmp eax, [H(efer)]
+	je .efer_same
+	wrmsr                           ; ecx = EFER, edx:eax = the guest world's
+.efer_same:
+	cmp qword [H(sysenter_cs)], 0
+	je .sysenter_off
+	mov ecx, MSR_SYSENTER_CS        ; SDM Vol.2 SYSENTER: #GP(0) when it is 0
+	xor eax, eax
+	xor edx, edx
+	wrmsr
+.sysenter_off:
+	lea rsp, [G(gate_stack_top)]    ; the passage stack (mapped in both worlds)
+	mov rax, [W(guest_cr4)]
+	cmp rax, [W(host_cr4)]
 	je .cr4_same
-	mov cr4, rax
+	mov cr4, rax                    ; PGE off: SDM Vol.3 4.10.4.1, global entries flushed
 .cr4_same:
-	mov rax, [G(cr3)]
-	mov cr3, rax                    ; now in the guest's address space (SDM 4.10.4.1:
-	                                ; non-global TLB entries flushed)
-	lgdt [G(gdtr)]
-	lidt [G(idtr)]
-	mov ds, [G(ds)]                 ; data segments from the guest GDT
-	mov es, [G(es)]
-	mov fs, [G(fs)]
-	mov gs, [G(gs)]
-
-	movzx eax, word [G(ss)]         ; IRETQ frame (SDM Vol.3 6.14.3): SS, RSP,
-	push rax                        ; RFLAGS, CS, RIP; it loads CS and SS from
-	push qword [G(rsp)]             ; the guest GDT in one instruction
+	mov rax, [W(guest_cr3)]
+	mov cr3, rax                    ; the guest's address space (non-global TLB flushed)
+.window:                                ; an NMI from here to .window_end: enter_abort
+	pushfq
+	pop rax
+	test eax, RFLAGS_NT             ; an NMI taken since the LIDT: give up the entry
+	jnz enter_abort
+	mov eax, GUEST_DS               ; the guest's data selector: FS and GS bases 0
+	mov ds, eax
+	mov es, eax
+	mov fs, eax
+	mov gs, eax
+	push GUEST_DS                   ; IRETQ frame (SDM Vol.3 6.14.3): SS, RSP,
+	push qword [G(rsp)]             ; RFLAGS, CS, RIP; to ring 1 (RPL of CS)
 	mov rax, [G(rflags)]
-	and rax, ~(RFLAGS_IF | RFLAGS_NT) ; the guest runs with interrupts off (v1)
+	and eax, GUEST_RFLAGS_KEEP      ; IF 0 and IOPL 0: cli, sti, in, out, popf's IF
+	or eax, 2                       ; all #GP or stay as they are in ring 1
 	push rax
-	movzx eax, word [G(cs)]
-	push rax
+	push GUEST_CS
 	push qword [G(rip)]
-	mov rax, [G(rax)]               ; every guest GPR: hypercall result in rax,
-	mov rbx, [G(rbx)]               ; the rest as the guest left them
+	mov rax, [G(rax)]               ; every guest GPR: a hypercall's result in rax
+	mov rbx, [G(rbx)]
 	mov rcx, [G(rcx)]
 	mov rdx, [G(rdx)]
 	mov rsi, [G(rsi)]
@@ -120,13 +141,46 @@ enter:
 	mov r13, [G(r13)]
 	mov r14, [G(r14)]
 	mov r15, [G(r15)]
+.window_end:
 	iretq
 
+.hypervisor:                            ; nothing loaded yet: just return
+	mov qword [G(exit)], PASSAGE_EXIT_HYPERVISOR
+	jmp host_return
+
+; An NMI arrived while enter was loading the guest world: leave the guest's
+; saved context as it is, go back, and let the host take the NMI.
+enter_abort:
+	mov qword [G(exit)], PASSAGE_EXIT_ABORT
+	jmp to_host
+
 ; ---------------------------------------------------------------------------
-; The guest's hypercall entry: `call` here with RAX = number, RDI/RSI/RDX =
-; arguments (proto/hypercall.h). Saves the guest, restores the host, and returns
-; from the host's enter(). The next enter resumes the guest after its call.
-hc_entry:
+; The gates. Each pushes an error code (0 where the CPU pushes none) and its
+; vector, so every frame is: vector, error, RIP, CS, RFLAGS, RSP, SS.
+gate_hc:                                ; the hypercall gate, DPL 1: ring 1 only
+	push 0
+	push PASSAGE_HC_VECTOR
+	jmp guest_exit
+
+%assign v 0
+%rep 32
+gate_ %+ v:
+%if !HAS_ERRCODE(v)
+	push 0
+%endif
+	push v
+%if v == 1 || v == 2 || v == 18
+	jmp gate_async                  ; #DB, NMI, #MC
+%else
+	jmp gate_common
+%endif
+%assign v v + 1
+%endrep
+
+gate_common:
+	test byte [rsp + 24], 3         ; the interrupted CS's RPL: 0 is the switch itself
+	jz monitor_fault
+guest_exit:                             ; from ring 1: save the guest, go home
 	mov [G(rax)], rax
 	mov [G(rbx)], rbx
 	mov [G(rcx)], rcx
@@ -142,32 +196,78 @@ hc_entry:
 	mov [G(r13)], r13
 	mov [G(r14)], r14
 	mov [G(r15)], r15
-	pushfq                          ; on the guest stack, one slot, popped at once
+	pop qword [G(exit)]             ; the vector
+	pop qword [G(error_code)]
+	pop qword [G(rip)]
+	add rsp, 8                      ; CS: always GUEST_CS
 	pop qword [G(rflags)]
-	cli
-	pop qword [G(rip)]              ; the return address of the guest's call
-	mov [G(rsp)], rsp               ; the guest stack as it was before the call
-	mov [G(cs)], cs
-	mov [G(ss)], ss
-	mov [G(ds)], ds
-	mov [G(es)], es
-	mov [G(fs)], fs
-	mov [G(gs)], gs
-	sgdt [G(gdtr)]                  ; the guest may have loaded its own tables
-	sidt [G(idtr)]
-	mov rax, cr3
-	mov [G(cr3)], rax
+	pop qword [G(rsp)]              ; SS is left on the stack: to_host does not care
+	mov rax, cr2                    ; SDM Vol.3 4.7: a #PF's linear address, read
+	mov [G(cr2)], rax               ; before the host world can fault and change it
+	jmp to_host
 
-	lea rsp, [G(stack_top)]         ; the passage stack for the window
-	mov rax, [H(cr3)]
-	mov cr3, rax                    ; back in the host's address space
-	mov rax, [H(cr4)]
-	test eax, CR4_PGE | CR4_CET
-	jz .cr4_same
-	mov cr4, rax                    ; global pages (SDM 4.10.4.1: flush) and CET back
+; #DB, NMI and #MC may also interrupt the switch itself (CPL 0).
+gate_async:
+	test byte [rsp + 24], 3
+	jnz guest_exit                  ; from the guest: to_host re-raises NMI and #MC
+	cmp byte [rsp], 2
+	je .nmi
+	cmp byte [rsp], 1
+	jne monitor_fault               ; #MC in the switch: the guest ends, host told
+	or dword [rsp + 32], RFLAGS_RF  ; #DB (a host breakpoint): resume past it
+	add rsp, 16
+	iretq
+.nmi:
+	or dword [rsp + 32], RFLAGS_NT  ; the interrupted switch re-raises it
+	push rax
+	lea rax, [enter.window]
+	cmp [rsp + 24], rax             ; interrupted RIP
+	jb .resume
+	lea rax, [enter.window_end]
+	cmp [rsp + 24], rax
+	ja .resume
+	lea rax, [enter_abort]          ; the guest's CR3 is loaded but the guest is not
+	mov [rsp + 24], rax             ; running yet: give up the entry instead
+.resume:
+	pop rax
+	add rsp, 16                     ; vector, error code
+	iretq                           ; back into the switch (NMIs unblocked again)
+
+; Any other exception in the switch is a monitor bug: record it and go home.
+monitor_fault:
+	pop qword [G(mfault_vector)]
+	pop qword [G(mfault_error)]
+	pop qword [G(mfault_rip)]
+	mov qword [G(exit)], PASSAGE_EXIT_MONITOR
+	lea rsp, [G(gate_stack_top)]
+	; fall through
+
+; ---------------------------------------------------------------------------
+; Back to the host world, in the reverse order of enter. Idempotent: a fault
+; inside it restarts it from the top (monitor_fault).
+to_host:
+	mov rax, [W(host_cr3)]
+	mov cr3, rax                    ; the host's address space: page 5 is mapped again
+	mov rax, [W(host_cr4)]
+	cmp rax, [W(guest_cr4)]
+	je .cr4_same
+	mov cr4, rax                    ; PGE back (SDM Vol.3 4.10.4.1: flush)
 .cr4_same:
+	mov eax, [H(efer)]
+	cmp eax, [H(guest_efer)]
+	je .efer_same
+	mov edx, [H(efer) + 4]
+	mov ecx, MSR_EFER
+	wrmsr
+.efer_same:
+	mov rax, [H(sysenter_cs)]
+	test rax, rax
+	jz .sysenter_same
+	mov ecx, MSR_SYSENTER_CS
+	xor edx, edx
+	wrmsr
+.sysenter_same:
 	lgdt [H(gdtr)]
-	lidt [H(idtr)]
 	mov ss, [H(ss)]
 	mov ds, [H(ds)]
 	mov es, [H(es)]
@@ -181,17 +281,29 @@ hc_entry:
 	mov eax, [H(gs_base)]
 	mov edx, [H(gs_base) + 4]
 	wrmsr
-	mov ecx, MSR_KERNEL_GS_BASE
-	mov eax, [H(kernel_gs_base)]
-	mov edx, [H(kernel_gs_base) + 4]
-	wrmsr
-	movzx eax, word [H(cs)]         ; reload CS from the host GDT with a far return
-	push rax                        ; (SDM Vol.2 RET: far return pops RIP then CS)
-	lea rax, [.host_cs]
-	push rax
-	o64 retf
-.host_cs:
-	mov rsp, [H(rsp)]               ; the host stack: enter's return address on top
+	lidt [H(idtr)]                  ; the host's own handlers from here on
+	pushfq
+	pop rax                         ; NT: an NMI interrupted the switch
+	mov rcx, [G(exit)]
+	mov rsp, [H(rsp)]               ; the host stack: its handlers may need room
+	test eax, RFLAGS_NT
+	jnz .nmi
+	cmp ecx, PASSAGE_HC_VECTOR      ; the common case: a hypercall
+	je host_return
+	cmp ecx, 2
+	jne .no_nmi
+.nmi:
+	int 2                           ; SDM Vol.3 6.7: the NMI, re-raised in the host world
+.no_nmi:
+	cmp ecx, 18
+	je .mc
+	cmp ecx, PASSAGE_EXIT_MONITOR
+	jne host_return
+	cmp qword [G(mfault_vector)], 18
+	jne host_return
+.mc:
+	int 18                          ; SDM Vol.3 15.9: the host's machine-check handler
+host_return:
 	mov rbx, [H(rbx)]
 	mov rbp, [H(rbp)]
 	mov r12, [H(r12)]
@@ -199,6 +311,15 @@ hc_entry:
 	mov r14, [H(r14)]
 	mov r15, [H(r15)]
 	push qword [H(rflags)]
-	popfq                           ; host interrupts back on if they were: pending
-	ret                             ; ones are taken now, in the host's world
+	popfq                           ; host interrupts back on if they were
+	ret
+
+align 2
+gate_table:                             ; struct passage_code_hdr.gates_off
+%assign v 0
+%rep 32
+	dw gate_ %+ v - passage_base
+%assign v v + 1
+%endrep
+	dw gate_hc - passage_base
 code_end:

@@ -11,5 +11,10 @@ int prog_badring(void);
 int prog_echo(void);
 int prog_bench(void);
 int prog_spin(void);
+int prog_ud2_first(void);
+int prog_doublefault(void);
+int prog_privileged(void);
+int prog_trapflag(void);
+int prog_nmi(void);
 
 #endif

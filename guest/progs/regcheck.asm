@@ -1,4 +1,4 @@
-; uint64_t hc_clobbered(uint64_t entry): make a HC_YIELD with every register
+; uint64_t hc_clobbered(void): make a HC_YIELD with every register
 ; but RAX and RSP set to a known pattern, and return a bit mask of the ones
 ; the hypercall changed (bit n = register n in the order below). The ABI says
 ; none may change (proto/hypercall.h).
@@ -13,8 +13,6 @@ hc_clobbered:
 	push r13
 	push r14
 	push r15
-	mov rax, rdi            ; entry
-	push rax
 	mov rbx, PAT(0)
 	mov rcx, PAT(1)
 	mov rdx, PAT(2)
@@ -30,8 +28,7 @@ hc_clobbered:
 	mov r14, PAT(12)
 	mov r15, PAT(13)
 	xor eax, eax            ; HC_YIELD
-	call [rsp]
-	add rsp, 8
+	int 0x81                ; HC_VECTOR
 	xor eax, eax
 %macro CHECK 2
 	mov r11, PAT(%2)        ; r11 is checked last, so it is free until then

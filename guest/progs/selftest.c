@@ -8,7 +8,7 @@
 #include "../libc/fmt.h"
 #include "../../proto/layout.h"
 
-uint64_t hc_clobbered(uint64_t entry); /* guest/progs/regcheck.asm */
+uint64_t hc_clobbered(void); /* guest/progs/regcheck.asm */
 extern const char ret_in_text[];       /* guest/probe.asm */
 
 static const uint8_t ret_in_rodata = 0xc3; /* RET: executes if NX were broken */
@@ -53,8 +53,8 @@ static void check_bootinfo(void)
 		       boot->free_gpa >= boot->stack_gpa + boot->stack_bytes &&
 		       boot->free_gpa < boot->pool_bytes);
 	check("we run on the boot stack", rsp > stack && rsp <= stack + boot->stack_bytes);
-	check("hypercall entry lies outside every guest window",
-	       !in_guest_windows(boot->hc_entry));
+	check("the monitor's passage lies outside every guest window",
+	       !in_guest_windows(boot->passage_gva));
 	check("command line names this program", contains(boot->cmdline, "guest=selftest"));
 	check("the request ring lies in the pool after the stack",
 	      boot->ring_gpa >= boot->stack_gpa + boot->stack_bytes &&
@@ -104,7 +104,7 @@ static void check_p2m(void)
 static void check_mappings(void)
 {
 	uint64_t end = boot->dmap_base + boot->pool_bytes;
-	uint64_t passage = boot->hc_entry & ~0xfffull;
+	uint64_t passage = boot->passage_gva;
 	volatile uint8_t *free_page = gpa_to_virt(boot->free_gpa);
 
 	check_eq("kernel text is executable", (uint64_t)probe_exec((uint64_t)ret_in_text), 0);
@@ -127,10 +127,15 @@ static void check_mappings(void)
 	check_fault("address 0 is not mapped", probe_read(0), 0);
 	check_fault("an address between the windows is not mapped",
 		     probe_read(0xffff900000000000ull), 0);
-	check_fault("passage code is read-only", probe_write(boot->hc_entry), PF_ERR_P | PF_ERR_W);
-	check_fault("passage host state is read-only", probe_write(passage + 0x1000),
+	check_fault("passage code is read-only", probe_write(passage), PF_ERR_P | PF_ERR_W);
+	check_fault("the monitor's GDT page is read-only", probe_write(passage + 0x1000),
 		     PF_ERR_P | PF_ERR_W);
 	check_eq("passage guest state is writable", (uint64_t)probe_write(passage + 0x2000), 0);
+	check_fault("the monitor's IDT is read-only", probe_write(passage + 0x3000),
+		     PF_ERR_P | PF_ERR_W);
+	check_fault("the monitor's TSS page is read-only", probe_write(passage + 0x4000),
+		     PF_ERR_P | PF_ERR_W);
+	check_fault("the host's saved state is not mapped at all", probe_read(passage + 0x5000), 0);
 }
 
 /* A LOG whose buffer straddles a page boundary where the next guest page is
@@ -160,7 +165,8 @@ static void check_log_across_chunks(void)
 static void check_hypercalls(void)
 {
 	static const char msg[] = "guest: selftest: a LOG of a buffer in the image\n";
-	uint64_t pool = boot->pool_bytes, rflags;
+	uint64_t pool = boot->pool_bytes, rflags, cs;
+	static uint64_t bad_traps[HC_NTRAPS] = { [6] = 0xffffffff80000000ull + (64ull << 20) };
 	const uint64_t efault = (uint64_t)-HC_EFAULT, einval = (uint64_t)-HC_EINVAL;
 
 	check_eq("YIELD returns 0", (uint64_t)hypercall(HC_YIELD, 0, 0, 0), 0);
@@ -197,7 +203,15 @@ static void check_hypercalls(void)
 	check_eq("CRASH with a frame running past the pool: HC_EFAULT",
 		  (uint64_t)hypercall(HC_CRASH, pool - 8, HC_CRASH_UNHANDLED, 0), efault);
 	check_eq("a hypercall preserves every register but RAX (mask of changed ones)",
-		  hc_clobbered(boot->hc_entry), 0);
+		  hc_clobbered(), 0);
+	check_eq("SET_TRAPS with a handler outside the text: HC_EINVAL",
+		  (uint64_t)hypercall(HC_SET_TRAPS, virt_to_gpa(bad_traps), 0, 0), einval);
+	check_eq("SET_TRAPS with a table outside the pool: HC_EFAULT",
+		  (uint64_t)hypercall(HC_SET_TRAPS, pool, 0, 0), efault);
+	check_eq("IRET with no handler running: HC_EINVAL", (uint64_t)hypercall(HC_IRET, 0, 0, 0),
+		  einval);
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	check_eq("the guest runs in ring 1 on the ABI's code selector", cs, HC_GUEST_CS);
 	__asm__ volatile("pushfq; popq %0" : "=r"(rflags));
 	check_eq("interrupts are still off after hypercalls (RFLAGS.IF)", rflags & 0x200, 0);
 }

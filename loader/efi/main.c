@@ -9,6 +9,7 @@
 #include <efi.h>
 #include <efilib.h>
 #include "blockio.h"
+#include "nmi.h"
 #include "status.h"
 #include "../cpu.h"
 #include "../io.h"
@@ -150,7 +151,7 @@ static uint64_t efi_time_ns(void *ctx)
 }
 
 /* ---- the command line: LoadOptions, else \cokernel.cfg on our volume ---- */
-static char cmdline[BOOTINFO_CMDLINE_BYTES];
+static char cmdline[1024]; /* several runs: monitor_run_all */
 
 static void ascii_from(const CHAR16 *w, UINTN nchars)
 {
@@ -281,8 +282,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	log_printf("monitor: UEFI host up, %lu pages free; entered at TSC %lu, TSC %lu Hz\n",
 		   free_before, entry_tsc, efi_host.tsc_hz);
 
-	status = monitor_run(&efi_host, cmdline, guest_image_start,
-			     (uint64_t)(guest_image_end - guest_image_start));
+	efi_nmi_watch(1);
+	status = monitor_run_all(&efi_host, cmdline, guest_image_start,
+				 (uint64_t)(guest_image_end - guest_image_start));
+	efi_nmi_watch(0);
+	log_printf("monitor: the host took %lu NMIs\n", efi_nmi_count());
 	if (status == MON_STATUS_REFUSED && EFI_ERROR(last_error))
 		log_printf("monitor: efi: the last firmware call that failed: %s returned %s\n",
 			   last_error_call, efi_status_name(last_error));

@@ -11,12 +11,14 @@
 
 struct ckb_guest {
 	struct monitor m;
+	enum hc_outcome end; /* how the guest ended (CKB_EXIT) */
 	struct host_ops ops;
 	struct host_blk blk;
 	struct ckb_env env;
 };
 
 _Static_assert(CK_MAX_REQS == RING_ENTRIES, "one POST fits one RUN");
+_Static_assert(CKB_PASSAGE_PAGES == PASSAGE_NPAGES, "bridge.h and passage.h agree");
 
 ckb_u64 ckb_guest_bytes(void)
 {
@@ -148,24 +150,32 @@ int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdlin
 	}
 }
 
-void ckb_host_changed(struct ckb_guest *g)
+int ckb_prepare(struct ckb_guest *g)
 {
-	passage_host_changed(&g->m.ps);
+	int err = monitor_prepare(&g->m);
+
+	return err == 0 ? 0 : err == -HC_EAGAIN ? 1 : -1;
+}
+
+int ckb_map_tss(struct ckb_guest *g)
+{
+	return monitor_map_tss(&g->m) ? -1 : 0;
 }
 
 int ckb_step(struct ckb_guest *g)
 {
-	switch (monitor_step(&g->m)) {
+	enum hc_outcome how = monitor_step(&g->m);
+
+	switch (how) {
 	case HC_RESUME:
 		return CKB_RESUME;
-	case HC_GUEST_EXIT:
-		return CKB_EXIT;
-	case HC_GUEST_CRASH:
-		return CKB_CRASH;
 	case HC_HOST_IO:
 		return CKB_IO;
-	default:
+	case HC_HOST_WAIT:
 		return CKB_WAIT;
+	default:
+		g->end = how;
+		return CKB_EXIT;
 	}
 }
 
@@ -244,9 +254,9 @@ ckb_u64 ckb_switches(const struct ckb_guest *g)
 	return g->m.switches;
 }
 
-int ckb_report(struct ckb_guest *g, int outcome)
+int ckb_report(struct ckb_guest *g)
 {
-	return monitor_report(&g->m, outcome == CKB_EXIT ? HC_GUEST_EXIT : HC_GUEST_CRASH);
+	return monitor_report(&g->m, g->end);
 }
 
 void ckb_release(struct ckb_guest *g)

@@ -14,6 +14,8 @@ typedef u64 ckb_u64;
 typedef uint64_t ckb_u64;
 #endif
 
+#define CKB_PASSAGE_PAGES 6 /* PASSAGE_NPAGES (switch/passage.h) */
+
 struct ck_req;
 struct ckb_guest; /* a monitor and its host_ops: ckb_guest_bytes() of them */
 
@@ -22,8 +24,8 @@ struct ckb_env {
 	int (*alloc_pages)(void *ctx, ckb_u64 npages, ckb_u64 *ma);
 	void (*free_pages)(void *ctx, ckb_u64 ma, ckb_u64 npages);
 	void *(*ma_to_hva)(void *ctx, ckb_u64 ma);
-	int (*alloc_passage)(void *ctx, ckb_u64 ma[3], ckb_u64 *hva);
-	void (*free_passage)(void *ctx, const ckb_u64 ma[3], ckb_u64 hva);
+	int (*alloc_passage)(void *ctx, ckb_u64 ma[CKB_PASSAGE_PAGES], ckb_u64 *hva);
+	void (*free_passage)(void *ctx, const ckb_u64 ma[CKB_PASSAGE_PAGES], ckb_u64 hva);
 	int (*seal_passage)(void *ctx, ckb_u64 hva);
 	ckb_u64 tsc_hz; /* also the guest's clock (proto/hypercall.h HC_WAIT) */
 	void *ctx;
@@ -38,16 +40,21 @@ enum ckb_error {
 	CKB_ENODEV,  /* this CPU cannot host a guest (another hypervisor, LA57) */
 };
 
-/* What ckb_step says (enum hc_outcome). */
-enum ckb_outcome { CKB_RESUME, CKB_EXIT, CKB_CRASH, CKB_IO, CKB_WAIT };
+/* What ckb_step says (enum hc_outcome). CKB_EXIT covers every end of the
+ * guest (exit, crash, a hypervisor appearing, a fault in the switch):
+ * ckb_report tells which. */
+enum ckb_outcome { CKB_RESUME, CKB_EXIT, CKB_IO, CKB_WAIT };
 
 ckb_u64 ckb_guest_bytes(void);
 void ckb_set_log_sink(void (*write)(const char *buf, size_t len));
 int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdline,
 	      const void *image, ckb_u64 image_len, ckb_u64 disk_sectors, int disk_read_only,
 	      ckb_u64 *out_pool_bytes);
-/* The thread may be on another CPU than at the last step: save all host state. */
-void ckb_host_changed(struct ckb_guest *g);
+/* At the start of every RUN, preemption off: agree with this CPU's host
+ * state. 0; 1: call ckb_map_tss with preemption on (it may sleep), then
+ * again; -1: this CPU cannot run the guest (the log says why). */
+int ckb_prepare(struct ckb_guest *g);
+int ckb_map_tss(struct ckb_guest *g);
 int ckb_step(struct ckb_guest *g);
 /* The pool, page by page in guest-physical order, for mmap. */
 ckb_u64 ckb_pool_pages(const struct ckb_guest *g);
@@ -61,8 +68,8 @@ unsigned ckb_input(struct ckb_guest *g, const char *buf, unsigned len);
 ckb_u64 ckb_wait_ns(const struct ckb_guest *g);
 void ckb_wait_done(struct ckb_guest *g);
 ckb_u64 ckb_switches(const struct ckb_guest *g);
-/* CKB_EXIT or CKB_CRASH: the report; the status as the other hosts give it. */
-int ckb_report(struct ckb_guest *g, int outcome);
+/* After CKB_EXIT: the report; the status as the other hosts give it. */
+int ckb_report(struct ckb_guest *g);
 /* Give every page back (whether or not the guest ended). */
 void ckb_release(struct ckb_guest *g);
 

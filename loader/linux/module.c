@@ -38,7 +38,7 @@ struct ck_file {
 	u64 pool_bytes;
 	int status;        /* CK_DONE: the guest's end, as the other hosts report it */
 	unsigned nreqs;    /* CK_IO */
-	struct page *passage[3];
+	struct page *passage[CKB_PASSAGE_PAGES];
 	void *passage_va;
 	pte_t passage_pte;  /* page 0's PTE as vmap made it */
 	bool passage_sealed;
@@ -125,7 +125,7 @@ static void *ck_ma_to_hva(void *ctx, u64 ma)
 	return __va(ma); /* the kernel's direct map covers every page we allocate */
 }
 
-/* ---- the passage: three pages at one vmalloc address ----
+/* ---- the passage: its pages at one vmalloc address ----
  * vmap maps them RW and NX; once the stub is in, seal turns page 0 into RX,
  * so no mapping of ours is ever writable and executable (W^X). The direct-map
  * aliases of the pages stay RW and NX. */
@@ -154,19 +154,19 @@ static int ck_set_code_page(struct ck_file *f, bool exec)
 	return 0;
 }
 
-static int ck_alloc_passage(void *ctx, u64 ma[3], u64 *hva)
+static int ck_alloc_passage(void *ctx, u64 ma[CKB_PASSAGE_PAGES], u64 *hva)
 {
 	struct ck_file *f = ctx;
 	int i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < CKB_PASSAGE_PAGES; i++) {
 		f->passage[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
 		if (!f->passage[i])
 			goto fail;
 		atomic_long_inc(&ck_pages_held);
 		ma[i] = page_to_phys(f->passage[i]);
 	}
-	f->passage_va = vmap(f->passage, 3, VM_MAP, PAGE_KERNEL);
+	f->passage_va = vmap(f->passage, CKB_PASSAGE_PAGES, VM_MAP, PAGE_KERNEL);
 	if (!f->passage_va)
 		goto fail;
 	*hva = (u64)f->passage_va;
@@ -190,7 +190,7 @@ static int ck_seal_passage(void *ctx, u64 hva)
 	return 0;
 }
 
-static void ck_free_passage(void *ctx, const u64 ma[3], u64 hva)
+static void ck_free_passage(void *ctx, const u64 ma[CKB_PASSAGE_PAGES], u64 hva)
 {
 	struct ck_file *f = ctx;
 	int i;
@@ -200,7 +200,7 @@ static void ck_free_passage(void *ctx, const u64 ma[3], u64 hva)
 	f->passage_sealed = false;
 	vunmap(f->passage_va);
 	f->passage_va = NULL;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < CKB_PASSAGE_PAGES; i++) {
 		__free_page(f->passage[i]);
 		atomic_long_dec(&ck_pages_held);
 		f->passage[i] = NULL;
@@ -388,12 +388,33 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 	/* The slice on the TSC: one RDTSC a step, against a clock read a step
 	 * (tsc_khz is ticks per millisecond; SETUP refused a host without it). */
 	slice_end = rdtsc() + (u64)tsc_khz * CK_SLICE_MS;
-	/* The guest loop: no preemption, so no migration, so the host state the
-	 * passage saved on the first step stays this CPU's (passage.h). */
+	/* The guest loop: no preemption, so no migration, so the host state
+	 * that ckb_prepare saved stays this CPU's (switch/passage.h). The first
+	 * RUN on a CPU may need the guest's tables to mirror this CPU's TSS:
+	 * that mapping may sleep, so it is made with preemption on, and the
+	 * preparation starts again (on whatever CPU we are then). */
 	preempt_disable();
-	__this_cpu_write(ck_running, f);
-	ckb_host_changed(f->g);
 	for (;;) {
+		int ready;
+
+		__this_cpu_write(ck_running, f);
+		ready = ckb_prepare(f->g);
+		__this_cpu_write(ck_running, NULL);
+
+		if (ready <= 0) {
+			err = ready ? -ENODEV : 0;
+			break;
+		}
+		preempt_enable();
+		if (ckb_map_tss(f->g)) {
+			err = -ENOMEM;
+			preempt_disable();
+			break;
+		}
+		preempt_disable();
+	}
+	__this_cpu_write(ck_running, f); /* the monitor's text goes to this file */
+	for (; !err;) {
 		if (f->out_used + CK_OUT_RESERVE > CK_OUT_BYTES) {
 			r.exit = CK_EXIT_OUTPUT;
 			break;
@@ -415,7 +436,7 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 			r.exit = CK_EXIT_WAIT;
 			r.wait_ns = min_t(u64, ckb_wait_ns(f->g), CK_WAIT_MAX_NS);
 		} else {
-			f->status = ckb_report(f->g, how);
+			f->status = ckb_report(f->g);
 			f->state = CK_DONE;
 			r.exit = CK_EXIT_DONE;
 			r.status = f->status;

@@ -29,9 +29,15 @@ static void qemu_exit(int status)
 		__asm__ volatile("cli; hlt");
 }
 
+static volatile uint64_t host_nmis; /* NMIs this host took, through its own IDT */
+
 void mb2_trap(struct hc_trap_frame *f);
 void mb2_trap(struct hc_trap_frame *f)
 {
+	if (f->vector == 2) { /* an NMI: count it and go on (the stub's IRETQ) */
+		host_nmis++;
+		return;
+	}
 	report_trap_frame("host exception (a monitor bug)", f);
 	qemu_exit(MON_STATUS_PANIC);
 }
@@ -184,8 +190,9 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa)
 	free_before = pmem_free_pages();
 	log_printf("monitor: bare-metal host up, %lu pages free below 4 GiB; entered at TSC %lu\n",
 		   free_before, entry_tsc);
-	status = monitor_run(&mb2_host, cmdline, guest_image_start,
-			     (uint64_t)(guest_image_end - guest_image_start));
+	status = monitor_run_all(&mb2_host, cmdline, guest_image_start,
+				 (uint64_t)(guest_image_end - guest_image_start));
+	log_printf("monitor: the host took %lu NMIs\n", host_nmis);
 	/* The test harness checks this is 0: a run must not leak a page. */
 	log_printf("monitor: pages the monitor still holds: %lu\n", free_before - pmem_free_pages());
 	log_printf("monitor: host still up; ending with status %d\n", status);

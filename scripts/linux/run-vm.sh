@@ -6,10 +6,14 @@
 # kernel does not get as far as its first line under TCG.
 # --interactive: the serial console on this terminal (LOG is not written).
 # --cpu MODEL: a QEMU CPU model; --append ARGS: more of the kernel's command line.
+# --nmi COUNT (not with --interactive): QEMU gets a human monitor on a socket
+# and scripts/qemu-nmi.sh sends it `nmi` COUNT times once LOG shows
+# "nmi: inject now" ($QEMU_NMI_TRIGGER overrides), then appends
+# "qemu-nmi: injected N NMIs in T ms" (or "qemu-nmi: failed: WHY") to LOG.
 # usage: run-vm.sh [--icount] [--interactive] [--cpu MODEL] [--append ARGS]
-#                  [--timeout SECONDS] INITRAMFS SCENARIO LOG
+#                  [--timeout SECONDS] [--nmi COUNT] INITRAMFS SCENARIO LOG
 set -uo pipefail
-extra=() tmo=120 cpus=2 interactive=0 append=""
+extra=() tmo=120 cpus=2 interactive=0 append="" nmi=0
 while [ $# -gt 3 ]; do
 	case "$1" in
 	--icount) extra+=(-icount shift=0) cpus=1 ;;
@@ -17,11 +21,16 @@ while [ $# -gt 3 ]; do
 	--cpu) extra+=(-cpu "$2"); shift ;;
 	--append) append="$2"; shift ;;
 	--timeout) tmo="$2"; shift ;;
+	--nmi) nmi="$2"; shift ;;
 	*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
 initrd="$1" scenario="$2" log="$3"
+case "$nmi" in ''|*[!0-9]*) echo "run-vm: --nmi needs a count" >&2; exit 2 ;; esac
+if [ "$nmi" != 0 ] && [ $interactive = 1 ]; then
+	echo "run-vm: --nmi needs a non-interactive run" >&2; exit 2
+fi
 # The generic flavour, newest version: the one the Makefile built the module for.
 kernel=$(ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1)
 [ -n "$kernel" ] || { echo "run-vm: no /boot/vmlinuz-*: apt-get install linux-image-amd64" >&2; exit 2; }
@@ -32,7 +41,29 @@ if [ $interactive = 1 ]; then
 		-display none "${extra[@]}" -kernel "$kernel" -initrd "$initrd" -serial mon:stdio \
 		-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario $append"
 fi
+serial=(-serial "file:$log") nmi_pid=""
+if [ "$nmi" != 0 ]; then
+	# A monitor socket in a temp dir; QEMU appends to LOG (O_APPEND) like the
+	# injector does, or its next write would land on the injector's line. With
+	# append=on QEMU does not truncate, so empty LOG first (no stale trigger).
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/run-vm.XXXXXX")
+	stop_nmi() {
+		[ -n "$nmi_pid" ] && { kill -TERM "$nmi_pid" 2>/dev/null; wait "$nmi_pid" 2>/dev/null; }
+		nmi_pid=""
+		return 0
+	}
+	trap 'stop_nmi; rm -rf "$dir"' EXIT
+	: > "$log"
+	serial=(-chardev "file,id=serial0,path=$log,append=on" -serial chardev:serial0
+		-chardev "socket,id=hmp,path=$dir/hmp.sock,server=on,wait=off"
+		-mon chardev=hmp,mode=readline)
+	"$(dirname "$0")/../qemu-nmi.sh" "$dir/hmp.sock" "$log" "$nmi" "$tmo" &
+	nmi_pid=$!
+fi
 timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -machine pc -smp "$cpus" -m 512M -nic none \
 	-no-reboot -display none "${extra[@]}" \
-	-kernel "$kernel" -initrd "$initrd" -serial "file:$log" </dev/null \
+	-kernel "$kernel" -initrd "$initrd" "${serial[@]}" </dev/null \
 	-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario $append"
+status=$?
+[ "$nmi" != 0 ] && stop_nmi
+exit $status

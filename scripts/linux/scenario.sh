@@ -14,6 +14,14 @@ status() { # the runner's exit status, in the line the harness looks for
 # kB of free memory: the pool must come back whatever ended the runner.
 memfree() { sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 
+# NMIs counted by CPU 0 (the one QEMU's `nmi` reaches under Linux: the others
+# keep LINT1 masked) in /proc/interrupts.
+nmis() { sed -n 's/^ *NMI: *\([0-9]*\) .*/\1/p' /proc/interrupts; }
+
+# The forbidden instructions of guest=privileged, one guest run each.
+PRIVILEGED_OPS="cli sti hlt wrmsr rdmsr cr0 cr3 cr8 lgdt lidt ltr in out swapgs invlpg dr7 sysenter
+int3 int80 wrfsbase wrpkru"
+
 # Start a runner that keeps the guest busy, and stop it with SIGNAL mid-run.
 stop_mid_run() {
 	sig="$1" want="$2"
@@ -72,6 +80,28 @@ hardened) # booted with pti=on on a CPU with SMEP and SMAP
 	/cokrun guest=selftest; echo "linux: selftest exit status $?"
 	/cokrun --disk /disk.img guest=blk; status $?
 	;;
+contain) # the ring-1 guest's faults: each one a guest ended with a report
+	for g in ud2-first doublefault trapflag; do
+		/cokrun guest=$g; echo "linux: contain: $g exit status $?"
+	done
+	for op in $PRIVILEGED_OPS syscall; do
+		/cokrun guest=privileged op=$op; echo "linux: contain: privileged op=$op exit status $?"
+	done
+	;;
+nmi) # QEMU injects NMIs (qemu-test.sh --nmi) while the guest runs on CPU 0
+	before=$(nmis)
+	taskset -c 0 /cokrun guest=nmi; status $?
+	echo "linux: CPU 0 took $(( $(nmis) - before )) NMIs while the guest ran"
+	# cr4-change: CR4.TSD flips at every switch to and from tsd_flip, on the
+	# guest's CPU, while the guest runs there
+	taskset -c 0 /tsd_flip 3 > /tmp/tsd.log 2>&1 &
+	tsd=$!
+	taskset -c 0 /cokrun guest=nmi > /tmp/cr4.log 2>&1
+	echo "linux: cr4-change: guest exit status $? ($(grep -a 'yields in' /tmp/cr4.log))"
+	wait $tsd
+	cat /tmp/tsd.log
+	/tsd_flip plain
+	;;
 refused)
 	/cokrun --image /cokrun guest=hello; echo "linux: not an ELF guest: status $?"
 	/cokrun --pool 4G guest=hello; echo "linux: pool too large: status $?"
@@ -89,10 +119,14 @@ shell) # make qemu-linux: a shell with the module loaded; exit powers off
 *) echo "linux: unknown scenario '$name'" ;;
 esac
 
+# The host went on: it still runs a guest, holds no page, unloads the
+# module, and its log is clean.
+/cokrun guest=hello > /tmp/after.log 2>&1
+echo "linux: a second guest after the scenario: exit status $?"
 echo "pages the monitor still holds: $(cat $held)"
 echo "linux: guests still open: $(cat /sys/module/cokernel/parameters/guests)"
 rmmod cokernel && echo "linux: rmmod: ok"
-if dmesg | grep -E "BUG|WARNING|Oops|general protection|lockup|detected stall" > /tmp/bad; then
+if dmesg | grep -E "BUG|WARNING|Oops|general protection|lockup|\bstalls?\b|Kernel panic" > /tmp/bad; then
 	echo "linux: dmesg shows trouble:"
 	cat /tmp/bad
 else

@@ -1,0 +1,31 @@
+/* nmi: a hypercall-heavy loop for NMI_SECONDS while the test injects NMIs
+ * (it waits for the "inject now" line). Every NMI that hits the guest world or
+ * the switch must reach the host, and the guest must not notice. */
+#include "progs.h"
+#include "../hypercall.h"
+#include "../kernel.h"
+
+#define NMI_SECONDS 4
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+int prog_nmi(void)
+{
+	uint64_t end, n = 0;
+
+	printf("guest: nmi: inject now\n");
+	console_flush();
+	end = rdtsc() + boot->tsc_hz * NMI_SECONDS;
+	while (rdtsc() < end) {
+		hypercall(HC_YIELD, 0, 0, 0);
+		n++;
+	}
+	printf("guest: nmi: %lu yields in %d s, every one came back\n", n, NMI_SECONDS);
+	return 0;
+}

@@ -1,0 +1,89 @@
+/* privileged: execute one instruction that ring 1 may not (op=NAME on the
+ * command line), one class per run. Each must raise #GP or #UD, which the
+ * guest's handler reports with HC_CRASH; the monitor names the instruction.
+ * Returning here means the CPU let ring 1 do it: the failure. */
+#include "progs.h"
+#include "../kernel.h"
+
+static void op_cli(void) { __asm__ volatile("cli"); }
+static void op_sti(void) { __asm__ volatile("sti"); }
+static void op_hlt(void) { __asm__ volatile("hlt"); }
+static void op_wrmsr(void) /* LSTAR: the host's syscall entry */
+{
+	__asm__ volatile("wrmsr" : : "c"(0xc0000082u), "a"(0), "d"(0));
+}
+static void op_rdmsr(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000080u));
+}
+static void op_cr0(void) { __asm__ volatile("mov %0, %%cr0" : : "r"(0x80000033ull)); }
+static void op_cr3(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+}
+static void op_cr8(void) { __asm__ volatile("mov %0, %%cr8" : : "r"(15ull)); }
+static void op_lgdt(void)
+{
+	static const uint8_t zero[10];
+
+	__asm__ volatile("lgdt %0" : : "m"(zero));
+}
+static void op_lidt(void)
+{
+	static const uint8_t zero[10];
+
+	__asm__ volatile("lidt %0" : : "m"(zero));
+}
+static void op_ltr(void) { __asm__ volatile("ltr %w0" : : "r"(0x28)); }
+static void op_in(void)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb $0x64, %0" : "=a"(v));
+}
+static void op_out(void) { __asm__ volatile("outb %0, $0xf4" : : "a"((uint8_t)0)); }
+static void op_swapgs(void) { __asm__ volatile("swapgs"); }
+static void op_invlpg(void) { __asm__ volatile("invlpg (%0)" : : "r"(0ull)); }
+static void op_dr7(void) { __asm__ volatile("mov %0, %%dr7" : : "r"(0x401ull)); }
+static void op_syscall(void) { __asm__ volatile("syscall" : : : "rcx", "r11"); }
+static void op_sysenter(void) { __asm__ volatile("sysenter"); }
+static void op_int3(void) { __asm__ volatile("int3"); }
+static void op_int80(void) { __asm__ volatile("int $0x80"); }
+static void op_wrfsbase(void) { __asm__ volatile("wrfsbase %0" : : "r"(0x1000ull)); }
+static void op_wrpkru(void) { __asm__ volatile("wrpkru" : : "a"(0xcu), "c"(0), "d"(0)); }
+
+static const struct op {
+	const char *name;
+	void (*run)(void);
+} ops[] = {
+	{ "cli", op_cli },         { "sti", op_sti },         { "hlt", op_hlt },
+	{ "wrmsr", op_wrmsr },     { "rdmsr", op_rdmsr },     { "cr0", op_cr0 },
+	{ "cr3", op_cr3 },         { "cr8", op_cr8 },         { "lgdt", op_lgdt },
+	{ "lidt", op_lidt },       { "ltr", op_ltr },         { "in", op_in },
+	{ "out", op_out },         { "swapgs", op_swapgs },   { "invlpg", op_invlpg },
+	{ "dr7", op_dr7 },         { "syscall", op_syscall }, { "sysenter", op_sysenter },
+	{ "int3", op_int3 },       { "int80", op_int80 },     { "wrfsbase", op_wrfsbase },
+	{ "wrpkru", op_wrpkru },
+};
+
+int prog_privileged(void)
+{
+	char op[16];
+
+	cmdline_arg("op", op, sizeof(op));
+	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (__builtin_strcmp(op, ops[i].name) == 0) {
+			printf("guest: privileged: executing %s in ring 1\n", op);
+			ops[i].run();
+			printf("ABORT: %s did not fault in ring 1\n", op);
+			return 1;
+		}
+	}
+	printf("ABORT: op=%s: unknown (cli sti hlt wrmsr rdmsr cr0 cr3 cr8 lgdt lidt ltr in out "
+	       "swapgs invlpg dr7 syscall sysenter int3 int80 wrfsbase wrpkru)\n", op);
+	return 2;
+}

@@ -1,0 +1,204 @@
+/* The monitor's side of the guest's exceptions (loader/trap.c) on a fake
+ * host: a fault before any handler, no handler, a fault inside a handler and
+ * a stack that cannot take the frame each end the guest with their own
+ * reason; a delivered frame lands where the ABI says, holds what the CPU
+ * saw (CR2 only for #PF), and HC_IRET resumes from it, once. Also: the
+ * assembly copy of the hypercall numbers agrees with the C header. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "fake_host.h"
+#include "unit.h"
+#include "../../loader/monitor.h"
+#include "../../mm/guestmem.h"
+#include "../../proto/layout.h"
+
+#define POOL_PAGES 32
+#define RO_PAGE 31 /* the last pool page is mapped read-only */
+#define TEXT_GVA (GUEST_KERNEL_BASE + 0x1000)
+
+static struct monitor m;
+static struct passage_guest regs;
+
+static void setup(void)
+{
+	uint64_t got;
+	struct gspan all;
+
+	fake_reset();
+	memset(&m, 0, sizeof(m));
+	memset(&regs, 0, sizeof(regs));
+	m.ps.guest = &regs;
+	EXPECT_EQ(pool_init(&m.pool, &fake_mm, POOL_PAGES, 0, &got), 0);
+	gmem_span(&m.pool, 0, POOL_PAGES * 4096, &all);
+	gmem_zero(&m.pool, all);
+	EXPECT_EQ(pt_init(&m.pt, &fake_mm, 1), 0);
+	for (uint64_t i = 0; i < POOL_PAGES; i++)
+		EXPECT_EQ(pt_map(&m.pt, GUEST_DMAP_BASE + i * 4096, m.pool.p2m[i],
+				 i == RO_PAGE ? 0 : PT_WRITE), 0);
+	/* One executable segment: the image's text, gpa 0x1000-0x3000. */
+	m.image.nsegments = 1;
+	m.image.seg[0] = (struct elf_segment){ .gva = TEXT_GVA, .memsz = 0x2000,
+					       .perms = PT_EXEC };
+	EXPECT_EQ(pt_map(&m.pt, TEXT_GVA, m.pool.p2m[1], PT_EXEC), 0);
+	EXPECT_EQ(pt_map(&m.pt, TEXT_GVA + 0x1000, m.pool.p2m[2], PT_EXEC), 0);
+}
+
+static void teardown(void)
+{
+	pt_destroy(&m.pt);
+	pool_destroy(&m.pool);
+	EXPECT_EQ(fake_outstanding(), 0);
+}
+
+/* The guest as the gate left it: vector, error code, where. */
+static void fault(uint64_t vector, uint64_t error, uint64_t rip, uint64_t rsp)
+{
+	regs.exit = vector;
+	regs.error_code = error;
+	regs.rip = rip;
+	regs.rsp = rsp;
+	regs.rax = 0x1111;
+	regs.r15 = 0x1515;
+	regs.rflags = 0x302; /* TF and IF as the gate saw them */
+	regs.cr2 = 0xdead000;
+}
+
+static int64_t set_traps(uint64_t handler_for_all)
+{
+	uint64_t t[HC_NTRAPS];
+	struct gspan s;
+
+	for (int v = 0; v < HC_NTRAPS; v++)
+		t[v] = handler_for_all;
+	t[2] = 0; /* no NMI handler: allowed */
+	gmem_span(&m.pool, 0x4000, sizeof(t), &s);
+	gmem_write(&m.pool, s, t);
+	return trap_set(&m, 0x4000);
+}
+
+TEST(trap_before_any_handler_ends_the_guest_with_its_own_reason)
+{
+	setup();
+	fault(6, 0, TEXT_GVA + 0x10, GUEST_DMAP_BASE + 0x8000);
+	EXPECT_EQ(trap_deliver(&m), HC_GUEST_CRASH);
+	EXPECT_EQ(m.crash_reason, MON_CRASH_NO_TRAPS);
+	EXPECT_EQ(m.crash.vector, 6);
+	EXPECT_EQ(m.crash.rip, TEXT_GVA + 0x10);
+	EXPECT_EQ(m.crash.cr2, 0); /* not a #PF: CR2 is not the guest's to see */
+	EXPECT_EQ(m.crash.cs, HC_GUEST_CS);
+	EXPECT_EQ(m.crash.rax, 0x1111);
+	teardown();
+}
+
+TEST(trap_set_checks_every_handler_and_changes_nothing_on_error)
+{
+	setup();
+	EXPECT_EQ(set_traps(TEXT_GVA + 0x2000), -HC_EINVAL); /* one past the text */
+	EXPECT_EQ(set_traps(GUEST_DMAP_BASE + 0x1000), -HC_EINVAL); /* data, not text */
+	EXPECT_EQ(m.traps_set, 0);
+	EXPECT_EQ(trap_set(&m, POOL_PAGES * 4096 - 8), -HC_EFAULT);
+	EXPECT_EQ(set_traps(TEXT_GVA + 0x1ff0), 0);
+	EXPECT_EQ(m.traps[13], TEXT_GVA + 0x1ff0);
+	EXPECT_EQ(m.traps[2], 0);
+	fault(2, 0, TEXT_GVA, GUEST_DMAP_BASE + 0x8000); /* the vector with no handler */
+	EXPECT_EQ(trap_deliver(&m), HC_GUEST_CRASH);
+	EXPECT_EQ(m.crash_reason, MON_CRASH_NO_HANDLER);
+	teardown();
+}
+
+TEST(trap_frame_lands_where_the_abi_says_and_iret_resumes_from_it)
+{
+	uint64_t rsp = GUEST_DMAP_BASE + 0x8008, at = GUEST_DMAP_BASE + 0x8000 - 192;
+	struct hc_trap_frame f;
+	struct gspan s;
+
+	setup();
+	EXPECT_EQ(set_traps(TEXT_GVA + 0x100), 0);
+	fault(14, 0x2, TEXT_GVA + 0x40, rsp);
+	EXPECT_EQ(trap_deliver(&m), HC_RESUME);
+	EXPECT_EQ(regs.rip, TEXT_GVA + 0x100);
+	EXPECT_EQ(regs.rsp, at);
+	EXPECT_EQ(regs.rdi, at);
+	EXPECT_EQ(regs.rflags & 0x100, 0); /* TF off for the handler */
+	gmem_span(&m.pool, at - GUEST_DMAP_BASE, sizeof(f), &s);
+	gmem_read(&m.pool, &f, s);
+	EXPECT_EQ(f.vector, 14);
+	EXPECT_EQ(f.error_code, 2);
+	EXPECT_EQ(f.cr2, 0xdead000);
+	EXPECT_EQ(f.rip, TEXT_GVA + 0x40);
+	EXPECT_EQ(f.rsp, rsp);
+	EXPECT_EQ(f.r15, 0x1515);
+	EXPECT_EQ(f.ss, HC_GUEST_DS);
+	/* A fault inside the handler ends the guest. */
+	regs.exit = 13;
+	EXPECT_EQ(trap_deliver(&m), HC_GUEST_CRASH);
+	EXPECT_EQ(m.crash_reason, MON_CRASH_IN_HANDLER);
+	/* The handler moves RIP on (a fixup) and returns. */
+	f.rip = TEXT_GVA + 0x80;
+	gmem_write(&m.pool, s, &f);
+	EXPECT_EQ(trap_return(&m), 0);
+	EXPECT_EQ(regs.rip, TEXT_GVA + 0x80);
+	EXPECT_EQ(regs.rsp, rsp);
+	EXPECT_EQ(regs.rax, 0x1111);
+	EXPECT_EQ(regs.rflags, 0x302); /* enter masks it, not trap_return */
+	EXPECT_EQ(trap_return(&m), -HC_EINVAL); /* no handler runs any more */
+	teardown();
+}
+
+TEST(trap_with_a_stack_that_cannot_take_the_frame_is_a_double_fault)
+{
+	static const uint64_t bad_rsp[] = {
+		0xffff900000001000ull,                    /* between the windows */
+		GUEST_DMAP_BASE + RO_PAGE * 4096 + 0x800, /* mapped read-only */
+		GUEST_DMAP_BASE + 0x40,                   /* below the pool's start */
+		TEXT_GVA + 0x800,                         /* the text: not writable */
+		100,                                      /* wraps below zero */
+	};
+
+	for (unsigned i = 0; i < sizeof(bad_rsp) / sizeof(bad_rsp[0]); i++) {
+		setup();
+		EXPECT_EQ(set_traps(TEXT_GVA), 0);
+		fault(6, 0, TEXT_GVA, bad_rsp[i]);
+		EXPECT_EQ(trap_deliver(&m), HC_GUEST_CRASH);
+		EXPECT_EQ(m.crash_reason, MON_CRASH_STACK);
+		EXPECT_EQ(m.in_handler, 0);
+		teardown();
+	}
+}
+
+/* proto/hypercall.inc, for the guest's assembly, says what hypercall.h says. */
+TEST(hypercall_numbers_agree_between_c_and_assembly)
+{
+	static const struct {
+		const char *name;
+		long value;
+	} want[] = {
+		{ "HC_VECTOR", HC_VECTOR }, { "HC_YIELD", HC_YIELD }, { "HC_LOG", HC_LOG },
+		{ "HC_EXIT", HC_EXIT },     { "HC_CRASH", HC_CRASH }, { "HC_POST", HC_POST },
+		{ "HC_WAIT", HC_WAIT },     { "HC_SET_TRAPS", HC_SET_TRAPS },
+		{ "HC_IRET", HC_IRET },
+	};
+	char line[256], name[64];
+	unsigned found = 0;
+	FILE *f = fopen("proto/hypercall.inc", "r");
+
+	EXPECT(f != NULL);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		long v;
+
+		if (sscanf(line, "%%define %63s %li", name, &v) != 2)
+			continue;
+		for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			if (strcmp(name, want[i].name) == 0) {
+				found++;
+				if (v != want[i].value)
+					unit_fail(__FILE__, __LINE__, "%s: hypercall.h says %ld, "
+						  "hypercall.inc says %ld", name, want[i].value, v);
+			}
+		}
+	}
+	fclose(f);
+	EXPECT_EQ(found, sizeof(want) / sizeof(want[0]));
+}
