@@ -126,12 +126,15 @@ enum hc_outcome monitor_step(struct monitor *m)
 	m->ps.enter(); /* returns when the guest world is left again */
 	m->switches += 2;
 	exit = m->ps.guest->exit;
-	switch (exit) {
-	case PASSAGE_HC_VECTOR:
+	if (exit == PASSAGE_HC_VECTOR)
 		return hc_dispatch(m);
-	case 2:  /* NMI: the switch gave it to the host already */
-	case 18: /* #MC: likewise */
+	switch (exit) {
+	case 2: /* NMI: the switch has re-raised it in the host world already */
 		m->host_events++;
+		return HC_RESUME;
+	case 18: /* #MC in the guest world: the host's handler decides */
+		m->host_events++;
+		cpu_raise_machine_check();
 		return HC_RESUME;
 	case PASSAGE_EXIT_ABORT: /* an NMI during the entry, given to the host */
 		m->aborted_entries++;
@@ -140,6 +143,8 @@ enum hc_outcome monitor_step(struct monitor *m)
 	case PASSAGE_EXIT_HYPERVISOR:
 		return HC_HYPERVISOR;
 	case PASSAGE_EXIT_MONITOR:
+		if (m->ps.guest->mfault_vector == 18) /* #MC inside the switch */
+			cpu_raise_machine_check();
 		return HC_MONITOR_FAULT;
 	default:
 		return exit < HC_NTRAPS ? trap_deliver(m) : HC_MONITOR_FAULT;

@@ -120,7 +120,8 @@ linux_group() {
 }
 
 run_linux_group() {
-	local vm_scenario="$1" tmo="$2" args="$3" name log="$logs/linux-$1.boot" status t0 t1
+	local vm_scenario="$1" tmo="$2" args="$3" name log="$logs/$4.boot" boot="$logs/$4.boot"
+	local status t0 t1
 	local want_status lines why disk=""
 	shift 3
 	boot_linux "$vm_scenario"
@@ -129,11 +130,11 @@ run_linux_group() {
 		shift
 		while [ $# -gt 0 ] && [ "$1" != -- ]; do lines+=("$1"); shift; done
 		[ $# -gt 0 ] && shift
-		cp "$logs/linux-$vm_scenario.boot" "$logs/$name.log"
+		cp "$boot" "$logs/$name.log"
 		log="$logs/$name.log" verdict "${lines[@]}" "${linux_epilogue[@]}" \
 			"linux: scenario '$vm_scenario' over" > "$logs/$name.result"
 	done
-	rm -f "$logs/linux-$vm_scenario.boot"
+	rm -f "$boot"
 }
 
 # Judge a scenario from its QEMU status ($status, against $want_status or the
@@ -314,6 +315,16 @@ linux_group contain 150 "" \
 	"linux: contain: privileged op=syscall exit status 100" -- \
 	linux-trapflag "single-step traps across 10 hypercalls" \
 	"linux: contain: trapflag exit status 0"
+# The same on QEMU's most capable CPU (without LA57, which the monitor
+# refuses): Linux then turns on FSGSBASE, PKU, UMIP, SMEP and SMAP, and the
+# guest world must take wrfsbase and wrpkru away from ring 1 itself.
+linux_group contain 150 "cpu=max,la57=off quiet" \
+	linux-cpumax-ud2-first "linux: contain: ud2-first exit status 100" -- \
+	linux-cpumax-doublefault "linux: contain: doublefault exit status 100" -- \
+	linux-cpumax-privileged "${privileged_linux[@]}" -- \
+	linux-cpumax-syscall "linux: contain: privileged op=syscall exit status 100" -- \
+	linux-cpumax-trapflag "linux: contain: trapflag exit status 0" -- \
+	linux-cpumax-selftest "linux: contain: selftest exit status 0" "checks, 0 failed"
 # loglevel=0: the kernel's console lines about each unknown NMI, printed from
 # NMI context, would make it miss some of the injected ones even with no guest.
 linux_group nmi 150 "loglevel=0" \

@@ -28,7 +28,7 @@ void passage_offsets(void)
 	DEFINE(PW_mon_gdtr, offsetof(struct passage_world, mon_gdtr.limit));
 	DEFINE(PW_mon_idtr, offsetof(struct passage_world, mon_idtr.limit));
 	HOST(rsp); HOST(rflags); HOST(rbx); HOST(rbp); HOST(r12); HOST(r13); HOST(r14); HOST(r15);
-	HOST(efer); HOST(guest_efer); HOST(sysenter_cs); HOST(fs_base); HOST(gs_base);
+	HOST(efer); HOST(sysenter_cs); HOST(fs_base); HOST(gs_base);
 	HOST(cs); HOST(ss); HOST(ds); HOST(es); HOST(fs); HOST(gs);
 	DEFINE(PH_gdtr, offsetof(struct passage_host, gdtr.limit));
 	DEFINE(PH_idtr, offsetof(struct passage_host, idtr.limit));

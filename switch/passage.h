@@ -81,7 +81,7 @@ struct passage_world {
 struct passage_host {
 	uint64_t rsp, rflags;
 	uint64_t rbx, rbp, r12, r13, r14, r15;
-	uint64_t efer, guest_efer; /* guest_efer: the host's minus PASSAGE_EFER_CLEAR */
+	uint64_t efer;        /* the host's, at the last entry */
 	uint64_t sysenter_cs;      /* nonzero: zeroed in the guest world */
 	uint64_t fs_base, gs_base; /* SDM Vol.3 3.4.4.1: the guest's segment loads change them */
 	uint16_t cs, ss, ds, es, fs, gs;

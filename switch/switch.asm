@@ -6,8 +6,9 @@
 ;
 ;   enter         host -> guest: save the host, load the guest world, IRETQ to ring 1
 ;   gate_N        the guest world's IDT: vectors 0-31 and the hypercall gate
-;   guest_exit    a gate taken from ring 1: save the guest, then to_host
-;   to_host       back to the host world, re-raise an NMI or #MC, return from enter
+;   guest_exit    an exception gate taken from ring 1: save the guest, then to_host
+;   gate_hc       the hypercall gate: the same, on the shortest path
+;   to_host       back to the host world, re-raise an NMI, return from enter
 ;
 ; Rules the code keeps (each is argued in docs/ARCHITECTURE.md):
 ; - The guest world's IDT and GDT are loaded before the guest's CR3 and
@@ -19,8 +20,9 @@
 ;   an NMI sets RFLAGS.NT in the interrupted context and returns. The CPU
 ;   clears NT on every gate entry (SDM Vol.3 6.12.1.2), so only that NMI gate
 ;   can have set it; the exit path re-raises it with INT 2 once the host's IDT
-;   is back, and the entry path, once the guest's CR3 is loaded, gives up the
-;   entry (enter_abort) rather than run the guest with an NMI held back.
+;   is back; in enter (from its LIDT to its IRETQ) the gate makes the CPU return
+;   to enter_abort instead, which goes home rather than run the guest with an
+;   NMI held back. A machine check is re-raised by monitor_step, in C.
 ; - Nothing enter loads from the guest-writable page decides privilege: CS
 ;   and SS are constants, RFLAGS is masked, CR3 comes from page 1.
 bits 64
@@ -73,25 +75,26 @@ enter:
 	push 2                          ; RFLAGS = 2: IF, TF, NT, AC, DF, ID clear
 	popfq                           ; (bit 1 is reserved as 1, SDM Vol.1 3.4.3)
 	mov [H(rsp)], rsp               ; points at our return address
-	mov rax, cr4                    ; CR4 and EFER afresh on every entry: another
-	test eax, CR4_VMXE              ; driver (or an IPI) may have changed them
-	jnz .hypervisor                 ; since the last one
-	mov [W(host_cr4)], rax
-	and rax, ~PASSAGE_CR4_CLEAR
-	mov [W(guest_cr4)], rax
-	mov ecx, MSR_EFER
-	rdmsr
-	test eax, EFER_SVME
+	mov ecx, MSR_EFER               ; EFER and CR4 afresh on every entry: another
+	rdmsr                           ; driver or an IPI may have changed them since
+	test eax, EFER_SVME             ; the last one
 	jnz .hypervisor
+	mov rsi, cr4
+	test esi, CR4_VMXE
+	jnz .hypervisor
+	mov [W(host_cr4)], rsi
+	mov rdi, rsi
+	and rdi, ~PASSAGE_CR4_CLEAR
+	mov [W(guest_cr4)], rdi
+	lidt [W(mon_idtr)]              ; from here an NMI lands in our gates, which
+.window:                                ; turn it into enter_abort up to the IRETQ
+	lgdt [W(mon_gdtr)]              ; (the host's CS and SS mean the same here)
 	mov [H(efer)], eax
 	mov [H(efer) + 4], edx
-	and eax, ~PASSAGE_EFER_CLEAR    ; no SYSCALL in the guest world: #UD
-	mov [H(guest_efer)], eax
-	lidt [W(mon_idtr)]              ; from here an NMI lands in our gates
-	lgdt [W(mon_gdtr)]              ; (the host's CS and SS mean the same here)
-	cmp eax, [H(efer)]
-	je .efer_same
-	wrmsr                           ; ecx = EFER, edx:eax = the guest world's
+	test eax, PASSAGE_EFER_CLEAR    ; SCE on (Linux): off in the guest world, so
+	jz .efer_same                   ; that SYSCALL is #UD there
+	and eax, ~PASSAGE_EFER_CLEAR
+	wrmsr
 .efer_same:
 	cmp qword [H(sysenter_cs)], 0
 	je .sysenter_off
@@ -101,23 +104,15 @@ enter:
 	wrmsr
 .sysenter_off:
 	lea rsp, [G(gate_stack_top)]    ; the passage stack (mapped in both worlds)
-	mov rax, [W(guest_cr4)]
-	cmp rax, [W(host_cr4)]
+	cmp rdi, rsi
 	je .cr4_same
-	mov cr4, rax                    ; PGE off: SDM Vol.3 4.10.4.1, global entries flushed
+	mov cr4, rdi                    ; PGE off: SDM Vol.3 4.10.4.1, global entries flushed
 .cr4_same:
 	mov rax, [W(guest_cr3)]
 	mov cr3, rax                    ; the guest's address space (non-global TLB flushed)
-.window:                                ; an NMI from here to .window_end: enter_abort
-	pushfq
-	pop rax
-	test eax, RFLAGS_NT             ; an NMI taken since the LIDT: give up the entry
-	jnz enter_abort
-	mov eax, GUEST_DS               ; the guest's data selector: FS and GS bases 0
-	mov ds, eax
-	mov es, eax
-	mov fs, eax
-	mov gs, eax
+	mov eax, GUEST_DS               ; FS and GS from the guest's selector: bases 0
+	mov fs, eax                     ; (DS and ES: IRETQ nulls the host's if they are
+	mov gs, eax                     ; DPL 0; their bases mean nothing in 64-bit mode)
 	push GUEST_DS                   ; IRETQ frame (SDM Vol.3 6.14.3): SS, RSP,
 	push qword [G(rsp)]             ; RFLAGS, CS, RIP; to ring 1 (RPL of CS)
 	mov rax, [G(rflags)]
@@ -155,12 +150,26 @@ enter_abort:
 	jmp to_host
 
 ; ---------------------------------------------------------------------------
-; The gates. Each pushes an error code (0 where the CPU pushes none) and its
-; vector, so every frame is: vector, error, RIP, CS, RFLAGS, RSP, SS.
-gate_hc:                                ; the hypercall gate, DPL 1: ring 1 only
-	push 0
-	push PASSAGE_HC_VECTOR
-	jmp guest_exit
+; The gates. Each exception gate pushes an error code (0 where the CPU pushes
+; none) and its vector, so every frame is: vector, error, RIP, CS, RFLAGS,
+; RSP, SS.
+%macro SAVE_GUEST_GPRS 0
+	mov [G(rax)], rax
+	mov [G(rbx)], rbx
+	mov [G(rcx)], rcx
+	mov [G(rdx)], rdx
+	mov [G(rsi)], rsi
+	mov [G(rdi)], rdi
+	mov [G(rbp)], rbp
+	mov [G(r8)], r8
+	mov [G(r9)], r9
+	mov [G(r10)], r10
+	mov [G(r11)], r11
+	mov [G(r12)], r12
+	mov [G(r13)], r13
+	mov [G(r14)], r14
+	mov [G(r15)], r15
+%endmacro
 
 %assign v 0
 %rep 32
@@ -181,21 +190,7 @@ gate_common:
 	test byte [rsp + 24], 3         ; the interrupted CS's RPL: 0 is the switch itself
 	jz monitor_fault
 guest_exit:                             ; from ring 1: save the guest, go home
-	mov [G(rax)], rax
-	mov [G(rbx)], rbx
-	mov [G(rcx)], rcx
-	mov [G(rdx)], rdx
-	mov [G(rsi)], rsi
-	mov [G(rdi)], rdi
-	mov [G(rbp)], rbp
-	mov [G(r8)], r8
-	mov [G(r9)], r9
-	mov [G(r10)], r10
-	mov [G(r11)], r11
-	mov [G(r12)], r12
-	mov [G(r13)], r13
-	mov [G(r14)], r14
-	mov [G(r15)], r15
+	SAVE_GUEST_GPRS
 	pop qword [G(exit)]             ; the vector
 	pop qword [G(error_code)]
 	pop qword [G(rip)]
@@ -209,7 +204,14 @@ guest_exit:                             ; from ring 1: save the guest, go home
 ; #DB, NMI and #MC may also interrupt the switch itself (CPL 0).
 gate_async:
 	test byte [rsp + 24], 3
-	jnz guest_exit                  ; from the guest: to_host re-raises NMI and #MC
+	jz .in_switch
+	cmp byte [rsp], 2
+	jne guest_exit                  ; #DB for the guest's handler; #MC: monitor_step
+	pushfq                          ; an NMI from the guest: NT says "owed" to to_host
+	or dword [rsp], RFLAGS_NT       ; (the gate entry cleared NT: only we set it)
+	popfq
+	jmp guest_exit
+.in_switch:
 	cmp byte [rsp], 2
 	je .nmi
 	cmp byte [rsp], 1
@@ -226,8 +228,8 @@ gate_async:
 	lea rax, [enter.window_end]
 	cmp [rsp + 24], rax
 	ja .resume
-	lea rax, [enter_abort]          ; the guest's CR3 is loaded but the guest is not
-	mov [rsp + 24], rax             ; running yet: give up the entry instead
+	lea rax, [enter_abort]          ; enter is loading the guest world: give up the
+	mov [rsp + 24], rax             ; entry instead of running the guest with it owed
 .resume:
 	pop rax
 	add rsp, 16                     ; vector, error code
@@ -240,6 +242,17 @@ monitor_fault:
 	pop qword [G(mfault_rip)]
 	mov qword [G(exit)], PASSAGE_EXIT_MONITOR
 	lea rsp, [G(gate_stack_top)]
+	jmp to_host
+
+; The hypercall gate (DPL 1: ring 1 only, never the switch): the hot path,
+; without the exception gates' vector and error code, straight into to_host.
+gate_hc:
+	SAVE_GUEST_GPRS
+	mov qword [G(exit)], PASSAGE_HC_VECTOR
+	pop qword [G(rip)]
+	add rsp, 8                      ; CS
+	pop qword [G(rflags)]
+	pop qword [G(rsp)]
 	; fall through
 
 ; ---------------------------------------------------------------------------
@@ -254,15 +267,15 @@ to_host:
 	mov cr4, rax                    ; PGE back (SDM Vol.3 4.10.4.1: flush)
 .cr4_same:
 	mov eax, [H(efer)]
-	cmp eax, [H(guest_efer)]
-	je .efer_same
+	test eax, PASSAGE_EFER_CLEAR
+	jz .efer_same
 	mov edx, [H(efer) + 4]
 	mov ecx, MSR_EFER
 	wrmsr
 .efer_same:
-	mov rax, [H(sysenter_cs)]
-	test rax, rax
-	jz .sysenter_same
+	cmp qword [H(sysenter_cs)], 0
+	je .sysenter_same
+	mov eax, [H(sysenter_cs)]
 	mov ecx, MSR_SYSENTER_CS
 	xor edx, edx
 	wrmsr
@@ -283,26 +296,11 @@ to_host:
 	wrmsr
 	lidt [H(idtr)]                  ; the host's own handlers from here on
 	pushfq
-	pop rax                         ; NT: an NMI interrupted the switch
-	mov rcx, [G(exit)]
-	mov rsp, [H(rsp)]               ; the host stack: its handlers may need room
+	pop rax                         ; NT: an NMI is owed to the host
+	mov rsp, [H(rsp)]               ; the host stack: its handler may need room
 	test eax, RFLAGS_NT
-	jnz .nmi
-	cmp ecx, PASSAGE_HC_VECTOR      ; the common case: a hypercall
-	je host_return
-	cmp ecx, 2
-	jne .no_nmi
-.nmi:
+	jz host_return
 	int 2                           ; SDM Vol.3 6.7: the NMI, re-raised in the host world
-.no_nmi:
-	cmp ecx, 18
-	je .mc
-	cmp ecx, PASSAGE_EXIT_MONITOR
-	jne host_return
-	cmp qword [G(mfault_vector)], 18
-	jne host_return
-.mc:
-	int 18                          ; SDM Vol.3 15.9: the host's machine-check handler
 host_return:
 	mov rbx, [H(rbx)]
 	mov rbp, [H(rbp)]

@@ -87,6 +87,8 @@ contain) # the ring-1 guest's faults: each one a guest ended with a report
 	for op in $PRIVILEGED_OPS syscall; do
 		/cokrun guest=privileged op=$op; echo "linux: contain: privileged op=$op exit status $?"
 	done
+	/cokrun guest=selftest > /tmp/selftest.log 2>&1
+	echo "linux: contain: selftest exit status $? ($(grep -a 'checks, ' /tmp/selftest.log))"
 	;;
 nmi) # QEMU injects NMIs (qemu-test.sh --nmi) while the guest runs on CPU 0
 	before=$(nmis)
