@@ -15,7 +15,7 @@
 # (the runner sends it once QEMU has exited). Talks to the socket with socat.
 # The trigger, default "nmi: inject now", can be overridden with
 # QEMU_NMI_TRIGGER (for experiments with guests that print something else).
-# QEMU_NMI_GAP: seconds to wait between two NMIs (default 0.004), so that no
+# QEMU_NMI_GAP: seconds to wait between two NMIs (default 0.01), so that no
 # NMI is sent while the one before may still be pending: then none merge, and
 # the host must count exactly COUNT (0: as fast as QEMU takes them).
 # usage: qemu-nmi.sh SOCKET LOG COUNT [TIMEOUT]
@@ -23,7 +23,7 @@ set -uo pipefail
 
 sock="$1" log="$2" count="$3" tmo="${4:-0}"
 trigger="${QEMU_NMI_TRIGGER:-nmi: inject now}"
-gap="${QEMU_NMI_GAP:-0.004}"
+gap="${QEMU_NMI_GAP:-0.01}"
 reply_tmo=10	# seconds for QEMU to answer one command
 stopped=0
 trap 'stopped=1' TERM INT

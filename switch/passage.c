@@ -55,6 +55,19 @@ static void fill_tss(struct passage *ps)
 	};
 }
 
+/* CPUID leaf 0's vendor (SDM Vol.2 CPUID): "AuthenticAMD" or Hygon's
+ * "HygonGenuine", which follows AMD's long-mode SYSENTER rule. */
+static int cpu_vendor_amd(void)
+{
+	uint32_t a, b, c, d;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+	return (b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163) || /* AuthenticAMD */
+	       (b == 0x6f677948 && d == 0x6e65476e && c == 0x656e6975);   /* HygonGenuine */
+}
+#define MSR_FS_BASE 0xc0000100u
+#define MSR_GS_BASE 0xc0000101u
+
 int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_NPAGES])
 {
 	const struct passage_code_hdr *hdr = (const void *)switch_blob_start;
@@ -75,6 +88,7 @@ int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_
 	ps->host = (struct passage_host *)(hva + PASSAGE_PAGE_HOST * 4096);
 	ps->guest = (struct passage_guest *)(hva + PASSAGE_PAGE_GUEST * 4096);
 	ps->enter = (void (*)(void))(hva + hdr->enter_off);
+	ps->vendor_amd = cpu_vendor_amd();
 
 	ps->world->gdt[PASSAGE_GDT_GUEST_CODE] = GDT_CODE64_DPL1;
 	ps->world->gdt[PASSAGE_GDT_GUEST_DATA] = GDT_DATA_DPL1;
@@ -153,8 +167,6 @@ static uint64_t rdmsr(uint32_t msr)
 }
 
 #define MSR_SYSENTER_CS 0x174u /* SDM Vol.4 2.1 */
-#define MSR_FS_BASE 0xc0000100u
-#define MSR_GS_BASE 0xc0000101u
 
 /* SDM Vol.3 8.2.3 figure 8-4: the 64-bit TSS descriptor, 16 bytes. */
 static uint64_t tss_desc_base(const uint64_t d[2])
@@ -259,7 +271,9 @@ int passage_host_prepare(struct passage *ps, struct pt *pt)
 	w->host_cr3 = cr3;
 	h->fs_base = rdmsr(MSR_FS_BASE);
 	h->gs_base = rdmsr(MSR_GS_BASE);
-	h->sysenter_cs = rdmsr(MSR_SYSENTER_CS) & 0xffff;
+	/* AMD APM Vol.3 SYSENTER: #UD in long mode whatever the MSR holds, so
+	 * only other CPUs (Intel's) need SYSENTER_CS zeroed in the guest world. */
+	h->sysenter_cs = ps->vendor_amd ? 0 : rdmsr(MSR_SYSENTER_CS) & 0xffff;
 	/* The gates' selector is the host's CS, and the guest world's GDT holds
 	 * an equivalent descriptor at its index (and one for SS): an NMI then
 	 * works under either GDT, and IRETQ in the switch reloads valid CS/SS. */
@@ -271,10 +285,14 @@ int passage_host_prepare(struct passage *ps, struct pt *pt)
 			   "world's GDT\n", h->cs, h->ss);
 		return -HC_ERANGE;
 	}
-	for (unsigned i = 1; i <= PASSAGE_GDT_HOST_MAX; i++)
-		w->gdt[i] = i == cs_i ? GDT_CODE64_DPL0 : i == ss_i ? GDT_DATA_DPL0 : 0;
-	for (int v = 0; v < 256; v++)
-		idt(ps)[v].selector = h->cs;
+	if (h->cs != ps->tables_cs || h->ss != ps->tables_ss) { /* once per host, in practice */
+		for (unsigned i = 1; i <= PASSAGE_GDT_HOST_MAX; i++)
+			w->gdt[i] = i == cs_i ? GDT_CODE64_DPL0 : i == ss_i ? GDT_DATA_DPL0 : 0;
+		for (int v = 0; v < 256; v++)
+			idt(ps)[v].selector = h->cs;
+		ps->tables_cs = h->cs;
+		ps->tables_ss = h->ss;
+	}
 	return agree_tr(ps, pt);
 }
 

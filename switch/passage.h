@@ -148,6 +148,8 @@ struct passage {
 	int tss_placed;      /* tss_off is fixed (the first run placed it) */
 	uint64_t tr_base;    /* the host's TR base on this run's CPU */
 	uint64_t tss_missing_va; /* -HC_EAGAIN from prepare: map page 4 here first */
+	uint16_t tables_cs, tables_ss; /* the host CS and SS the GDT and IDT agree with */
+	int vendor_amd;      /* SYSENTER is #UD in long mode: no SYSENTER_CS to zero */
 };
 
 struct pt;

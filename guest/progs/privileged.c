@@ -55,6 +55,9 @@ static void op_int3(void) { __asm__ volatile("int3"); }
 static void op_int80(void) { __asm__ volatile("int $0x80"); }
 static void op_wrfsbase(void) { __asm__ volatile("wrfsbase %0" : : "r"(0x1000ull)); }
 static void op_wrpkru(void) { __asm__ volatile("wrpkru" : : "a"(0xcu), "c"(0), "d"(0)); }
+/* Not an instruction class but a bad selector: 0x10 is a ring-0 descriptor in
+ * every host's GDT copy, which ring 1 may not load (#GP with the selector). */
+static void op_selector(void) { __asm__ volatile("mov %0, %%ds" : : "r"(0x10)); }
 
 static const struct op {
 	const char *name;
@@ -67,7 +70,7 @@ static const struct op {
 	{ "out", op_out },         { "swapgs", op_swapgs },   { "invlpg", op_invlpg },
 	{ "dr7", op_dr7 },         { "syscall", op_syscall }, { "sysenter", op_sysenter },
 	{ "int3", op_int3 },       { "int80", op_int80 },     { "wrfsbase", op_wrfsbase },
-	{ "wrpkru", op_wrpkru },
+	{ "wrpkru", op_wrpkru },     { "selector", op_selector },
 };
 
 int prog_privileged(void)
@@ -84,6 +87,6 @@ int prog_privileged(void)
 		}
 	}
 	printf("ABORT: op=%s: unknown (cli sti hlt wrmsr rdmsr cr0 cr3 cr8 lgdt lidt ltr in out "
-	       "swapgs invlpg dr7 syscall sysenter int3 int80 wrfsbase wrpkru)\n", op);
+	       "swapgs invlpg dr7 syscall sysenter int3 int80 wrfsbase wrpkru selector)\n", op);
 	return 2;
 }

@@ -20,7 +20,7 @@ nmis() { sed -n 's/^ *NMI: *\([0-9]*\) .*/\1/p' /proc/interrupts; }
 
 # The forbidden instructions of guest=privileged, one guest run each.
 PRIVILEGED_OPS="cli sti hlt wrmsr rdmsr cr0 cr3 cr8 lgdt lidt ltr in out swapgs invlpg dr7 sysenter
-int3 int80 wrfsbase wrpkru"
+int3 int80 wrfsbase wrpkru selector"
 
 # Start a runner that keeps the guest busy, and stop it with SIGNAL mid-run.
 stop_mid_run() {
@@ -106,6 +106,7 @@ nmi) # QEMU injects NMIs (qemu-test.sh --nmi) while the guest runs on CPU 0
 	;;
 refused)
 	/cokrun --image /cokrun guest=hello; echo "linux: not an ELF guest: status $?"
+	/cokrun --image /guest-v2.elf guest=hello; echo "linux: a guest of ABI version 2: status $?"
 	/cokrun --pool 4G guest=hello; echo "linux: pool too large: status $?"
 	/cokrun guest=hello pool=12Q; echo "linux: bad pool size: status $?"
 	;;
