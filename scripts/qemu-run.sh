@@ -9,6 +9,7 @@
 #                    [--timeout SECONDS] [--interactive] [--gdb] [--icount]
 #                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] [--nmi COUNT] ISO
 #   --icount: -icount shift=0, one TSC tick per instruction (scripts/bench.sh)
+#   --cpu MODEL: a QEMU CPU model (default: QEMU's own, qemu64)
 #   --chain:  (UEFI) GRUB chainloads the ISO's cokernel.efi instead of multiboot2
 #   --esp:    (UEFI) boot a copy of this ESP image directly, no GRUB; the command
 #             line goes into its \cokernel.cfg
@@ -24,6 +25,7 @@
 set -euo pipefail
 
 firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0
+cpu=
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--uefi) firmware=uefi ;;
@@ -34,6 +36,7 @@ while [ $# -gt 1 ]; do
 	--interactive) interactive=1 ;;
 	--gdb) gdb=1 ;;
 	--icount) icount=1 ;;
+	--cpu) cpu="$2"; shift ;;
 	--chain) chain=1 firmware=uefi ;;
 	--esp) esp="$2" firmware=uefi; shift ;;
 	--disk) disk="$2"; shift ;;
@@ -87,6 +90,7 @@ fi
 if [ "$firmware" = uefi ]; then
 	qemu+=(-bios /usr/share/ovmf/OVMF.fd)
 fi
+[ -n "$cpu" ] && qemu+=(-cpu "$cpu")
 if [ "$icount" = 1 ]; then
 	qemu+=(-icount shift=0)
 fi
