@@ -24,7 +24,9 @@ NASMFLAGS := -f elf64 -g -I ./ -I $(BUILD)/ -Werror
 GUEST_C := $(wildcard guest/*.c guest/progs/*.c guest/libc/*.c)
 GUEST_ASM := $(wildcard guest/*.asm guest/progs/*.asm)
 GUEST_OBJ := $(GUEST_C:%.c=$(BUILD)/guest-obj/%.o) $(GUEST_ASM:%.asm=$(BUILD)/guest-obj/%.o)
-GUEST_CFLAGS := $(FREESTANDING) -mcmodel=kernel
+# The guest may use x87, SSE and AVX (the switch gives it its own state); the
+# monitor stays general-registers-only.
+GUEST_CFLAGS := $(filter-out -mgeneral-regs-only,$(FREESTANDING)) -mcmodel=kernel
 
 $(BUILD)/guest-obj/%.o: %.c
 	$(call say,CC,$@)

@@ -194,6 +194,11 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 	write_bootinfo(m, cmdline);
 	log_printf("monitor: guest '%s' entry %lx, %lu page-table pages, passage at %lx\n",
 		   m->cfg.guest, m->image.entry, m->pt.ntables, m->ps.hva);
+	log_printf("monitor: the guest's x87/SSE/AVX state: %s, XSAVE components %lx, %u bytes\n",
+		   m->ps.fpu_mode == PASSAGE_FPU_FXSAVE  ? "FXSAVE"
+		   : m->ps.fpu_mode == PASSAGE_FPU_XSAVE ? "XSAVE"
+							 : "XSAVEOPT",
+		   m->ps.host->xsave_mask, m->ps.fpu_bytes);
 	passage_guest_start(&m->ps, m->pt.root_ma, m->image.entry,
 			    GUEST_DMAP_BASE + m->ring_gpa, /* the stack's top */
 			    GUEST_DMAP_BASE + m->image.end_gpa);
@@ -284,9 +289,11 @@ int monitor_run(const struct host_ops *host, const char *cmdline, const void *im
 		return MON_STATUS_REFUSED;
 	}
 	log_printf("monitor: first switch into the guest at TSC %lu\n", cpu_rdtsc());
+	passage_fpu_host_save(&m->ps); /* the host's x87/SSE/AVX: the guest's live in between */
 	do
 		how = monitor_step(m);
 	while (how == HC_RESUME);
+	passage_fpu_host_restore(&m->ps);
 	return monitor_finish(m, how);
 }
 

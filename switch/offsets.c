@@ -16,6 +16,7 @@ void passage_offsets(void)
 	DEFINE(PASSAGE_WORLD_PAGE, PASSAGE_PAGE_WORLD * 4096);
 	DEFINE(PASSAGE_HOST_PAGE, PASSAGE_PAGE_HOST * 4096);
 	DEFINE(PASSAGE_GUEST_PAGE, PASSAGE_PAGE_GUEST * 4096);
+	DEFINE(PASSAGE_FPU_PAGE, PASSAGE_PAGE_FPU * 4096);
 	DEFINE(PASSAGE_GDT_GUEST_CODE, PASSAGE_GDT_GUEST_CODE);
 	DEFINE(PASSAGE_GDT_GUEST_DATA, PASSAGE_GDT_GUEST_DATA);
 	DEFINE(PASSAGE_HC_VECTOR, PASSAGE_HC_VECTOR);
@@ -28,7 +29,7 @@ void passage_offsets(void)
 	DEFINE(PW_mon_gdtr, offsetof(struct passage_world, mon_gdtr.limit));
 	DEFINE(PW_mon_idtr, offsetof(struct passage_world, mon_idtr.limit));
 	HOST(rsp); HOST(rflags); HOST(rbx); HOST(rbp); HOST(r12); HOST(r13); HOST(r14); HOST(r15);
-	HOST(efer); HOST(sysenter_cs); HOST(fs_base); HOST(gs_base);
+	HOST(efer); HOST(sysenter_cs); HOST(xsave_mask); HOST(fs_base); HOST(gs_base);
 	HOST(cs); HOST(ss); HOST(ds); HOST(es); HOST(fs); HOST(gs);
 	DEFINE(PH_gdtr, offsetof(struct passage_host, gdtr.limit));
 	DEFINE(PH_idtr, offsetof(struct passage_host, idtr.limit));

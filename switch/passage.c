@@ -68,6 +68,98 @@ static int cpu_vendor_amd(void)
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_GS_BASE 0xc0000101u
 
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
+#define CR4_OSFXSR (1ull << 9)    /* SDM Vol.3 2.5: FXSAVE/FXRSTOR and SSE enabled */
+#define CR4_OSXSAVE (1ull << 18)  /* XSAVE and XCR0 enabled */
+/* SDM Vol.1 13.1: the XSAVE components the guest world saves: x87, SSE, AVX,
+ * and AVX-512's opmask, ZMM_Hi256, Hi16_ZMM. Not PKRU (ring 1 cannot change
+ * it: CR4.PKE is off in the guest world), not AMX (Linux arms XFD for it). */
+#define XFEATURES_GUEST 0xe7ull
+
+/* Which save instruction, which components, how many bytes: from CR4, XCR0
+ * and CPUID leaf 0xD (SDM Vol.1 13.2, 13.4). The ModRM bytes of the stub's
+ * two sites are patched to match (SDM Vol.2 table A-6, group 15: 0F AE /0
+ * FXSAVE, /1 FXRSTOR, /4 XSAVE, /5 XRSTOR, /6 XSAVEOPT). */
+static void choose_fpu(struct passage *ps, const struct passage_code_hdr *hdr)
+{
+	uint32_t r[4], lo, hi;
+	uint64_t cr4, xcr0;
+	uint8_t *code = (uint8_t *)ps->hva;
+	unsigned save = 0, restore = 1;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	cpuid(1, 0, r);
+	ps->fpu_mode = PASSAGE_FPU_FXSAVE;
+	ps->fpu_bytes = 512;
+	ps->host->xsave_mask = 0;
+	if ((cr4 & CR4_OSXSAVE) && (r[2] & (1u << 26))) {
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		xcr0 = ((uint64_t)hi << 32) | lo;
+		ps->host->xsave_mask = xcr0 & XFEATURES_GUEST;
+		ps->fpu_bytes = 576; /* legacy area and XSAVE header */
+		for (unsigned i = 2; i < 8; i++) {
+			if (!(ps->host->xsave_mask & (1ull << i)))
+				continue;
+			cpuid(0xd, i, r); /* EAX size, EBX offset in the standard form */
+			if (r[1] + r[0] > ps->fpu_bytes)
+				ps->fpu_bytes = r[1] + r[0];
+		}
+		cpuid(0xd, 1, r);
+		ps->fpu_mode = (r[0] & 1) ? PASSAGE_FPU_XSAVEOPT : PASSAGE_FPU_XSAVE;
+		save = ps->fpu_mode == PASSAGE_FPU_XSAVEOPT ? 6 : 4;
+		restore = 5;
+	}
+	code[hdr->fpu_save_modrm] = (uint8_t)((code[hdr->fpu_save_modrm] & 0xc7) | save << 3);
+	code[hdr->fpu_restore_modrm] =
+		(uint8_t)((code[hdr->fpu_restore_modrm] & 0xc7) | restore << 3);
+	if (!(cr4 & CR4_OSFXSR))
+		log_printf("monitor: CR4.OSFXSR is off: the guest has no SSE, only x87\n");
+}
+
+/* The guest's first state: the architectural reset values, FCW 0x37f and
+ * MXCSR 0x1f80 (SDM Vol.1 13.6: an XRSTOR of components whose XSTATE_BV bit
+ * is 0 puts them in their initial state; MXCSR is loaded from the legacy area
+ * whenever SSE or AVX is requested). The page was zeroed. */
+static void fpu_reset(struct passage *ps)
+{
+	uint8_t *area = (uint8_t *)(ps->hva + PASSAGE_PAGE_FPU * 4096);
+
+	*(uint16_t *)area = 0x37f;              /* FCW */
+	*(uint32_t *)(area + 24) = 0x1f80;      /* MXCSR */
+}
+
+static uint64_t host_fpu_area(const struct passage *ps)
+{
+	return ps->hva + PASSAGE_PAGE_HOST_FPU * 4096;
+}
+
+void passage_fpu_host_save(struct passage *ps)
+{
+	uint32_t lo = (uint32_t)ps->host->xsave_mask, hi = (uint32_t)(ps->host->xsave_mask >> 32);
+	void *a = (void *)host_fpu_area(ps);
+
+	if (ps->fpu_mode == PASSAGE_FPU_FXSAVE)
+		__asm__ volatile("fxsave64 (%0)" : : "r"(a) : "memory");
+	else
+		__asm__ volatile("xsave64 (%0)" : : "r"(a), "a"(lo), "d"(hi) : "memory");
+}
+
+void passage_fpu_host_restore(struct passage *ps)
+{
+	uint32_t lo = (uint32_t)ps->host->xsave_mask, hi = (uint32_t)(ps->host->xsave_mask >> 32);
+	const void *a = (const void *)host_fpu_area(ps);
+
+	if (ps->fpu_mode == PASSAGE_FPU_FXSAVE)
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(a) : "memory");
+	else
+		__asm__ volatile("xrstor64 (%0)" : : "r"(a), "a"(lo), "d"(hi) : "memory");
+}
+
 int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_NPAGES])
 {
 	const struct passage_code_hdr *hdr = (const void *)switch_blob_start;
@@ -76,7 +168,8 @@ int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_
 
 	if (len < sizeof(*hdr) || len > 4096 || hdr->magic != PASSAGE_MAGIC ||
 	    hdr->code_bytes != len || hdr->enter_off >= len ||
-	    hdr->gates_off + PASSAGE_NGATES * sizeof(uint16_t) > len)
+	    hdr->gates_off + PASSAGE_NGATES * sizeof(uint16_t) > len ||
+	    hdr->fpu_save_modrm >= len || hdr->fpu_restore_modrm >= len)
 		return -HC_EINVAL;
 	gates = (const uint16_t *)(switch_blob_start + hdr->gates_off);
 	*ps = (struct passage){ .hva = hva };
@@ -89,6 +182,8 @@ int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_
 	ps->guest = (struct passage_guest *)(hva + PASSAGE_PAGE_GUEST * 4096);
 	ps->enter = (void (*)(void))(hva + hdr->enter_off);
 	ps->vendor_amd = cpu_vendor_amd();
+	choose_fpu(ps, hdr);
+	fpu_reset(ps);
 
 	ps->world->gdt[PASSAGE_GDT_GUEST_CODE] = GDT_CODE64_DPL1;
 	ps->world->gdt[PASSAGE_GDT_GUEST_DATA] = GDT_DATA_DPL1;
@@ -122,6 +217,8 @@ int passage_map_guest(const struct passage *ps, struct pt *pt)
 		[PASSAGE_PAGE_IDT] = 0,
 		[PASSAGE_PAGE_TSS] = 0,
 		[PASSAGE_PAGE_HOST] = -1, /* never in the guest world */
+		[PASSAGE_PAGE_FPU] = -1,
+		[PASSAGE_PAGE_HOST_FPU] = -1,
 	};
 
 	for (int i = 0; i < PASSAGE_NPAGES; i++) {

@@ -9,6 +9,8 @@
  *   page 3  idt    the guest world's IDT (256 gates)            host RW, guest R
  *   page 4  tss    the guest world's TSS data (RSP0, IST1)      host RW, guest R
  *   page 5  host   the saved host context                       host RW, not mapped
+ *   page 6  fpu    the guest's x87/SSE/AVX state (XSAVE area)   host RW, not mapped
+ *   page 7  hfpu   the host's, on hosts that do not save it     host RW, not mapped
  * Page 5 is read only after the exit path is back on the host's CR3, so the
  * guest never sees a host pointer but the host's CR3.
  * switch/offsets.c turns these structs into passage_offsets.inc for the
@@ -18,13 +20,23 @@
 
 #include <stdint.h>
 
-#define PASSAGE_NPAGES 6
+#define PASSAGE_NPAGES 8
 #define PASSAGE_PAGE_CODE 0
 #define PASSAGE_PAGE_WORLD 1
 #define PASSAGE_PAGE_GUEST 2
 #define PASSAGE_PAGE_IDT 3
 #define PASSAGE_PAGE_TSS 4
 #define PASSAGE_PAGE_HOST 5
+#define PASSAGE_PAGE_FPU 6
+#define PASSAGE_PAGE_HOST_FPU 7
+
+/* How the extended state is saved: one instruction each way, chosen at install
+ * by patching the ModRM byte of the stub's two sites (all are 0F AE /n). */
+enum passage_fpu_mode {
+	PASSAGE_FPU_FXSAVE = 1, /* FXSAVE/FXRSTOR: x87 and SSE, no XSAVE */
+	PASSAGE_FPU_XSAVE,      /* XSAVE/XRSTOR */
+	PASSAGE_FPU_XSAVEOPT,   /* XSAVEOPT/XRSTOR: skips components unchanged since */
+};
 #define PASSAGE_MAGIC 0x33475350u /* "PSG3": the stub's header, checked on install */
 
 /* The guest world's GDT (page 1): the guest's selectors sit at fixed indices
@@ -53,6 +65,7 @@ struct passage_code_hdr {
 	uint16_t enter_off; /* void enter(void): host -> guest, back at the next exit */
 	uint16_t gates_off; /* uint16_t[PASSAGE_NGATES]: offsets of the gate stubs */
 	uint32_t code_bytes;
+	uint16_t fpu_save_modrm, fpu_restore_modrm; /* the two sites' ModRM bytes */
 };
 
 /* A GDTR/IDTR image for SGDT/LGDT (SDM Vol.3 3.5.1 figure 3-11: 2-byte limit,
@@ -83,6 +96,7 @@ struct passage_host {
 	uint64_t rbx, rbp, r12, r13, r14, r15;
 	uint64_t efer;        /* the host's, at the last entry */
 	uint64_t sysenter_cs;      /* nonzero: zeroed in the guest world */
+	uint64_t xsave_mask;       /* EDX:EAX of XSAVE and XRSTOR: the guest's components */
 	uint64_t fs_base, gs_base; /* SDM Vol.3 3.4.4.1: the guest's segment loads change them */
 	uint16_t cs, ss, ds, es, fs, gs;
 	uint16_t tr; /* the host's TR selector (0: it had none, ours is loaded) */
@@ -150,6 +164,8 @@ struct passage {
 	uint64_t tss_missing_va; /* -HC_EAGAIN from prepare: map page 4 here first */
 	uint16_t tables_cs, tables_ss; /* the host CS and SS the GDT and IDT agree with */
 	int vendor_amd;      /* SYSENTER is #UD in long mode: no SYSENTER_CS to zero */
+	enum passage_fpu_mode fpu_mode;
+	uint32_t fpu_bytes;  /* the guest's state: the area XSAVE writes at most */
 };
 
 struct pt;
@@ -168,6 +184,11 @@ int passage_map_guest(const struct passage *ps, struct pt *pt);
  * -HC_ERANGE: a host selector or TR base the guest world cannot serve (log says). */
 int passage_host_prepare(struct passage *ps, struct pt *pt);
 int passage_map_tss(struct passage *ps, struct pt *pt);
+/* The host's own extended state, around a run, on hosts whose kernel does not
+ * save it for us (bare metal, UEFI): save before the first enter, restore
+ * after the last exit. Linux brackets its runs with kernel_fpu_begin/end. */
+void passage_fpu_host_save(struct passage *ps);
+void passage_fpu_host_restore(struct passage *ps);
 
 /* Prepare the guest's first entry: rip, stack, RDI = arg, ring 1,
  * interrupts off. */

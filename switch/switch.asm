@@ -57,6 +57,8 @@ passage_base:
 	dw enter - passage_base
 	dw gate_table - passage_base
 	dd code_end - passage_base
+	dw enter.fpu_restore + 3 - passage_base ; the ModRM byte after REX.W 0F AE
+	dw to_host.fpu_save + 3 - passage_base
 
 ; ---------------------------------------------------------------------------
 ; void enter(void): called by the monitor (SysV ABI) once passage_host_prepare
@@ -75,6 +77,10 @@ enter:
 	push 2                          ; RFLAGS = 2: IF, TF, NT, AC, DF, ID clear
 	popfq                           ; (bit 1 is reserved as 1, SDM Vol.1 3.4.3)
 	mov [H(rsp)], rsp               ; points at our return address
+	mov eax, [H(xsave_mask)]        ; the guest's x87/SSE/AVX registers, in the host
+	mov edx, [H(xsave_mask) + 4]    ; world (the area is not the guest's to see);
+.fpu_restore:                           ; the host's own are saved by then (passage.h)
+	xrstor64 [rel passage_base + PASSAGE_FPU_PAGE] ; patched: FXRSTOR64 without XSAVE
 	mov ecx, MSR_EFER               ; EFER and CR4 afresh on every entry: another
 	rdmsr                           ; driver or an IPI may have changed them since
 	test eax, EFER_SVME             ; the last one
@@ -261,6 +267,10 @@ gate_hc:
 to_host:
 	mov rax, [W(host_cr3)]
 	mov cr3, rax                    ; the host's address space: page 5 is mapped again
+	mov eax, [H(xsave_mask)]
+	mov edx, [H(xsave_mask) + 4]
+.fpu_save:                              ; patched: XSAVEOPT64 where the CPU has it,
+	xsave64 [rel passage_base + PASSAGE_FPU_PAGE] ; FXSAVE64 where it has no XSAVE
 	mov rax, [W(host_cr4)]
 	cmp rax, [W(guest_cr4)]
 	je .cr4_same

@@ -14,7 +14,7 @@ typedef u64 ckb_u64;
 typedef uint64_t ckb_u64;
 #endif
 
-#define CKB_PASSAGE_PAGES 6 /* PASSAGE_NPAGES (switch/passage.h) */
+#define CKB_PASSAGE_PAGES 8 /* PASSAGE_NPAGES (switch/passage.h) */
 
 struct ck_req;
 struct ckb_guest; /* a monitor and its host_ops: ckb_guest_bytes() of them */

@@ -18,6 +18,7 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/fpu/api.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
 #include <asm/tsc.h>
@@ -361,6 +362,7 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 	struct ck_run r;
 	u64 slice_end;
 	int how = CKB_RESUME;
+	bool fpu_on;
 	long err;
 
 	if (copy_from_user(&r, uarg, sizeof(r)))
@@ -414,6 +416,13 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 		preempt_disable();
 	}
 	__this_cpu_write(ck_running, f); /* the monitor's text goes to this file */
+	/* The guest's x87/SSE/AVX state lives in the registers between an enter
+	 * and the next exit: the kernel's bracket for in-kernel FPU use saves the
+	 * task's own state first (and reloads it on the way back to user space),
+	 * and keeps interrupt handlers off the FPU meanwhile. */
+	fpu_on = !err;
+	if (fpu_on)
+		kernel_fpu_begin();
 	for (; !err;) {
 		if (f->out_used + CK_OUT_RESERVE > CK_OUT_BYTES) {
 			r.exit = CK_EXIT_OUTPUT;
@@ -443,6 +452,8 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 		}
 		break;
 	}
+	if (fpu_on)
+		kernel_fpu_end();
 	__this_cpu_write(ck_running, NULL);
 	preempt_enable();
 

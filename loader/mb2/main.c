@@ -170,6 +170,36 @@ static const char *read_boot_info(const struct mb2_info *mbi)
 	return cmdline;
 }
 
+/* The bare-metal host turns the FPU on for its guest (it uses none itself):
+ * x87 errors as #MF (CR0.NE), no emulation or lazy switching (CR0.EM, TS
+ * clear, MP set), FXSAVE and SSE with #XM for unmasked SIMD errors (CR4.OSFXSR,
+ * OSXMMEXCPT), and XSAVE with every component of x87, SSE, AVX and AVX-512 the
+ * CPU has (CR4.OSXSAVE, XCR0). SDM Vol.3 2.5, 13.1; Vol.1 13.3. */
+static void fpu_init(void)
+{
+	uint32_t a, b, c, d, lo;
+	uint64_t cr0, cr4;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	cr0 = (cr0 | (1u << 5) | (1u << 1)) & ~((1ull << 2) | (1ull << 3)); /* NE MP; EM TS */
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	cr4 |= (1u << 9) | (1u << 10); /* OSFXSR, OSXMMEXCPT */
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (c & (1u << 26)) /* XSAVE */
+		cr4 |= 1u << 18; /* OSXSAVE */
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4));
+	if (!(c & (1u << 26)))
+		return;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
+	lo = a & 0xe7; /* the XCR0 bits the CPU supports of x87 SSE AVX opmask ZMM */
+	if ((lo & 0xe0) != 0xe0)
+		lo &= 0x7; /* AVX-512's three components come together or not at all */
+	if (!(lo & 4))
+		lo &= 0x3;
+	__asm__ volatile("xsetbv" : : "c"(0), "a"(lo), "d"(0));
+}
+
 void mb2_main(uint32_t magic, uint64_t mbi_pa);
 void mb2_main(uint32_t magic, uint64_t mbi_pa)
 {
@@ -181,6 +211,7 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa)
 	serial_init();
 	log_set_sink(serial_write);
 	traps_init();
+	fpu_init();
 	if (magic != MB2_BOOTLOADER_MAGIC) {
 		log_printf("monitor: not started by a Multiboot2 loader (EAX %x)\n", magic);
 		qemu_exit(MON_STATUS_REFUSED);
