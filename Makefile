@@ -209,7 +209,7 @@ deps:
 # ---------------------------------------------------------------- tests ----
 # Host-side unit tests of mm/, the ELF loader and the command line, built for
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
-UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagetable.c mm/guestmem.c loader/elf.c \
+UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c loader/elf.c \
 	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c \
 	guest/libc/fmt.c
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -226,7 +226,7 @@ check: $(BUILD)/tests/unit $(BUILD)/guest.elf
 # the run; a crash leaves its input in build/fuzz/ and fails the target.
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/hypercall.c loader/log.c \
-	loader/errors.c mm/pool.c mm/guestmem.c guest/libc/fmt.c
+	loader/errors.c mm/pool.c mm/pagearray.c mm/guestmem.c guest/libc/fmt.c
 $(BUILD)/fuzz/ring_fuzz: $(FUZZ_SRC) $(wildcard loader/*.h mm/*.h proto/*.h)
 	$(call say,CLANG,$@)
 	$(Q)mkdir -p $(@D)/corpus && clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \

@@ -176,7 +176,7 @@ ckb_u64 ckb_pool_pages(const struct ckb_guest *g)
 
 ckb_u64 ckb_pool_page_ma(const struct ckb_guest *g, ckb_u64 index)
 {
-	return index < g->m.pool.npages ? g->m.pool.p2m[index] : 0;
+	return index < g->m.pool.npages ? pool_page_ma(&g->m.pool, index) : 0;
 }
 
 unsigned ckb_reqs(const struct ckb_guest *g, struct ck_req *out)

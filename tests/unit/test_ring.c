@@ -195,7 +195,8 @@ TEST(ring_block_read_and_write_cross_scattered_pages)
 	uint8_t got[1024], guard_lo, guard_hi;
 
 	setup();
-	EXPECT(m.pool.p2m[at / 4096] + 4096 != m.pool.p2m[at / 4096 + 1]); /* really scattered */
+	/* really scattered */
+	EXPECT(pool_page_ma(&m.pool, at / 4096) + 4096 != pool_page_ma(&m.pool, at / 4096 + 1));
 	d = post1(blk_req(RING_OP_BLK_READ, at, 1024, 5));
 	EXPECT_EQ(d.status, 0);
 	EXPECT_EQ(d.done_bytes, 1024);
