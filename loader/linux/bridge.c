@@ -194,6 +194,7 @@ unsigned ckb_reqs(const struct ckb_guest *g, struct ck_req *out)
 				.len = (uint32_t)sl->r.buf.len_bytes,
 				.gpa = sl->r.buf.gpa,
 				.disk_off = sl->r.disk_off,
+				.status = -1, /* a request the runner leaves unanswered fails */
 			};
 	}
 	return n;
