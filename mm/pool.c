@@ -72,7 +72,9 @@ static void fill_p2m(struct pool *p, int scatter)
 		uint64_t ma = pool_chunk_ma(p, c), npages = pool_chunk_npages(p, c);
 
 		/* Host pages may hold host data: the guest never sees it. */
-		__builtin_memset(p->host->ma_to_hva(p->host->ctx, ma), 0, npages << MM_PAGE_SHIFT);
+		if (!p->host->pages_zeroed)
+			__builtin_memset(p->host->ma_to_hva(p->host->ctx, ma), 0,
+					 npages << MM_PAGE_SHIFT);
 		for (uint64_t i = 0; i < npages; i++)
 			*parray_at(&p->p2m, gpa_page++) = ma + (i << MM_PAGE_SHIFT);
 	}

@@ -25,6 +25,7 @@ struct ckb_env {
 	int (*alloc_passage)(void *ctx, ckb_u64 ma[3], ckb_u64 *hva);
 	void (*free_passage)(void *ctx, const ckb_u64 ma[3], ckb_u64 hva);
 	int (*seal_passage)(void *ctx, ckb_u64 hva);
+	int pages_zeroed; /* alloc_pages zeroes every page (mm/mm_host.h) */
 	ckb_u64 tsc_hz; /* also the guest's clock (proto/hypercall.h HC_WAIT) */
 	void *ctx;
 };

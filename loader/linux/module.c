@@ -278,6 +278,7 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 		.alloc_pages = ck_alloc_pages, .free_pages = ck_free_pages,
 		.ma_to_hva = ck_ma_to_hva, .alloc_passage = ck_alloc_passage,
 		.free_passage = ck_free_passage, .seal_passage = ck_seal_passage,
+		.pages_zeroed = 1, /* ck_alloc_pages asks for __GFP_ZERO */
 	};
 	struct ckb_env env = env_template;
 	struct ck_setup s;

@@ -96,4 +96,4 @@ static void *f_hva(void *ctx, uint64_t ma)
 	return fake_hva(ma);
 }
 
-const struct mm_host fake_mm = { f_alloc, f_free, f_hva, 0 };
+const struct mm_host fake_mm = { f_alloc, f_free, f_hva, 0, 0 }; /* pages come with 0xAA */

@@ -161,3 +161,21 @@ TEST(pool_bookkeeping_needs_no_contiguous_memory)
 	pool_destroy(&p);
 	EXPECT_EQ(fake_outstanding(), 0);
 }
+
+/* A host whose pages always come zeroed (Linux, __GFP_ZERO) is believed: the
+ * pool does not write gigabytes of zeroes a second time. */
+TEST(pool_does_not_zero_again_what_the_host_zeroed)
+{
+	struct mm_host zeroing = fake_mm;
+	struct pool p;
+	uint64_t got;
+
+	fake_reset(); /* every page 0xAA, which this host claims are zero */
+	zeroing.pages_zeroed = 1;
+	EXPECT_EQ(pool_init(&p, &zeroing, 16, 0, &got), 0);
+	EXPECT_EQ(fake_hva(pool_page_ma(&p, 0))[0], 0xaa);
+	EXPECT_EQ(fake_hva(pool_page_ma(&p, 15))[4095], 0xaa);
+	EXPECT_EQ(*parray_at(&p.p2m, 16), 0); /* its own tables it still zeroes */
+	pool_destroy(&p);
+	EXPECT_EQ(fake_outstanding(), 0);
+}
