@@ -11,9 +11,18 @@
  *          moves request data with it (a pread straight into guest memory).
  *   RUN    completes what the last RUN handed out (requests, console input),
  *          runs the guest in the caller's context for at most a slice, and
- *          says why it came back. EINTR: a signal is pending (the guest is
- *          intact; RUN again, or close to end it). ESRCH: the guest is over
- *          and all its text was handed out.
+ *          says why it came back. EINTR: a signal was pending when RUN began
+ *          (it did nothing; RUN again, or close to end the guest); a signal
+ *          that comes while the guest runs ends the slice early
+ *          (CK_EXIT_SLICE). ESRCH: the guest is over and all its text was
+ *          handed out.
+ *
+ * SETUP and RUN do all of their work or none of it: each copies everything
+ * in and pins every buffer it writes to (the struct, the text buffer, RUN's
+ * request array) before it changes anything, so a call that fails (EFAULT
+ * for a buffer that is not writable memory, unmapped or PROT_NONE) has
+ * taken no input, applied no answer and run no guest; repeat it with good
+ * buffers. The buffers must be ordinary memory, not the pool's mapping.
  *
  * Every integer is fixed-size so 32- and 64-bit code agree; pointers are u64.
  * Built by the module (kernel headers) and the runner (libc headers) alike. */
@@ -67,7 +76,8 @@ struct ck_req {
 
 struct ck_run {
 	__u64 out_ptr, out_len;        /* in: where guest and monitor text goes (>= CK_OUT_MIN_BYTES) */
-	__u64 reqs_ptr;                /* in: CK_MAX_REQS struct ck_req, kept between RUNs */
+	__u64 reqs_ptr;                /* in: CK_MAX_REQS struct ck_req, kept between RUNs;
+	                                * after CK_EXIT_IO the next RUN reads the answers here */
 	__u64 input_ptr;               /* in: console input for the guest */
 	__u32 input_len;               /* in: <= CK_INPUT_MAX_BYTES; 0 at the end of a wait: none came.
 	                                * Give it after CK_EXIT_WAIT: the monitor then has room
