@@ -62,9 +62,11 @@ enum ck_exit {
 /* One request the guest posted that the runner completes (a console write, a
  * block read, write or flush), already checked by the module: buf lies in the
  * pool, the disk range in the disk. The runner sets status (0, or -1 for an
- * I/O error) and done (bytes moved) before the next RUN. The module hands
- * each out with status -1, so a request left unanswered fails, and a block
- * read or write answered with fewer bytes than len fails too (-HC_EIO). */
+ * I/O error) and done (bytes moved) before the next RUN, in place: an entry
+ * whose other fields are not those handed out counts as unanswered. The
+ * module hands each out with status -1, so a request left unanswered fails,
+ * and a block read or write answered with fewer bytes than len fails too
+ * (-HC_EIO). */
 struct ck_req {
 	__u16 device, op;              /* proto/ring.h RING_DEV_*, RING_OP_* */
 	__u32 len;

@@ -488,6 +488,23 @@ static void ck_run_slice(struct ck_file *f, struct ck_run *r)
  * pinned before anything changes; then the last batch is completed with the
  * answers copied in by this very call, the guest runs, and the results are
  * written where nothing can fail. A call that fails has changed nothing. */
+/* An answer counts only for the request it answers: one whose request fields
+ * are not those handed out (an array filled for another batch, or one the
+ * runner never got because its page went away) fails, as if unanswered. */
+static void ck_match_answers(struct ck_file *f)
+{
+	unsigned i;
+
+	for (i = 0; i < f->nreqs; i++) {
+		const struct ck_req *q = &f->reqs[i];
+		struct ck_req *a = &f->answers[i];
+
+		if (a->device != q->device || a->op != q->op || a->len != q->len ||
+		    a->gpa != q->gpa || a->disk_off != q->disk_off)
+			a->status = -1;
+	}
+}
+
 static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 {
 	char in[CK_INPUT_MAX_BYTES];
@@ -523,8 +540,10 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 	} else {
 		if (r.input_len)
 			ckb_input(f->g, in, r.input_len);
-		if (f->state == CK_IO)
+		if (f->state == CK_IO) {
+			ck_match_answers(f);
 			ckb_reqs_done(f->g, f->answers);
+		}
 		else if (f->state == CK_WAIT)
 			ckb_wait_done(f->g);
 		f->state = CK_READY;
