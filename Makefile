@@ -166,7 +166,7 @@ $(BUILD)/cokrun: loader/linux/cokrun.c proto/linux_ioctl.h proto/ring.h $(BUILD)
 	$(call say,HOSTCC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $< $(BUILD)/mon-obj/loader/guest_image.o -o $@
 
-$(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h
+$(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h proto/ring.h proto/diskimg.h
 	$(call say,HOSTCC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
 
@@ -179,7 +179,8 @@ $(BUILD)/linux-tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
 
 LINUX_VM_FILES := $(BUILD)/cokernel.ko $(BUILD)/cokrun $(BUILD)/disk.img $(BUILD)/guest.elf \
-	$(BUILD)/linux-tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors
+	$(BUILD)/linux-tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors \
+	$(BUILD)/linux-tools/concurrency $(BUILD)/linux-tools/copyfail
 $(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
 	$(call say,CPIO,$@)
 	$(Q)scripts/linux/mkinitramfs.sh $@ $(LINUX_VM_FILES)
