@@ -212,11 +212,13 @@ deps:
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
 UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c loader/elf.c \
 	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c \
-	guest/libc/fmt.c
+	loader/report.c switch/passage.c guest/libc/fmt.c
+# CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -Iguest/libc $(WARN)
+	-fno-omit-frame-pointer -Iguest/libc -DCPU_FAKE $(WARN)
 
-$(BUILD)/tests/unit: $(UNIT_SRC) $(wildcard tests/unit/*.h mm/*.h loader/*.h proto/*.h)
+$(BUILD)/tests/unit: $(UNIT_SRC) loader/monitor.c \
+		$(wildcard tests/unit/*.h mm/*.h loader/*.h proto/*.h switch/*.h)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(UNIT_CFLAGS) $(UNIT_SRC) -o $@
 

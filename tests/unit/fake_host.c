@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fake_host.h"
+#include "../../loader/cpu.h"
 #include "../../proto/errors.h"
 
 static uint8_t *arena;
@@ -10,6 +11,7 @@ static uint8_t used[FAKE_PAGES];
 static uint8_t taken[FAKE_PAGES];
 static uint64_t outstanding;
 static int64_t fail_after = -1;
+uint64_t fake_cr4, fake_efer;
 
 void fake_reset(void)
 {
@@ -20,6 +22,30 @@ void fake_reset(void)
 	memset(taken, 0, sizeof(taken));
 	outstanding = 0;
 	fail_after = -1;
+	fake_cr4 = 0;
+	fake_efer = EFER_NXE;
+}
+
+uint64_t cpu_read_cr0(void)
+{
+	return 0;
+}
+
+uint64_t cpu_read_cr4(void)
+{
+	return fake_cr4;
+}
+
+uint64_t cpu_rdmsr(uint32_t msr)
+{
+	return msr == MSR_EFER ? fake_efer : 0;
+}
+
+uint64_t cpu_rdtsc(void)
+{
+	static uint64_t tsc;
+
+	return ++tsc;
 }
 
 void fake_fail_after(int64_t n)
