@@ -53,7 +53,7 @@ struct ck_setup {
 /* Why RUN came back (ck_run.exit). */
 enum ck_exit {
 	CK_EXIT_SLICE = 1, /* the slice is over or the host wants the CPU: RUN again */
-	CK_EXIT_OUTPUT,    /* the output buffer filled up: print it, RUN again */
+	CK_EXIT_OUTPUT,    /* 8 KiB of text or more is waiting: print it, RUN again */
 	CK_EXIT_IO,        /* complete reqs[0..nreqs) and RUN again */
 	CK_EXIT_WAIT,      /* the guest waits for console input, at most wait_ns */
 	CK_EXIT_DONE,      /* the guest is over: status as the other hosts report it */
@@ -77,7 +77,8 @@ struct ck_req {
 };
 
 struct ck_run {
-	__u64 out_ptr, out_len;        /* in: where guest and monitor text goes (>= CK_OUT_MIN_BYTES) */
+	__u64 out_ptr, out_len;        /* in: where guest and monitor text goes (>= CK_OUT_MIN_BYTES;
+	                                * a call writes at most 20 KiB, so no more is pinned) */
 	__u64 reqs_ptr;                /* in: CK_MAX_REQS struct ck_req, kept between RUNs;
 	                                * after CK_EXIT_IO the next RUN reads the answers here */
 	__u64 input_ptr;               /* in: console input for the guest */

@@ -29,14 +29,22 @@
 #define CK_WAIT_MAX_NS (100 * NSEC_PER_MSEC)
 #define CK_OUT_BYTES (64 * 1024)        /* text kept for the runner */
 #define CK_OUT_RESERVE (12 * 1024)      /* room a step or a report may need */
+/* A slice ends (CK_EXIT_OUTPUT) once this much text waits, so one RUN hands
+ * out at most CK_TEXT_PIN: the runner's text buffer is pinned up to that, not
+ * to its whole length (docs/PERFORMANCE.md: pinning costs per page). */
+#define CK_TEXT_WINDOW (8 * 1024)
+#define CK_TEXT_PIN (CK_TEXT_WINDOW + CK_OUT_RESERVE)
 
 enum ck_state { CK_NEW, CK_READY, CK_IO, CK_WAIT, CK_DONE };
 
+static_assert(CK_TEXT_PIN <= CK_OUT_BYTES, "a slice's text fits the module's buffer");
+
 /* A user buffer an ioctl writes its results to, pinned (ck_ubuf_pin). */
-#define CK_UBUF_MAX_PAGES (CK_OUT_BYTES / PAGE_SIZE + 1)
+#define CK_UBUF_MAX_PAGES (CK_TEXT_PIN / PAGE_SIZE + 1)
 struct ck_ubuf {
 	u64 uaddr;
 	size_t len;
+	size_t written_end; /* bytes from the start that were written: those pages are dirty */
 	int npages;
 	struct page *pages[CK_UBUF_MAX_PAGES];
 };
@@ -236,6 +244,7 @@ static int ck_ubuf_pin(struct ck_ubuf *b, u64 uaddr, size_t len)
 	int want, got;
 
 	b->npages = 0;
+	b->written_end = 0;
 	if (uaddr + len < uaddr || !access_ok(u64_to_user_ptr(uaddr), len))
 		return -EFAULT;
 	want = DIV_ROUND_UP(offset_in_page(uaddr) + len, PAGE_SIZE);
@@ -249,13 +258,15 @@ static int ck_ubuf_pin(struct ck_ubuf *b, u64 uaddr, size_t len)
 	}
 	b->uaddr = uaddr;
 	b->len = len;
+	b->written_end = 0;
 	b->npages = got;
 	return 0;
 }
 
 /* Write n bytes at offset off of a pinned buffer (off + n <= its length). */
-static void ck_ubuf_write(const struct ck_ubuf *b, size_t off, const void *src, size_t n)
+static void ck_ubuf_write(struct ck_ubuf *b, size_t off, const void *src, size_t n)
 {
+	b->written_end = max(b->written_end, off + n);
 	while (n) {
 		u64 at = b->uaddr + off;
 		size_t piece = min_t(size_t, n, PAGE_SIZE - offset_in_page(at));
@@ -274,9 +285,17 @@ static void ck_ubufs_release(struct ck_file *f)
 	int i;
 
 	for (i = 0; i < CK_NUBUFS; i++) {
-		if (f->ubuf[i].npages)
-			unpin_user_pages_dirty_lock(f->ubuf[i].pages, f->ubuf[i].npages, true);
-		f->ubuf[i].npages = 0;
+		struct ck_ubuf *b = &f->ubuf[i];
+		int dirty = b->written_end ?
+			DIV_ROUND_UP(offset_in_page(b->uaddr) + b->written_end, PAGE_SIZE) : 0;
+
+		if (!b->npages)
+			continue; /* not pinned by this call */
+		/* Only the pages written through the kernel's mapping are dirty. */
+		unpin_user_pages_dirty_lock(b->pages, dirty, true);
+		unpin_user_pages(b->pages + dirty, b->npages - dirty);
+		b->npages = 0;
+		b->written_end = 0;
 	}
 }
 
@@ -288,7 +307,7 @@ static int ck_pin_arg_and_text(struct ck_file *f, void __user *uarg, size_t arg_
 	int err = ck_ubuf_pin(&f->ubuf[CK_UBUF_ARG], (u64)uarg, arg_len);
 
 	if (!err)
-		err = ck_ubuf_pin(&f->ubuf[CK_UBUF_OUT], out_ptr, min_t(u64, out_len, CK_OUT_BYTES));
+		err = ck_ubuf_pin(&f->ubuf[CK_UBUF_OUT], out_ptr, min_t(u64, out_len, CK_TEXT_PIN));
 	if (err)
 		ck_ubufs_release(f);
 	return err;
@@ -339,7 +358,7 @@ static int ck_release(struct inode *inode, struct file *file)
 /* Hand the runner what text fits its pinned buffer; keep the rest. */
 static u64 ck_text_out(struct ck_file *f)
 {
-	const struct ck_ubuf *b = &f->ubuf[CK_UBUF_OUT];
+	struct ck_ubuf *b = &f->ubuf[CK_UBUF_OUT];
 	size_t n = min(f->out_used, b->len);
 
 	if (f->out_dropped && f->out_used + 64 <= CK_OUT_BYTES) {
@@ -456,7 +475,7 @@ static void ck_run_slice(struct ck_file *f, struct ck_run *r)
 	__this_cpu_write(ck_running, f);
 	ckb_host_changed(f->g);
 	for (;;) {
-		if (f->out_used + CK_OUT_RESERVE > CK_OUT_BYTES) {
+		if (f->out_used >= CK_TEXT_WINDOW) { /* a step adds less than the reserve */
 			r->exit = CK_EXIT_OUTPUT;
 			break;
 		}
