@@ -6,7 +6,8 @@
  *          monitor's messages out. Errors: EINVAL (bad sizes, command line),
  *          EFAULT (bad pointers), ENOEXEC (not a guest ELF), ENOMEM (the host
  *          cannot give the pool), EBUSY (already set up), ENODEV (this CPU
- *          cannot host a guest).
+ *          cannot host a guest), EINTR (a signal came while it waited for
+ *          another call on the file: nothing done).
  *   mmap   the pool, guest-physical address 0 at offset 0, shared: the runner
  *          moves request data with it (a pread straight into guest memory).
  *   RUN    completes what the last RUN handed out (requests, console input),

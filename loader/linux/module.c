@@ -232,8 +232,9 @@ static void ck_free_passage(void *ctx, const u64 ma[3], u64 hva)
 }
 
 /* ---- user buffers an ioctl writes its results to ----
- * Pinned (pin_user_pages_fast, FOLL_WRITE) before the ioctl changes anything:
- * a buffer that is PROT_NONE, read-only or unmapped fails the call while it
+ * Pinned before the ioctl changes anything (pin_user_pages_fast, FOLL_WRITE:
+ * Documentation/core-api/pin_user_pages.rst, writing to a page's data): a
+ * buffer that is PROT_NONE, read-only or unmapped fails the call while it
  * has done nothing, and once pinned the writes cannot fail, so no call ends
  * half done because user memory went away after the guest moved. A page
  * another thread unmaps after the pin still takes the write, as it would
@@ -258,7 +259,6 @@ static int ck_ubuf_pin(struct ck_ubuf *b, u64 uaddr, size_t len)
 	}
 	b->uaddr = uaddr;
 	b->len = len;
-	b->written_end = 0;
 	b->npages = got;
 	return 0;
 }
@@ -605,14 +605,17 @@ static long ck_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 }
 
 /* The pool in guest-physical order, one remap a run of machine-contiguous
- * pages. No lock: the kernel calls mmap with the mmap lock held for writing,
- * and an ioctl that holds the file's mutex may be waiting for that lock in a
- * page fault of its user copy; taking the mutex here would deadlock the two
+ * pages. No lock: the kernel calls mmap with the mmap lock held for writing
+ * (vm_mmap_pgoff, mm/util.c), and an ioctl that holds the file's mutex may be
+ * waiting for that lock in a page fault of its user copy (do_user_addr_fault,
+ * arch/x86/mm/fault.c); taking the mutex here would deadlock the two
  * (docs/ARCHITECTURE.md). Nothing here needs it: SETUP publishes the guest
  * with a release store once it is complete, and the pool and its p2m do not
- * change until release, which cannot run while a mapping is being made.
- * remap_pfn_range takes no page reference: the pages are freed only at
- * release, when no mapping can be left. */
+ * change until release, which cannot run while a mapping is being made (the
+ * vma holds a reference to the file, mmap_region in mm/mmap.c).
+ * remap_pfn_range takes no page reference and marks the vma VM_PFNMAP
+ * (mm/memory.c), which MADV_DONTNEED refuses (mm/madvise.c): the pages are
+ * freed only at release, when no mapping can be left. */
 static int ck_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct ck_file *f = file->private_data;

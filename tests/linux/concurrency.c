@@ -2,8 +2,8 @@
  * seconds. Runner A loops RUN into a text buffer it has just cleared with
  * MADV_DONTNEED (so every call's copy out faults) while the mapper
  * maps and unmaps the pool, checks that it shows the guest in guest-physical
- * order, and tries MADV_DONTNEED on it (refused: the pool is not the kernel's
- * to drop); runner B loops RUN through buffers that the zapper clears and the
+ * order, and tries MADV_DONTNEED on it (refused: a VM_PFNMAP mapping,
+ * mm/madvise.c); runner B loops RUN through buffers that the zapper clears and the
  * remapper replaces with new ones (mmap MAP_FIXED, so a call may write its
  * results to pages that are no longer B's) or makes PROT_NONE for a moment
  * (its text buffer, which B itself never touches); the setter calls SETUP (EBUSY) and
