@@ -52,8 +52,8 @@ big_pool() {
 	echo "linux: selftest with pool=$size: exit status $st"
 	grep -aq "guest: selftest: pool is $kib KiB" /tmp/big.log &&
 		echo "linux: the guest saw all $kib KiB of pool=$size"
-	# Within 32 MiB: the kernel keeps some freed pages on its per-CPU lists,
-	# which MemFree does not count; a pool that stayed out would be gigabytes.
+	# Within 32 MiB: freed pages may wait on the per-CPU lists, which MemFree
+	# (NR_FREE_PAGES, mm/page_alloc.c) does not count; a lost pool is gigabytes.
 	delta=$((before - $(memfree)))
 	echo "linux: MemFree after pool=$size: $delta kB below before"
 	[ $delta -lt 32768 ] && echo "linux: pool=$size given back (MemFree within 32 MiB): ok"
