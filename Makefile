@@ -168,7 +168,7 @@ $(BUILD)/cokrun: loader/linux/cokrun.c proto/linux_ioctl.h proto/ring.h $(BUILD)
 	$(call say,HOSTCC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $< $(BUILD)/mon-obj/loader/guest_image.o -o $@
 
-$(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h
+$(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h proto/ring.h proto/diskimg.h
 	$(call say,HOSTCC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
 
@@ -182,7 +182,7 @@ $(BUILD)/linux-tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
 
 LINUX_VM_FILES := $(BUILD)/cokernel.ko $(BUILD)/cokrun $(BUILD)/disk.img $(BUILD)/guest.elf \
 	$(BUILD)/linux-tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors \
-	$(BUILD)/linux-tools/tsd_flip
+	$(BUILD)/linux-tools/tsd_flip $(BUILD)/linux-tools/concurrency $(BUILD)/linux-tools/copyfail
 $(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
 	$(call say,CPIO,$@)
 	$(Q)scripts/linux/mkinitramfs.sh $@ $(LINUX_VM_FILES)
@@ -212,13 +212,15 @@ deps:
 # ---------------------------------------------------------------- tests ----
 # Host-side unit tests of mm/, the ELF loader and the command line, built for
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
-UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagetable.c mm/guestmem.c loader/elf.c \
-	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c loader/insn.c loader/trap.c \
-	guest/libc/fmt.c
+UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c loader/elf.c \
+	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c loader/insn.c \
+	loader/trap.c loader/report.c switch/passage.c guest/libc/fmt.c
+# CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -Iguest/libc $(WARN)
+	-fno-omit-frame-pointer -Iguest/libc -DCPU_FAKE $(WARN)
 
-$(BUILD)/tests/unit: $(UNIT_SRC) $(wildcard tests/unit/*.h mm/*.h loader/*.h proto/*.h)
+$(BUILD)/tests/unit: $(UNIT_SRC) loader/monitor.c \
+		$(wildcard tests/unit/*.h mm/*.h loader/*.h proto/*.h switch/*.h)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(UNIT_CFLAGS) $(UNIT_SRC) -o $@
 
@@ -229,7 +231,8 @@ check: $(BUILD)/tests/unit $(BUILD)/guest.elf
 # the run; a crash leaves its input in build/fuzz/ and fails the target.
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/hypercall.c loader/log.c loader/trap.c \
-	loader/insn.c loader/errors.c mm/pool.c mm/guestmem.c mm/pagetable.c guest/libc/fmt.c
+	loader/insn.c loader/errors.c mm/pool.c mm/pagearray.c mm/guestmem.c mm/pagetable.c \
+	guest/libc/fmt.c
 $(BUILD)/fuzz/ring_fuzz: $(FUZZ_SRC) $(wildcard loader/*.h mm/*.h proto/*.h)
 	$(call say,CLANG,$@)
 	$(Q)mkdir -p $(@D)/corpus && clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \

@@ -10,6 +10,17 @@
 #define EFER_NXE (1ull << 11)   /* SDM Vol.3 2.2.1: execute-disable enable */
 #define EFER_SVME (1ull << 12)  /* AMD APM Vol.2 3.1.7: SVM enabled */
 
+#ifdef CPU_FAKE
+/* The unit tests run in user mode, where these instructions fault: they
+ * build with CPU_FAKE and give the monitor a fake CPU whose registers they
+ * set (tests/unit/fake_host.c). */
+uint64_t cpu_read_cr0(void);
+uint64_t cpu_read_cr4(void);
+uint64_t cpu_rdmsr(uint32_t msr);
+uint64_t cpu_rdtsc(void);
+void cpu_raise_machine_check(void);
+#else
+
 static inline uint64_t cpu_read_cr0(void)
 {
 	uint64_t v;
@@ -49,5 +60,6 @@ static inline uint64_t cpu_rdtsc(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
+#endif
 
 #endif

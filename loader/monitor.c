@@ -40,14 +40,14 @@ static int build_address_space(struct monitor *m)
 		for (uint64_t off = 0; !err && off < s->memsz; off += GUEST_PAGE_SIZE) {
 			uint64_t gpa = s->gva - GUEST_KERNEL_BASE + off;
 
-			err = pt_map(&m->pt, s->gva + off, p->p2m[gpa >> 12], s->perms);
+			err = pt_map(&m->pt, s->gva + off, pool_page_ma(p, gpa >> 12), s->perms);
 		}
 	}
 	for (uint64_t i = 0; !err && i < p->npages; i++)
-		err = pt_map(&m->pt, GUEST_DMAP_BASE + i * GUEST_PAGE_SIZE, p->p2m[i], PT_WRITE);
-	for (uint64_t i = 0; !err && i < p->p2m_npages; i++)
-		err = pt_map(&m->pt, GUEST_P2M_BASE + i * GUEST_PAGE_SIZE,
-			     p->p2m_ma + i * GUEST_PAGE_SIZE, 0);
+		err = pt_map(&m->pt, GUEST_DMAP_BASE + i * GUEST_PAGE_SIZE, pool_page_ma(p, i),
+			     PT_WRITE);
+	for (uint64_t i = 0; !err && i < pool_p2m_npages(p); i++) /* not contiguous */
+		err = pt_map(&m->pt, GUEST_P2M_BASE + i * GUEST_PAGE_SIZE, pool_p2m_page_ma(p, i), 0);
 	if (!err)
 		err = passage_map_guest(&m->ps, &m->pt);
 	return err;
@@ -164,9 +164,11 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 			   m->cfg.pool_bytes >> 20, got * GUEST_PAGE_SIZE >> 20);
 		return MON_REFUSED_MEMORY;
 	}
-	log_printf("monitor: pool %lu KiB in %lu chunk(s)%s; p2m at machine %lx\n",
+	log_printf("monitor: pool %lu KiB in %lu chunk(s)%s; p2m in %lu page(s), the first at "
+		   "machine %lx\n",
 		   pool_bytes(&m->pool) >> 10, m->pool.nchunks,
-		   m->cfg.scatter ? ", scattered on purpose" : "", m->pool.p2m_ma);
+		   m->cfg.scatter ? ", scattered on purpose" : "", pool_p2m_npages(&m->pool),
+		   pool_p2m_page_ma(&m->pool, 0));
 	err = elf_check(image, image_len, pool_bytes(&m->pool), RESERVE_PAGES * GUEST_PAGE_SIZE,
 			&m->image);
 	if (err == -ELF_EABI) {

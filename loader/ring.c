@@ -218,7 +218,12 @@ void ring_finish(struct monitor *m)
 		struct gspan s;
 
 		if (sl->deferred) { /* the host's word, bounded like everything else */
-			if (sl->status != 0)
+			/* A block read or write is whole or failed: a short one
+			 * (a runner that answered 0 bytes) never reads as done. */
+			int whole = sl->r.device == RING_DEV_BLOCK &&
+				    (sl->r.op == RING_OP_BLK_READ || sl->r.op == RING_OP_BLK_WRITE);
+
+			if (sl->status != 0 || (whole && sl->done < sl->r.buf.len_bytes))
 				sl->status = -HC_EIO;
 			if (sl->done > sl->r.buf.len_bytes || sl->status)
 				sl->done = sl->status ? 0 : (uint32_t)sl->r.buf.len_bytes;

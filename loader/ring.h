@@ -37,7 +37,8 @@ void ring_setup(struct monitor *m);
  * guest's result is then ring_finish's. */
 int64_t ring_post(struct monitor *m, int *deferred);
 /* Write the statuses of m->batch back to the ring (a deferred slot's status
- * is forced to 0 or -HC_EIO and its done to at most its length), advance the
+ * is forced to 0 or -HC_EIO, -HC_EIO too for a block read or write that moved
+ * less than its length, and its done to at most its length), advance the
  * consumer index, and give the guest the count. */
 void ring_finish(struct monitor *m);
 /* 1 if console input is waiting, 0 at the deadline or the end of the slice.

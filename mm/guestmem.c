@@ -16,7 +16,7 @@ int gmem_span(const struct pool *p, uint64_t gpa, uint64_t len_bytes, struct gsp
 
 void *gmem_page_hva(const struct pool *p, uint64_t gpa)
 {
-	uint64_t ma = p->p2m[gpa >> MM_PAGE_SHIFT];
+	uint64_t ma = pool_page_ma(p, gpa >> MM_PAGE_SHIFT);
 
 	return (char *)p->host->ma_to_hva(p->host->ctx, ma) + (gpa & (MM_PAGE_SIZE - 1));
 }

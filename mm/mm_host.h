@@ -17,6 +17,9 @@ struct mm_host {
 	/* The host's pointer to machine address ma (any ma this host allocated). */
 	void *(*ma_to_hva)(void *ctx, uint64_t ma);
 	void *ctx;
+	/* 1: alloc_pages always gives zeroed pages, so the pool need not zero
+	 * them again (a pass over gigabytes); 0: it may give the host's data. */
+	int pages_zeroed;
 };
 
 #endif

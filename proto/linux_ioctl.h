@@ -6,14 +6,24 @@
  *          monitor's messages out. Errors: EINVAL (bad sizes, command line),
  *          EFAULT (bad pointers), ENOEXEC (not a guest ELF), ENOMEM (the host
  *          cannot give the pool), EBUSY (already set up), ENODEV (this CPU
- *          cannot host a guest).
+ *          cannot host a guest), EINTR (a signal came while it waited for
+ *          another call on the file: nothing done).
  *   mmap   the pool, guest-physical address 0 at offset 0, shared: the runner
  *          moves request data with it (a pread straight into guest memory).
  *   RUN    completes what the last RUN handed out (requests, console input),
  *          runs the guest in the caller's context for at most a slice, and
- *          says why it came back. EINTR: a signal is pending (the guest is
- *          intact; RUN again, or close to end it). ESRCH: the guest is over
- *          and all its text was handed out.
+ *          says why it came back. EINTR: a signal was pending when RUN began
+ *          (it did nothing; RUN again, or close to end the guest); a signal
+ *          that comes while the guest runs ends the slice early
+ *          (CK_EXIT_SLICE). ESRCH: the guest is over and all its text was
+ *          handed out.
+ *
+ * SETUP and RUN do all of their work or none of it: each copies everything
+ * in and pins every buffer it writes to (the struct, the text buffer, RUN's
+ * request array) before it changes anything, so a call that fails (EFAULT
+ * for a buffer that is not writable memory, unmapped or PROT_NONE) has
+ * taken no input, applied no answer and run no guest; repeat it with good
+ * buffers. The buffers must be ordinary memory, not the pool's mapping.
  *
  * Every integer is fixed-size so 32- and 64-bit code agree; pointers are u64.
  * Built by the module (kernel headers) and the runner (libc headers) alike. */
@@ -44,7 +54,7 @@ struct ck_setup {
 /* Why RUN came back (ck_run.exit). */
 enum ck_exit {
 	CK_EXIT_SLICE = 1, /* the slice is over or the host wants the CPU: RUN again */
-	CK_EXIT_OUTPUT,    /* the output buffer filled up: print it, RUN again */
+	CK_EXIT_OUTPUT,    /* 8 KiB of text or more is waiting: print it, RUN again */
 	CK_EXIT_IO,        /* complete reqs[0..nreqs) and RUN again */
 	CK_EXIT_WAIT,      /* the guest waits for console input, at most wait_ns */
 	CK_EXIT_DONE,      /* the guest is over: status as the other hosts report it */
@@ -53,7 +63,11 @@ enum ck_exit {
 /* One request the guest posted that the runner completes (a console write, a
  * block read, write or flush), already checked by the module: buf lies in the
  * pool, the disk range in the disk. The runner sets status (0, or -1 for an
- * I/O error) and done (bytes moved) before the next RUN. */
+ * I/O error) and done (bytes moved) before the next RUN, in place: an entry
+ * whose other fields are not those handed out counts as unanswered. The
+ * module hands each out with status -1, so a request left unanswered fails,
+ * and a block read or write answered with fewer bytes than len fails too
+ * (-HC_EIO). */
 struct ck_req {
 	__u16 device, op;              /* proto/ring.h RING_DEV_*, RING_OP_* */
 	__u32 len;
@@ -64,8 +78,10 @@ struct ck_req {
 };
 
 struct ck_run {
-	__u64 out_ptr, out_len;        /* in: where guest and monitor text goes (>= CK_OUT_MIN_BYTES) */
-	__u64 reqs_ptr;                /* in: CK_MAX_REQS struct ck_req, kept between RUNs */
+	__u64 out_ptr, out_len;        /* in: where guest and monitor text goes (>= CK_OUT_MIN_BYTES;
+	                                * a call writes at most 20 KiB, so no more is pinned) */
+	__u64 reqs_ptr;                /* in: CK_MAX_REQS struct ck_req, kept between RUNs;
+	                                * after CK_EXIT_IO the next RUN reads the answers here */
 	__u64 input_ptr;               /* in: console input for the guest */
 	__u32 input_len;               /* in: <= CK_INPUT_MAX_BYTES; 0 at the end of a wait: none came.
 	                                * Give it after CK_EXIT_WAIT: the monitor then has room

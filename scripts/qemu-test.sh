@@ -4,7 +4,8 @@
 # carries the expected monitor status (isa-debug-exit: (status << 1) | 1), the
 # serial log holds every expected line, and the monitor holds no page at the
 # end (nothing leaked). A failing scenario keeps its log
-# under build/test-logs/. One line per scenario, then `N passed, N failed`.
+# under build/test-logs/. One line per scenario, then `N passed, N failed`; a
+# Linux case shares its VM boot with others and shows its time inside the VM.
 #
 # usage: qemu-test.sh [--also UNIT_LOG] [--only PATTERN] [--jobs N]
 #   --also: fold the counts of a unit-test log ("N passed, N failed") into the
@@ -38,6 +39,11 @@ order=()
 scenario() {
 	local name="$1"
 	[ -n "$only" ] && [[ "$name" != $only ]] && return 0
+	if [ "$2" = linux ]; then # a case for the next linux_vm
+		shift 4
+		linux_case "$name" "$@"
+		return 0
+	fi
 	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
 		wait -n
 	done
@@ -54,7 +60,6 @@ run_scenario() {
 	# application host straight from the ESP or chainloaded by GRUB, with its
 	# own copy of the test disk.
 	case "$fw" in
-	linux) run_linux "$@"; return ;;
 	bios | uefi) run=("--$fw") ;;
 	esp) run=(--esp build/esp.img --disk "$disk") ;;
 	chain) run=(--chain --disk "$disk") ;;
@@ -70,72 +75,83 @@ run_scenario() {
 	verdict "$@"
 }
 
-# The Linux host: Debian's kernel boots the initramfs and runs the scenario of
-# scripts/linux/scenario.sh named after "linux-"; QEMU ends with the VM's
-# power-off (status 0). STATUS is cokrun's exit status ("-": none to check).
-# Every one must end with the module unloaded, nothing held, dmesg clean.
-run_linux() {
-	boot_linux "${name#linux-}"
-	[ "$want" = - ] || set -- "$@" "linux: cokrun exit status $want"
-	[ "$name" = linux-blk ] && set -- "$@" "linux: disk check: /disk.img: the guest's writes are in the file"
-	verdict "$@" "${linux_epilogue[@]}" "linux: scenario '${name#linux-}' over"
+# The Linux host: Debian's kernel boots the initramfs, and scripts/linux/
+# scenario.sh runs cases in turn, one VM boot for several (the boot costs more
+# than most cases under TCG). linux_case declares a case; linux_vm boots one VM
+# for the cases declared since the last one; each case is judged on its own
+# part of the log (from "linux: case 'NAME' begins" to its "over"), and must end
+# with the module unloaded, nothing held, and the kernel log clean.
+linux_cases=()
+
+# linux_case NAME STATUS "EXPECTED LINE"...: STATUS is cokrun's exit status
+# ("-": none to check).
+linux_case() {
+	[ -n "$only" ] && [[ "$1" != $only ]] && return 0
+	linux_cases+=("$(printf '%q ' "$@")")
 }
 
-# What every Linux scenario ends with (scenario.sh): the host went on.
-linux_epilogue=("linux: a second guest after the scenario: exit status 0" "linux: rmmod: ok"
-	"linux: dmesg: clean")
-
-# Boot the VM for scenario.sh's case $1 into $log; sets status, t0, t1.
-boot_linux() {
-	t0=$(date +%s.%N)
-	local vm=()
-	# ARGS "cpu=MODEL KERNEL-ARGS" picks the VM's CPU and adds to its kernel's
-	# command line; the guest's command line is scenario.sh's.
-	if [[ "$args" == cpu=* ]]; then
-		vm=(--cpu "${args%% *}" --append "${args#* }")
-		vm[1]="${vm[1]#cpu=}"
-	elif [ -n "$args" ]; then
-		vm=(--append "$args")
-	fi
-	[[ "$1" == *nmi ]] && vm+=(--nmi "$NMI_COUNT")
-	scripts/linux/run-vm.sh "${vm[@]}" --timeout "$tmo" build/linux-initramfs.cpio.gz "$1" "$log"
-	status=$?
-	t1=$(date +%s.%N)
-	want_status=0
-}
-
-# Several cases judged on one Linux VM boot (the VM must survive each anyway):
-#   linux_group VM_SCENARIO TIMEOUT "ARGS" NAME "line" ... -- NAME "line" ... -- ...
-# boots scenario.sh's VM_SCENARIO once, then gives each NAME its own verdict
-# line: its own expected lines, and the shared log's epilogue.
-linux_group() {
-	local n names=() keep=0
-	for n in "${@:4}"; do [[ "$n" == linux-* ]] && names+=("$n"); done
-	for n in "${names[@]}"; do [ -z "$only" ] || [[ "$n" == $only ]] && keep=1; done
-	[ $keep = 1 ] || return 0
+# linux_vm TIMEOUT "VM-ARGS": in VM-ARGS, cpu=MODEL picks the VM's CPU, mem=SIZE
+# its memory, nmi=COUNT has QEMU inject NMIs (scripts/qemu-nmi.sh), and the
+# other words go to its kernel's command line.
+linux_vm() {
+	local tmo="$1" args="$2" c
+	[ ${#linux_cases[@]} -eq 0 ] && return 0
 	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
 		wait -n
 	done
-	order+=("${names[@]}")
-	run_linux_group "$@" &
+	for c in "${linux_cases[@]}"; do
+		eval "set -- $c"
+		order+=("$1")
+	done
+	run_linux_vm "$tmo" "$args" "${linux_cases[@]}" &
+	linux_cases=()
 }
 
-run_linux_group() {
-	local vm_scenario="$1" tmo="$2" args="$3" name log="$logs/$4.boot" boot="$logs/$4.boot"
-	local status t0 t1
-	local want_status lines why disk=""
-	shift 3
-	boot_linux "$vm_scenario"
-	while [ $# -gt 0 ]; do
-		name="$1" lines=() why=()
-		shift
-		while [ $# -gt 0 ] && [ "$1" != -- ]; do lines+=("$1"); shift; done
-		[ $# -gt 0 ] && shift
-		cp "$boot" "$logs/$name.log"
-		log="$logs/$name.log" verdict "${lines[@]}" "${linux_epilogue[@]}" \
-			"linux: scenario '$vm_scenario' over" > "$logs/$name.result"
+run_linux_vm() {
+	local tmo="$1" args="$2" vm=() append=() w c names="" vmlog status keep=0 cases
+	shift 2
+	cases=("$@") # each "set --" below replaces $@
+	for w in $args; do
+		case "$w" in
+		cpu=*) vm+=(--cpu "${w#cpu=}") ;;
+		mem=*) vm+=(--mem "${w#mem=}") ;;
+		nmi=*) vm+=(--nmi "${w#nmi=}") ;; # scripts/qemu-nmi.sh, on the trigger
+		*) append+=("$w") ;;
+		esac
 	done
-	rm -f "$boot"
+	[ ${#append[@]} -gt 0 ] && vm+=(--append "${append[*]}")
+	for c in "${cases[@]}"; do
+		eval "set -- $c"
+		names+="${names:+,}${1#linux-}"
+	done
+	vmlog="$logs/linux-vm-${names%%,*}.log"
+	scripts/linux/run-vm.sh "${vm[@]}" --timeout "$tmo" build/linux-initramfs.cpio.gz "$names" "$vmlog"
+	status=$?
+	for c in "${cases[@]}"; do
+		eval "set -- $c"
+		linux_verdict "$vmlog" "$status" "$tmo" "$@" > "$logs/$1.result"
+		head -n 1 "$logs/$1.result" | grep -q '^PASS' || keep=1
+	done
+	[ $keep = 1 ] || rm -f "$vmlog"
+}
+
+# linux_verdict VMLOG QEMU-STATUS TIMEOUT NAME STATUS "EXPECTED LINE"...
+linux_verdict() {
+	local vmlog="$1" vmstatus="$2" tmo="$3" name="$4" want="$5"
+	shift 5
+	local short="${name#linux-}" log="$logs/$name.log" disk="" status=0 want_status=0 why=() t0 t1
+	sed -n "/^linux: case '$short' begins/,/^linux: case '$short' over/p" "$vmlog" > "$log"
+	t0=$(sed -n "s/^linux: case '$short' begins (uptime \([0-9.]*\)).*/\1/p" "$log")
+	t1=$(sed -n "s/^linux: case '$short' over (uptime \([0-9.]*\)).*/\1/p" "$log")
+	# A case that did not end shares the VM's fate (a timeout, a panic).
+	[ -n "$t1" ] || status=$vmstatus
+	t0=${t0:-0} t1=${t1:-$t0}
+	[ -s "$log" ] || cp "$vmlog" "$log" 2>/dev/null # not even begun: all there is
+	[ "$want" = - ] || set -- "$@" "linux: cokrun exit status $want"
+	[ "$name" = linux-blk ] && set -- "$@" "linux: disk check: /disk.img: the guest's writes are in the file"
+	set -- "$@" "linux: a second guest after the scenario: exit status 0" "linux: rmmod: ok" \
+		"linux: dmesg: clean" "linux: case '$short' over"
+	verdict "$@"
 }
 
 # Judge a scenario from its QEMU status ($status, against $want_status or the
@@ -181,7 +197,7 @@ verdict() {
 # The programs on one firmware. Expected lines come from the guest (guest:),
 # the monitor (monitor:) and the verdict line.
 programs() {
-	local fw="$1" tmo="$2" p="$1"
+	local fw="$1" tmo="${2:--}" p="$1"
 	[ "$fw" = esp ] || [ "$fw" = chain ] && p="efi-$fw" # the UEFI application host
 	scenario "$p-hello" "$fw" "$tmo" "guest=hello" 0 \
 		"guest: hello: 1000 yields done" "SUCCESS" "hypercalls: yield 1000," \
@@ -298,63 +314,16 @@ scenario efi-esp-pool-too-big esp 90 "guest=hello pool=4G" 101 \
 	"monitor: refused: pool=4096M: the host could give only" \
 	"monitor: efi: the last firmware call that failed: AllocatePages returned EFI_OUT_OF_RESOURCES"
 
-# The Linux host: the module and cokrun in Debian's kernel, 2 CPUs.
-programs linux 150
-# The host kernel's realities: KPTI forced on, under SMEP and SMAP (TCG has no
-# PCID, so the PCID bits of CR3 cannot be exercised here).
-scenario linux-hardened linux 150 "cpu=qemu64,+smep,+smap pti=on" 0 \
-	"linux: Kernel/User page tables isolation: enabled" "linux: the CPU has smep" \
-	"linux: the CPU has smap" \
-	"linux: selftest exit status 0" "guest: blk: 64 requests completed by one POST"
-scenario linux-kill linux 150 "" - \
-	"guest: spin: running until the host stops me" \
-	"linux: the 64 MiB pool is held while the guest runs: ok" \
-	"linux: runner stopped by SIGKILL, exit status 137 (expected 137)" \
-	"linux: MemFree back to its baseline (within 8 MiB): ok" "linux: guests still open: 0"
-scenario linux-sigint linux 150 "" - \
-	"guest: spin: running until the host stops me" "cokrun: Interrupt: the guest is stopped" \
-	"linux: the 64 MiB pool is held while the guest runs: ok" \
-	"linux: runner stopped by SIGINT, exit status 130 (expected 130)" \
-	"linux: MemFree back to its baseline (within 8 MiB): ok"
-scenario linux-two linux 150 "" - \
+# The Linux host: the module and cokrun in Debian's kernel, 2 CPUs, four boots.
+# The programs and the bad input, in one boot.
+programs linux
+scenario linux-two linux - "" - \
 	"linux: first guest (selftest) exit status 0: guest: selftest: 61 checks, 0 failed" \
 	"linux: second guest (blk) exit status 0: guest: blk: 64 requests completed by one POST"
-scenario linux-errors linux 150 "" 0 "passed, 0 failed"
-privileged_linux=()
-for op in $PRIVILEGED_OPS; do
-	privileged_linux+=("$(privileged_line "$op")" "linux: contain: privileged op=$op exit status 100")
-done
-linux_group contain 150 "" \
-	linux-ud2-first "linux: contain: ud2-first exit status 100" \
-	"monitor: guest crashed (exception before it registered any handler): vector 6" -- \
-	linux-doublefault "linux: contain: doublefault exit status 100" \
-	"monitor: guest crashed (double fault: its stack cannot take the exception frame)" -- \
-	linux-privileged "${privileged_linux[@]}" -- \
-	linux-syscall "monitor: guest executed \`syscall\` at RIP" \
-	"linux: contain: privileged op=syscall exit status 100" -- \
-	linux-trapflag "single-step traps across 10 hypercalls" \
-	"linux: contain: trapflag exit status 0"
-# The same on QEMU's most capable CPU (without LA57, which the monitor
-# refuses): Linux then turns on FSGSBASE, PKU, UMIP, SMEP and SMAP, and the
-# guest world must take wrfsbase and wrpkru away from ring 1 itself.
-linux_group contain 150 "cpu=max,la57=off quiet" \
-	linux-cpumax-ud2-first "linux: contain: ud2-first exit status 100" -- \
-	linux-cpumax-doublefault "linux: contain: doublefault exit status 100" -- \
-	linux-cpumax-privileged "${privileged_linux[@]}" -- \
-	linux-cpumax-syscall "linux: contain: privileged op=syscall exit status 100" -- \
-	linux-cpumax-trapflag "linux: contain: trapflag exit status 0" -- \
-	linux-cpumax-selftest "linux: contain: selftest exit status 0" "checks, 0 failed"
-# loglevel=0: the kernel's console lines about each unknown NMI, printed from
-# NMI context, would make it miss some of the injected ones even with no guest.
-linux_group nmi 150 "loglevel=0" \
-	linux-nmi "every one came back" "linux: cokrun exit status 0" \
-	"qemu-nmi: injected $NMI_COUNT NMIs" -- \
-	linux-cr4-change "linux: cr4-change: guest exit status 0" \
-	"rdtsc in the PR_TSC_SIGSEGV task still faults: ok" \
-	"linux: cr4-change: rdtsc works in a task without it: ok"
-scenario linux-echo linux 150 "" 0 "guest: echo: type a line" "hello, guest" "SUCCESS" \
+scenario linux-errors linux - "" 0 "passed, 0 failed"
+scenario linux-echo linux - "" 0 "guest: echo: type a line" "hello, guest" "SUCCESS" \
 	"monitor: guest exited with code 0"
-scenario linux-refused linux 150 "" - \
+scenario linux-refused linux - "" - \
 	"monitor: refused: guest image (" \
 	"cokrun: setup refused (Exec format error): the image is not a cokernel guest ELF of this ABI" \
 	"linux: not an ELF guest: status 101" \
@@ -362,6 +331,74 @@ scenario linux-refused linux 150 "" - \
 	"linux: a guest of ABI version 2: status 101" \
 	"monitor: refused: pool=4096M: the host could give only" "linux: pool too large: status 101" \
 	"monitor: refused: pool=12Q: expected a size such as 32M" "linux: bad pool size: status 101"
+# The ring-1 guest's faults: each a guest ended with a report, the host going on.
+privileged_linux=()
+for op in $PRIVILEGED_OPS; do
+	privileged_linux+=("$(privileged_line "$op")" "linux: privileged op=$op exit status 100")
+done
+linux_contain() {
+	local p="$1"
+	scenario "linux-${p}ud2-first" linux - "" 100 \
+		"monitor: guest crashed (exception before it registered any handler): vector 6"
+	scenario "linux-${p}doublefault" linux - "" 100 \
+		"monitor: guest crashed (double fault: its stack cannot take the exception frame)"
+	scenario "linux-${p}privileged" linux - "" - "${privileged_linux[@]}"
+	scenario "linux-${p}syscall" linux - "" 100 "monitor: guest executed \`syscall\` at RIP"
+	scenario "linux-${p}trapflag" linux - "" 0 "single-step traps across 10 hypercalls"
+}
+linux_contain ""
+linux_vm 150 ""
+# Runners that end badly, or share a file with other threads, or whose copies fail.
+scenario linux-kill linux - "" - \
+	"guest: spin: running until the host stops me" \
+	"linux: the 64 MiB pool is held while the guest runs: ok" \
+	"linux: runner stopped by SIGKILL, exit status 137 (expected 137)" \
+	"linux: MemFree back to its baseline (within 8 MiB): ok" "linux: guests still open: 0"
+scenario linux-sigint linux - "" - \
+	"guest: spin: running until the host stops me" "cokrun: Interrupt: the guest is stopped" \
+	"linux: the 64 MiB pool is held while the guest runs: ok" \
+	"linux: runner stopped by SIGINT, exit status 130 (expected 130)" \
+	"linux: MemFree back to its baseline (within 8 MiB): ok"
+scenario linux-concurrency linux - "" 0 "ok   every thread stops when told: 6 threads" \
+	"ok   every thread made progress" "ok   the guest still runs to a clean end afterwards" \
+	"passed, 0 failed"
+scenario linux-copyfail linux - "" 0 \
+	"ok   SETUP with its struct buffer read-only: EFAULT and nothing changed" \
+	"ok   RUN with its request-array buffer read-only: EFAULT and nothing changed" \
+	"ok   RUN with its input buffer PROT_NONE: EFAULT and nothing changed" \
+	"ok   the disk file is the test disk with exactly blk's writes in it" \
+	"ok   echo wrote its input back exactly once" "passed, 0 failed"
+linux_vm 150 ""
+# The host kernel's realities: KPTI forced on, under SMEP and SMAP (TCG has no
+# PCID, so the PCID bits of CR3 cannot be exercised here).
+scenario linux-hardened linux - "" 0 \
+	"linux: Kernel/User page tables isolation: enabled" "linux: the CPU has smep" \
+	"linux: the CPU has smap" \
+	"linux: selftest exit status 0" "guest: blk: 64 requests completed by one POST"
+linux_vm 150 "cpu=qemu64,+smep,+smap pti=on"
+# Pools as large as the ABI lets a VM with 5 GiB give: 2 GiB (where the p2m's
+# one table ended) and 3.5 GiB, the guest touching its last page.
+scenario linux-bigpool linux - "" - \
+	"linux: selftest with pool=2G: exit status 0" "linux: the guest saw all 2097152 KiB of pool=2G" \
+	"linux: pool=2G given back (MemFree within 32 MiB): ok" \
+	"linux: selftest with pool=3584M: exit status 0" \
+	"linux: the guest saw all 3670016 KiB of pool=3584M" \
+	"linux: pool=3584M given back (MemFree within 32 MiB): ok"
+linux_vm 300 "mem=5G"
+# The same containment on QEMU's most capable CPU (without LA57, which the
+# monitor refuses): Linux then turns on FSGSBASE, PKU, UMIP, SMEP and SMAP, and
+# the guest world must take wrfsbase and wrpkru away from ring 1 itself.
+linux_contain cpumax-
+scenario linux-cpumax-selftest linux - "" 0 "checks, 0 failed"
+linux_vm 150 "cpu=max,la57=off"
+# NMIs injected while the guest runs on CPU 0; a CR4 bit flipping under it.
+# loglevel=0: the kernel's console lines about each unknown NMI, printed from
+# NMI context, would make it miss some of the injected ones even with no guest.
+scenario linux-nmi linux - "" 0 "every one came back" "qemu-nmi: injected $NMI_COUNT NMIs"
+scenario linux-cr4-change linux - "" - "linux: cr4-change: guest exit status 0" \
+	"rdtsc in the PR_TSC_SIGSEGV task still faults: ok" \
+	"linux: cr4-change: rdtsc works in a task without it: ok"
+linux_vm 150 "loglevel=0 nmi=$NMI_COUNT"
 
 wait
 for name in "${order[@]}"; do

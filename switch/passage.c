@@ -2,6 +2,7 @@
  * world's IDT, GDT and TSS built around it, the guest mappings of the pages,
  * and the per-run agreement with the host's own tables (passage_host_prepare). */
 #include "passage.h"
+#include "../loader/cpu.h"
 #include "../loader/log.h"
 #include "../mm/pagetable.h"
 #include "../proto/errors.h"
@@ -92,7 +93,7 @@ static void choose_fpu(struct passage *ps, const struct passage_code_hdr *hdr)
 	uint8_t *code = (uint8_t *)ps->hva;
 	unsigned save = 0, restore = 1;
 
-	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	cr4 = cpu_read_cr4();
 	cpuid(1, 0, r);
 	ps->fpu_mode = PASSAGE_FPU_FXSAVE;
 	ps->fpu_bytes = 512;

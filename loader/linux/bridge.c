@@ -19,6 +19,7 @@ struct ckb_guest {
 
 _Static_assert(CK_MAX_REQS == RING_ENTRIES, "one POST fits one RUN");
 _Static_assert(CKB_PASSAGE_PAGES == PASSAGE_NPAGES, "bridge.h and passage.h agree");
+_Static_assert(CKB_STATUS_REFUSED == MON_STATUS_REFUSED, "bridge.h and monitor.h agree");
 
 ckb_u64 ckb_guest_bytes(void)
 {
@@ -122,7 +123,7 @@ int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdlin
 	*h = (struct host_ops){
 		.name = "linux",
 		.bootinfo_host = BOOTINFO_HOST_LINUX,
-		.mm = { alloc_pages, free_pages, ma_to_hva, g },
+		.mm = { alloc_pages, free_pages, ma_to_hva, g, env->pages_zeroed },
 		.use_nx = (cpu_rdmsr(MSR_EFER) & EFER_NXE) != 0,
 		.alloc_passage = alloc_passage,
 		.free_passage = free_passage,
@@ -186,7 +187,7 @@ ckb_u64 ckb_pool_pages(const struct ckb_guest *g)
 
 ckb_u64 ckb_pool_page_ma(const struct ckb_guest *g, ckb_u64 index)
 {
-	return index < g->m.pool.npages ? g->m.pool.p2m[index] : 0;
+	return index < g->m.pool.npages ? pool_page_ma(&g->m.pool, index) : 0;
 }
 
 unsigned ckb_reqs(const struct ckb_guest *g, struct ck_req *out)
@@ -204,6 +205,7 @@ unsigned ckb_reqs(const struct ckb_guest *g, struct ck_req *out)
 				.len = (uint32_t)sl->r.buf.len_bytes,
 				.gpa = sl->r.buf.gpa,
 				.disk_off = sl->r.disk_off,
+				.status = -1, /* a request the runner leaves unanswered fails */
 			};
 	}
 	return n;

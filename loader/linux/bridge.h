@@ -27,6 +27,7 @@ struct ckb_env {
 	int (*alloc_passage)(void *ctx, ckb_u64 ma[CKB_PASSAGE_PAGES], ckb_u64 *hva);
 	void (*free_passage)(void *ctx, const ckb_u64 ma[CKB_PASSAGE_PAGES], ckb_u64 hva);
 	int (*seal_passage)(void *ctx, ckb_u64 hva);
+	int pages_zeroed; /* alloc_pages zeroes every page (mm/mm_host.h) */
 	ckb_u64 tsc_hz; /* also the guest's clock (proto/hypercall.h HC_WAIT) */
 	void *ctx;
 };
@@ -44,6 +45,7 @@ enum ckb_error {
  * guest (exit, crash, a hypervisor appearing, a fault in the switch):
  * ckb_report tells which. */
 enum ckb_outcome { CKB_RESUME, CKB_EXIT, CKB_IO, CKB_WAIT };
+#define CKB_STATUS_REFUSED 101 /* MON_STATUS_REFUSED: a CPU that cannot host the guest */
 
 ckb_u64 ckb_guest_bytes(void);
 void ckb_set_log_sink(void (*write)(const char *buf, size_t len));

@@ -7,6 +7,7 @@
  * released, however the runner ended. The portable monitor is core.o, reached
  * through bridge.h only. */
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -29,12 +30,33 @@
 #define CK_WAIT_MAX_NS (100 * NSEC_PER_MSEC)
 #define CK_OUT_BYTES (64 * 1024)        /* text kept for the runner */
 #define CK_OUT_RESERVE (12 * 1024)      /* room a step or a report may need */
+/* A slice ends (CK_EXIT_OUTPUT) once this much text waits, so one RUN hands
+ * out at most CK_TEXT_PIN: the runner's text buffer is pinned up to that, not
+ * to its whole length (docs/PERFORMANCE.md: pinning costs per page). */
+#define CK_TEXT_WINDOW (8 * 1024)
+#define CK_TEXT_PIN (CK_TEXT_WINDOW + CK_OUT_RESERVE)
 
 enum ck_state { CK_NEW, CK_READY, CK_IO, CK_WAIT, CK_DONE };
 
+static_assert(CK_TEXT_PIN <= CK_OUT_BYTES, "a slice's text fits the module's buffer");
+
+/* A user buffer an ioctl writes its results to, pinned (ck_ubuf_pin). */
+#define CK_UBUF_MAX_PAGES (CK_TEXT_PIN / PAGE_SIZE + 1)
+struct ck_ubuf {
+	u64 uaddr;
+	size_t len;
+	size_t written_end; /* bytes from the start that were written: those pages are dirty */
+	int npages;
+	struct page *pages[CK_UBUF_MAX_PAGES];
+};
+enum { CK_UBUF_ARG, CK_UBUF_OUT, CK_UBUF_REQS, CK_NUBUFS };
+
 struct ck_file {
-	struct mutex lock; /* one ioctl or mmap at a time on this file */
+	/* Serialises the ioctls on this file, across their user copies; mmap
+	 * never takes it (ck_mmap says why). */
+	struct mutex lock;
 	enum ck_state state;
+	bool mappable;      /* SETUP done: g and pool_bytes are fixed (release/acquire) */
 	struct ckb_guest *g;
 	u64 pool_bytes;
 	int status;        /* CK_DONE: the guest's end, as the other hosts report it */
@@ -43,9 +65,11 @@ struct ck_file {
 	void *passage_va;
 	pte_t passage_pte;  /* page 0's PTE as vmap made it */
 	bool passage_sealed;
-	struct ck_req *reqs; /* CK_IO: the batch, as the runner sees it */
+	struct ck_req *reqs;    /* CK_IO: the batch, as handed out */
+	struct ck_req *answers; /* RUN: the runner's answers to it, copied in by this call */
 	char *out;         /* text not yet handed to the runner */
 	size_t out_used, out_dropped;
+	struct ck_ubuf ubuf[CK_NUBUFS]; /* the outputs of the ioctl in progress */
 };
 
 /* Counters for the tests: pages of ours the kernel has not got back. */
@@ -208,6 +232,88 @@ static void ck_free_passage(void *ctx, const u64 ma[CKB_PASSAGE_PAGES], u64 hva)
 	}
 }
 
+/* ---- user buffers an ioctl writes its results to ----
+ * Pinned before the ioctl changes anything (pin_user_pages_fast, FOLL_WRITE:
+ * Documentation/core-api/pin_user_pages.rst, writing to a page's data): a
+ * buffer that is PROT_NONE, read-only or unmapped fails the call while it
+ * has done nothing, and once pinned the writes cannot fail, so no call ends
+ * half done because user memory went away after the guest moved. A page
+ * another thread unmaps after the pin still takes the write, as it would
+ * have had the unmap come after a copy. Buffers must be ordinary memory: the
+ * pool's own mapping (VM_PFNMAP) cannot be pinned. */
+static int ck_ubuf_pin(struct ck_ubuf *b, u64 uaddr, size_t len)
+{
+	int want, got;
+
+	b->npages = 0;
+	b->written_end = 0;
+	if (uaddr + len < uaddr || !access_ok(u64_to_user_ptr(uaddr), len))
+		return -EFAULT;
+	want = DIV_ROUND_UP(offset_in_page(uaddr) + len, PAGE_SIZE);
+	if (WARN_ON_ONCE(want > CK_UBUF_MAX_PAGES))
+		return -EINVAL;
+	got = pin_user_pages_fast(uaddr & PAGE_MASK, want, FOLL_WRITE, b->pages);
+	if (got != want) {
+		if (got > 0)
+			unpin_user_pages(b->pages, got);
+		return got < 0 ? got : -EFAULT;
+	}
+	b->uaddr = uaddr;
+	b->len = len;
+	b->npages = got;
+	return 0;
+}
+
+/* Write n bytes at offset off of a pinned buffer (off + n <= its length). */
+static void ck_ubuf_write(struct ck_ubuf *b, size_t off, const void *src, size_t n)
+{
+	b->written_end = max(b->written_end, off + n);
+	while (n) {
+		u64 at = b->uaddr + off;
+		size_t piece = min_t(size_t, n, PAGE_SIZE - offset_in_page(at));
+		char *va = kmap_local_page(b->pages[(at >> PAGE_SHIFT) - (b->uaddr >> PAGE_SHIFT)]);
+
+		memcpy(va + offset_in_page(at), src, piece);
+		kunmap_local(va);
+		src += piece;
+		off += piece;
+		n -= piece;
+	}
+}
+
+static void ck_ubufs_release(struct ck_file *f)
+{
+	int i;
+
+	for (i = 0; i < CK_NUBUFS; i++) {
+		struct ck_ubuf *b = &f->ubuf[i];
+		int dirty = b->written_end ?
+			DIV_ROUND_UP(offset_in_page(b->uaddr) + b->written_end, PAGE_SIZE) : 0;
+
+		if (!b->npages)
+			continue; /* not pinned by this call */
+		/* Only the pages written through the kernel's mapping are dirty. */
+		unpin_user_pages_dirty_lock(b->pages, dirty, true);
+		unpin_user_pages(b->pages + dirty, b->npages - dirty);
+		b->npages = 0;
+		b->written_end = 0;
+	}
+}
+
+/* Pin the argument struct and the text buffer (the part of it text can
+ * fill); 0 or the error, with nothing left pinned. */
+static int ck_pin_arg_and_text(struct ck_file *f, void __user *uarg, size_t arg_len, u64 out_ptr,
+			       u64 out_len)
+{
+	int err = ck_ubuf_pin(&f->ubuf[CK_UBUF_ARG], (u64)uarg, arg_len);
+
+	if (!err)
+		err = ck_ubuf_pin(&f->ubuf[CK_UBUF_OUT], out_ptr, min_t(u64, out_len, CK_TEXT_PIN));
+	if (err)
+		ck_ubufs_release(f);
+	return err;
+}
+
 /* ---- the file ---- */
 static int ck_open(struct inode *inode, struct file *file)
 {
@@ -217,9 +323,11 @@ static int ck_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	f->out = vmalloc(CK_OUT_BYTES);
 	f->reqs = kmalloc_array(CK_MAX_REQS, sizeof(*f->reqs), GFP_KERNEL);
-	if (!f->out || !f->reqs) {
+	f->answers = kmalloc_array(CK_MAX_REQS, sizeof(*f->answers), GFP_KERNEL);
+	if (!f->out || !f->reqs || !f->answers) {
 		vfree(f->out);
 		kfree(f->reqs);
+		kfree(f->answers);
 		kfree(f);
 		return -ENOMEM;
 	}
@@ -243,14 +351,16 @@ static int ck_release(struct inode *inode, struct file *file)
 	}
 	vfree(f->out);
 	kfree(f->reqs);
+	kfree(f->answers);
 	kfree(f);
 	return 0;
 }
 
-/* Hand the runner what text there is; keep what does not fit. */
-static int ck_copy_out(struct ck_file *f, u64 uptr, u64 ulen, u64 *written)
+/* Hand the runner what text fits its pinned buffer; keep the rest. */
+static u64 ck_text_out(struct ck_file *f)
 {
-	size_t n = min_t(u64, f->out_used, ulen);
+	struct ck_ubuf *b = &f->ubuf[CK_UBUF_OUT];
+	size_t n = min(f->out_used, b->len);
 
 	if (f->out_dropped && f->out_used + 64 <= CK_OUT_BYTES) {
 		char note[64];
@@ -259,13 +369,12 @@ static int ck_copy_out(struct ck_file *f, u64 uptr, u64 ulen, u64 *written)
 
 		ck_out(f, note, len);
 		f->out_dropped = 0;
+		n = min(f->out_used, b->len);
 	}
-	if (copy_to_user(u64_to_user_ptr(uptr), f->out, n))
-		return -EFAULT;
+	ck_ubuf_write(b, 0, f->out, n);
 	memmove(f->out, f->out + n, f->out_used - n);
 	f->out_used -= n;
-	*written = n;
-	return 0;
+	return n;
 }
 
 static const int ckb_errno[] = {
@@ -273,14 +382,19 @@ static const int ckb_errno[] = {
 	[CKB_ENOMEM] = -ENOMEM, [CKB_ENODEV] = -ENODEV,
 };
 
+/* All or nothing: everything is copied in and the outputs pinned before the
+ * guest is built, and the file becomes set up (and mappable) only once its
+ * results are written, which can no longer fail. */
 static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 {
 	static const struct ckb_env env_template = {
 		.alloc_pages = ck_alloc_pages, .free_pages = ck_free_pages,
 		.ma_to_hva = ck_ma_to_hva, .alloc_passage = ck_alloc_passage,
 		.free_passage = ck_free_passage, .seal_passage = ck_seal_passage,
+		.pages_zeroed = 1, /* ck_alloc_pages asks for __GFP_ZERO */
 	};
 	struct ckb_env env = env_template;
+	struct ckb_guest *g;
 	struct ck_setup s;
 	char cmdline[CK_CMDLINE_MAX_BYTES];
 	void *image;
@@ -303,67 +417,147 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 	image = vmalloc(s.image_len);
 	if (!image)
 		return -ENOMEM;
-	f->g = vzalloc(ckb_guest_bytes());
-	if (!f->g) {
-		vfree(image);
-		return -ENOMEM;
-	}
-	if (copy_from_user(image, u64_to_user_ptr(s.image_ptr), s.image_len)) {
-		err = -EFAULT;
-	} else {
-		env.tsc_hz = (u64)tsc_khz * 1000;
-		env.ctx = f;
-		mutex_lock(&ck_setup_lock);
-		WRITE_ONCE(ck_locked, f);
-		err = ckb_errno[ckb_start(f->g, &env, cmdline, image, s.image_len, s.disk_sectors,
-					  s.disk_read_only, &f->pool_bytes)];
-		WRITE_ONCE(ck_locked, NULL);
-		mutex_unlock(&ck_setup_lock);
-	}
-	vfree(image);
+	err = -EFAULT;
+	if (copy_from_user(image, u64_to_user_ptr(s.image_ptr), s.image_len))
+		goto out_image;
+	err = ck_pin_arg_and_text(f, uarg, sizeof(s), s.out_ptr, s.out_len);
+	if (err)
+		goto out_image;
+	err = -ENOMEM;
+	g = vzalloc(ckb_guest_bytes());
+	if (!g)
+		goto out_pinned;
+
+	f->out_used = f->out_dropped = 0; /* an earlier refusal's text went with it */
+	env.tsc_hz = (u64)tsc_khz * 1000;
+	env.ctx = f;
+	mutex_lock(&ck_setup_lock);
+	WRITE_ONCE(ck_locked, f);
+	err = ckb_errno[ckb_start(g, &env, cmdline, image, s.image_len, s.disk_sectors,
+				  s.disk_read_only, &s.pool_bytes)];
+	WRITE_ONCE(ck_locked, NULL);
+	mutex_unlock(&ck_setup_lock);
 	if (err) { /* ckb_start gave back whatever it had taken */
-		vfree(f->g);
-		f->g = NULL;
-	} else {
+		vfree(g);
+		s.pool_bytes = 0;
+	}
+	s.out_written = ck_text_out(f);
+	ck_ubuf_write(&f->ubuf[CK_UBUF_ARG], 0, &s, sizeof(s));
+	if (!err) {
+		f->g = g;
+		f->pool_bytes = s.pool_bytes;
 		f->state = CK_READY;
 		atomic_inc(&ck_guests);
+		/* g and pool_bytes before the flag: mmap reads them after it. */
+		smp_store_release(&f->mappable, true);
 	}
-	s.pool_bytes = err ? 0 : f->pool_bytes;
-	if (ck_copy_out(f, s.out_ptr, s.out_len, &s.out_written) ||
-	    copy_to_user(uarg, &s, sizeof(s)))
-		return -EFAULT;
+out_pinned:
+	ck_ubufs_release(f);
+out_image:
+	vfree(image);
 	return err;
 }
 
-/* Complete what the last RUN handed out: the runner's answers, its input. */
-static long ck_resume(struct ck_file *f, const struct ck_run *r)
+/* The guest loop: run for at most a slice, until the guest needs the runner,
+ * ends, or the text buffer nearly fills. A signal, the scheduler or the clock
+ * end the slice early (CK_EXIT_SLICE): RUN has still done all of its work. */
+static void ck_run_slice(struct ck_file *f, struct ck_run *r)
 {
-	char in[CK_INPUT_MAX_BYTES];
+	u64 slice_end;
+	int how, ready;
+	bool mapped;
 
-	if (r->input_len) {
-		if (copy_from_user(in, u64_to_user_ptr(r->input_ptr), r->input_len))
-			return -EFAULT;
-		ckb_input(f->g, in, r->input_len);
+	r->exit = CK_EXIT_SLICE;
+	/* The slice on the TSC: one RDTSC a step, against a clock read a step
+	 * (tsc_khz is ticks per millisecond; SETUP refused a host without it). */
+	slice_end = rdtsc() + (u64)tsc_khz * CK_SLICE_MS;
+	/* No preemption, so no migration, so the host state that ckb_prepare
+	 * saved stays this CPU's (switch/passage.h). The first RUN on a CPU may
+	 * need the guest's tables to mirror this CPU's TSS: that mapping may
+	 * sleep, so it is made with preemption on, and the preparation starts
+	 * again (on whatever CPU we are then). A CPU that cannot host the guest
+	 * (the log says why) ends it, as a refusal. */
+	preempt_disable();
+	__this_cpu_write(ck_running, f);
+	while ((ready = ckb_prepare(f->g)) > 0) {
+		__this_cpu_write(ck_running, NULL);
+		preempt_enable();
+		mapped = ckb_map_tss(f->g) == 0;
+		preempt_disable();
+		__this_cpu_write(ck_running, f);
+		if (!mapped)
+			break;
 	}
-	if (f->state == CK_IO) {
-		if (copy_from_user(f->reqs, u64_to_user_ptr(r->reqs_ptr),
-				   f->nreqs * sizeof(*f->reqs)))
-			return -EFAULT;
-		ckb_reqs_done(f->g, f->reqs);
-	} else if (f->state == CK_WAIT) {
-		ckb_wait_done(f->g);
+	if (ready != 0) {
+		f->status = CKB_STATUS_REFUSED;
+		f->state = CK_DONE;
+		r->exit = CK_EXIT_DONE;
+		r->status = f->status;
+		__this_cpu_write(ck_running, NULL);
+		preempt_enable();
+		return;
 	}
-	f->state = CK_READY;
-	return 0;
+	/* The guest's x87/SSE/AVX state lives in the registers between an enter
+	 * and the next exit: the kernel's bracket for in-kernel FPU use saves the
+	 * task's own state first (and reloads it on the way back to user space),
+	 * and keeps interrupt handlers off the FPU meanwhile. */
+	kernel_fpu_begin();
+	for (;;) {
+		if (f->out_used >= CK_TEXT_WINDOW) { /* a step adds less than the reserve */
+			r->exit = CK_EXIT_OUTPUT;
+			break;
+		}
+		if (signal_pending(current) || need_resched() || rdtsc() > slice_end)
+			break;
+		how = ckb_step(f->g);
+		if (how == CKB_RESUME)
+			continue;
+		if (how == CKB_IO) {
+			f->state = CK_IO;
+			r->exit = CK_EXIT_IO;
+		} else if (how == CKB_WAIT) {
+			f->state = CK_WAIT;
+			r->exit = CK_EXIT_WAIT;
+			r->wait_ns = min_t(u64, ckb_wait_ns(f->g), CK_WAIT_MAX_NS);
+		} else {
+			f->status = ckb_report(f->g);
+			f->state = CK_DONE;
+			r->exit = CK_EXIT_DONE;
+			r->status = f->status;
+		}
+		break;
+	}
+	kernel_fpu_end();
+	__this_cpu_write(ck_running, NULL);
+	preempt_enable();
+}
+
+/* All or nothing: the input and the answers are copied in and every output
+ * pinned before anything changes; then the last batch is completed with the
+ * answers copied in by this very call, the guest runs, and the results are
+ * written where nothing can fail. A call that fails has changed nothing. */
+/* An answer counts only for the request it answers: one whose request fields
+ * are not those handed out (an array filled for another batch, or one the
+ * runner never got because its page went away) fails, as if unanswered. */
+static void ck_match_answers(struct ck_file *f)
+{
+	unsigned i;
+
+	for (i = 0; i < f->nreqs; i++) {
+		const struct ck_req *q = &f->reqs[i];
+		struct ck_req *a = &f->answers[i];
+
+		if (a->device != q->device || a->op != q->op || a->len != q->len ||
+		    a->gpa != q->gpa || a->disk_off != q->disk_off)
+			a->status = -1;
+	}
 }
 
 static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 {
+	char in[CK_INPUT_MAX_BYTES];
 	struct ck_run r;
-	u64 slice_end;
-	int how = CKB_RESUME;
-	bool fpu_on;
-	long err;
+	int err;
 
 	if (copy_from_user(&r, uarg, sizeof(r)))
 		return -EFAULT;
@@ -371,110 +565,60 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 		return -ENXIO;
 	if (r.out_len < CK_OUT_MIN_BYTES || r.input_len > CK_INPUT_MAX_BYTES || !r.reqs_ptr)
 		return -EINVAL;
-	if (f->state == CK_DONE) { /* text a failed copy left behind, then nothing */
-		if (!f->out_used)
-			return -ESRCH;
-		r.exit = CK_EXIT_DONE;
-		r.status = f->status;
-		r.nreqs = 0;
-		if (ck_copy_out(f, r.out_ptr, r.out_len, &r.out_written) ||
-		    copy_to_user(uarg, &r, sizeof(r)))
-			return -EFAULT;
-		return 0;
-	}
-	err = ck_resume(f, &r);
+	if (f->state == CK_DONE && !f->out_used)
+		return -ESRCH;
+	if (r.input_len && copy_from_user(in, u64_to_user_ptr(r.input_ptr), r.input_len))
+		return -EFAULT;
+	if (f->state == CK_IO && copy_from_user(f->answers, u64_to_user_ptr(r.reqs_ptr),
+						f->nreqs * sizeof(*f->answers)))
+		return -EFAULT;
+	err = ck_pin_arg_and_text(f, uarg, sizeof(r), r.out_ptr, r.out_len);
 	if (err)
 		return err;
+	err = ck_ubuf_pin(&f->ubuf[CK_UBUF_REQS], r.reqs_ptr, CK_MAX_REQS * sizeof(*f->reqs));
+	if (!err && signal_pending(current))
+		err = -EINTR; /* the last moment to stop with nothing done */
+	if (err)
+		goto out;
 
-	r.exit = CK_EXIT_SLICE;
-	/* The slice on the TSC: one RDTSC a step, against a clock read a step
-	 * (tsc_khz is ticks per millisecond; SETUP refused a host without it). */
-	slice_end = rdtsc() + (u64)tsc_khz * CK_SLICE_MS;
-	/* The guest loop: no preemption, so no migration, so the host state
-	 * that ckb_prepare saved stays this CPU's (switch/passage.h). The first
-	 * RUN on a CPU may need the guest's tables to mirror this CPU's TSS:
-	 * that mapping may sleep, so it is made with preemption on, and the
-	 * preparation starts again (on whatever CPU we are then). */
-	preempt_disable();
-	for (;;) {
-		int ready;
-
-		__this_cpu_write(ck_running, f);
-		ready = ckb_prepare(f->g);
-		__this_cpu_write(ck_running, NULL);
-
-		if (ready <= 0) {
-			err = ready ? -ENODEV : 0;
-			break;
-		}
-		preempt_enable();
-		if (ckb_map_tss(f->g)) {
-			err = -ENOMEM;
-			preempt_disable();
-			break;
-		}
-		preempt_disable();
-	}
-	__this_cpu_write(ck_running, f); /* the monitor's text goes to this file */
-	/* The guest's x87/SSE/AVX state lives in the registers between an enter
-	 * and the next exit: the kernel's bracket for in-kernel FPU use saves the
-	 * task's own state first (and reloads it on the way back to user space),
-	 * and keeps interrupt handlers off the FPU meanwhile. */
-	fpu_on = !err;
-	if (fpu_on)
-		kernel_fpu_begin();
-	for (; !err;) {
-		if (f->out_used + CK_OUT_RESERVE > CK_OUT_BYTES) {
-			r.exit = CK_EXIT_OUTPUT;
-			break;
-		}
-		if (signal_pending(current)) {
-			err = -EINTR;
-			break;
-		}
-		if (need_resched() || rdtsc() > slice_end)
-			break;
-		how = ckb_step(f->g);
-		if (how == CKB_RESUME)
-			continue;
-		if (how == CKB_IO) {
-			f->state = CK_IO;
-			r.exit = CK_EXIT_IO;
-		} else if (how == CKB_WAIT) {
-			f->state = CK_WAIT;
-			r.exit = CK_EXIT_WAIT;
-			r.wait_ns = min_t(u64, ckb_wait_ns(f->g), CK_WAIT_MAX_NS);
-		} else {
-			f->status = ckb_report(f->g);
-			f->state = CK_DONE;
-			r.exit = CK_EXIT_DONE;
-			r.status = f->status;
-		}
-		break;
-	}
-	if (fpu_on)
-		kernel_fpu_end();
-	__this_cpu_write(ck_running, NULL);
-	preempt_enable();
-
-	r.switches = ckb_switches(f->g);
 	r.nreqs = 0;
-	if (f->state == CK_IO) {
-		f->nreqs = r.nreqs = ckb_reqs(f->g, f->reqs);
-		if (copy_to_user(u64_to_user_ptr(r.reqs_ptr), f->reqs, r.nreqs * sizeof(*f->reqs)))
-			err = -EFAULT;
+	if (f->state == CK_DONE) { /* text a full buffer left behind, then ESRCH */
+		r.exit = CK_EXIT_DONE;
+		r.status = f->status;
+	} else {
+		if (r.input_len)
+			ckb_input(f->g, in, r.input_len);
+		if (f->state == CK_IO) {
+			ck_match_answers(f);
+			ckb_reqs_done(f->g, f->answers);
+		}
+		else if (f->state == CK_WAIT)
+			ckb_wait_done(f->g);
+		f->state = CK_READY;
+		ck_run_slice(f, &r);
 	}
-	if (ck_copy_out(f, r.out_ptr, r.out_len, &r.out_written) || copy_to_user(uarg, &r, sizeof(r)))
-		return -EFAULT;
+	if (f->state == CK_IO && r.exit == CK_EXIT_IO) {
+		f->nreqs = r.nreqs = ckb_reqs(f->g, f->reqs);
+		ck_ubuf_write(&f->ubuf[CK_UBUF_REQS], 0, f->reqs, r.nreqs * sizeof(*f->reqs));
+	}
+	r.switches = ckb_switches(f->g);
+	r.out_written = ck_text_out(f);
+	ck_ubuf_write(&f->ubuf[CK_UBUF_ARG], 0, &r, sizeof(r));
+out:
+	ck_ubufs_release(f);
 	return err;
 }
 
+/* The ioctls are serialised by the file's mutex and hold it across their
+ * user copies (a copy may fault and take the mmap lock); mmap, which the
+ * kernel calls with the mmap lock held, never takes it (ck_mmap). */
 static long ck_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct ck_file *f = file->private_data;
 	long err;
 
-	mutex_lock(&f->lock);
+	if (mutex_lock_interruptible(&f->lock))
+		return -EINTR; /* nothing done */
 	switch (cmd) {
 	case CK_IOC_SETUP:
 		err = ck_setup(f, (struct ck_setup __user *)arg);
@@ -489,29 +633,42 @@ static long ck_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return err;
 }
 
-/* The pool in guest-physical order. remap_pfn_range takes no page reference:
- * the pages are freed only at release, when no mapping can be left. */
+/* The pool in guest-physical order, one remap a run of machine-contiguous
+ * pages. No lock: the kernel calls mmap with the mmap lock held for writing
+ * (vm_mmap_pgoff, mm/util.c), and an ioctl that holds the file's mutex may be
+ * waiting for that lock in a page fault of its user copy (do_user_addr_fault,
+ * arch/x86/mm/fault.c); taking the mutex here would deadlock the two
+ * (docs/ARCHITECTURE.md). Nothing here needs it: SETUP publishes the guest
+ * with a release store once it is complete, and the pool and its p2m do not
+ * change until release, which cannot run while a mapping is being made (the
+ * vma holds a reference to the file, mmap_region in mm/mmap.c).
+ * remap_pfn_range takes no page reference and marks the vma VM_PFNMAP
+ * (mm/memory.c), which MADV_DONTNEED refuses (mm/madvise.c): the pages are
+ * freed only at release, when no mapping can be left. */
 static int ck_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct ck_file *f = file->private_data;
 	unsigned long size = vma->vm_end - vma->vm_start;
+	u64 i, run, npages = size >> PAGE_SHIFT;
 	int err = 0;
-	u64 i;
 
-	mutex_lock(&f->lock);
-	if (f->state == CK_NEW)
-		err = -ENXIO;
-	else if (vma->vm_pgoff != 0 || size > f->pool_bytes || !(vma->vm_flags & VM_SHARED))
-		err = -EINVAL; /* a private (copy-on-write) view of the pool makes no sense */
-	else if (vma->vm_flags & VM_EXEC)
-		err = -EPERM; /* guest memory is data to the runner */
-	else
-		vma->vm_flags &= ~VM_MAYEXEC; /* nor can mprotect make it code later */
-	for (i = 0; !err && i < size >> PAGE_SHIFT; i++)
-		err = remap_pfn_range(vma, vma->vm_start + (i << PAGE_SHIFT),
-				      ckb_pool_page_ma(f->g, i) >> PAGE_SHIFT, PAGE_SIZE,
-				      vma->vm_page_prot);
-	mutex_unlock(&f->lock);
+	if (!smp_load_acquire(&f->mappable))
+		return -ENXIO;
+	if (vma->vm_pgoff != 0 || size > f->pool_bytes || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL; /* a private (copy-on-write) view of the pool makes no sense */
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM; /* guest memory is data to the runner */
+	vma->vm_flags &= ~VM_MAYEXEC; /* nor can mprotect make it code later */
+	for (i = 0; !err && i < npages; i += run) {
+		u64 ma = ckb_pool_page_ma(f->g, i);
+
+		for (run = 1; i + run < npages &&
+			      ckb_pool_page_ma(f->g, i + run) == ma + (run << PAGE_SHIFT); run++)
+			;
+		err = remap_pfn_range(vma, vma->vm_start + (i << PAGE_SHIFT), ma >> PAGE_SHIFT,
+				      run << PAGE_SHIFT, vma->vm_page_prot);
+		cond_resched(); /* a pool of gigabytes is thousands of runs */
+	}
 	return err;
 }
 

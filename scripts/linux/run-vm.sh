@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
 # Boot Debian's kernel (linux-image-amd64, the version the module is built
-# for) with the Linux-host initramfs under QEMU TCG, 2 CPUs, and run one
-# scenario of scenario.sh; the serial log goes to LOG. --icount: one TSC tick
+# for) with the Linux-host initramfs under QEMU TCG, 2 CPUs, 512 MiB, and run
+# scenarios of scenario.sh (SCENARIO: NAME[,NAME...]); the serial log goes to LOG. --icount: one TSC tick
 # per instruction (make bench), on one CPU: with -icount and -smp 2 this
 # kernel does not get as far as its first line under TCG.
 # --interactive: the serial console on this terminal (LOG is not written).
-# --cpu MODEL: a QEMU CPU model; --append ARGS: more of the kernel's command line.
+# --cpu MODEL: a QEMU CPU model; --append ARGS: more of the kernel's command line;
+# --mem SIZE: the VM's memory (QEMU -m), for guests with pools of gigabytes.
 # --nmi COUNT (not with --interactive): QEMU gets a human monitor on a socket
 # and scripts/qemu-nmi.sh sends it `nmi` COUNT times once LOG shows
 # "nmi: inject now" ($QEMU_NMI_TRIGGER overrides), then appends
 # "qemu-nmi: injected N NMIs in T ms" (or "qemu-nmi: failed: WHY") to LOG.
 # usage: run-vm.sh [--icount] [--interactive] [--cpu MODEL] [--append ARGS]
-#                  [--timeout SECONDS] [--nmi COUNT] INITRAMFS SCENARIO LOG
+#                  [--mem SIZE] [--timeout SECONDS] [--nmi COUNT] INITRAMFS SCENARIO LOG
 set -uo pipefail
-extra=() tmo=120 cpus=2 interactive=0 append="" nmi=0
+extra=() tmo=120 cpus=2 interactive=0 append="" mem=512M nmi=0
 while [ $# -gt 3 ]; do
 	case "$1" in
 	--icount) extra+=(-icount shift=0) cpus=1 ;;
 	--interactive) interactive=1 ;;
 	--cpu) extra+=(-cpu "$2"); shift ;;
 	--append) append="$2"; shift ;;
+	--mem) mem="$2"; shift ;;
 	--timeout) tmo="$2"; shift ;;
 	--nmi) nmi="$2"; shift ;;
 	*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
@@ -37,7 +39,7 @@ kernel=$(ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1)
 # -cpu max would offer LA57 (5-level paging), which the monitor refuses; the
 # default CPU model has NX, which is what the guest's tables need.
 if [ $interactive = 1 ]; then
-	exec qemu-system-x86_64 -machine pc -smp "$cpus" -m 512M -nic none -no-reboot \
+	exec qemu-system-x86_64 -machine pc -smp "$cpus" -m "$mem" -nic none -no-reboot \
 		-display none "${extra[@]}" -kernel "$kernel" -initrd "$initrd" -serial mon:stdio \
 		-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario $append"
 fi
@@ -60,7 +62,7 @@ if [ "$nmi" != 0 ]; then
 	"$(dirname "$0")/../qemu-nmi.sh" "$dir/hmp.sock" "$log" "$nmi" "$tmo" &
 	nmi_pid=$!
 fi
-timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -machine pc -smp "$cpus" -m 512M -nic none \
+timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -machine pc -smp "$cpus" -m "$mem" -nic none \
 	-no-reboot -display none "${extra[@]}" \
 	-kernel "$kernel" -initrd "$initrd" "${serial[@]}" </dev/null \
 	-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario $append"

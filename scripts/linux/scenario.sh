@@ -1,10 +1,11 @@
 #!/bin/sh
-# The Linux-host scenarios, run inside the VM by /init (busybox sh). Each loads
-# cokernel.ko, does its part, and then always the same epilogue, whose lines
-# scripts/qemu-test.sh checks: the pages the module still holds, rmmod, and
-# dmesg free of BUG, WARNING, Oops, general protection faults and lockups.
-# usage: scenario.sh NAME
-name="$1"
+# The Linux-host scenarios, run inside the VM by /init (busybox sh). Several
+# may share one boot: each case loads cokernel.ko, does its part, and then
+# always the same epilogue, whose lines scripts/qemu-test.sh checks in that
+# case's part of the log: the pages the module still holds, rmmod, and the
+# kernel log since the case before free of BUG, WARNING, Oops, general
+# protection faults, lockups and stalls.
+# usage: scenario.sh NAME[,NAME...]
 held=/sys/module/cokernel/parameters/pages_held
 
 status() { # the runner's exit status, in the line the harness looks for
@@ -46,92 +47,133 @@ stop_mid_run() {
 	fi
 }
 
-insmod /cokernel.ko || echo "linux: insmod failed"
-case "$name" in
-hello) /cokrun guest=hello; status $? ;;
-selftest) /cokrun guest=selftest; status $? ;;
-fault) /cokrun guest=fault; status $? ;;
-blk)
-	/cokrun --disk /disk.img guest=blk; status $?
-	echo "linux: disk check: $(/mkdisk --check-writes /disk.img)"
-	;;
-badring) /cokrun --disk /disk.img guest=badring disk=ro scatter=1; status $? ;;
-kill) stop_mid_run KILL 137 ;;
-sigint) stop_mid_run INT 130 ;;
-two)
-	/cokrun guest=selftest > /tmp/a.log 2>&1 &
-	a=$!
-	/cokrun --disk /disk.img guest=blk > /tmp/b.log 2>&1 &
-	b=$!
-	wait $a; sa=$?
-	wait $b; sb=$?
-	echo "linux: first guest (selftest) exit status $sa: $(grep -a 'checks, ' /tmp/a.log)"
-	echo "linux: second guest (blk) exit status $sb: $(grep -a 'requests completed by one POST' /tmp/b.log)"
-	;;
-errors) /ioctl_errors; status $? ;;
-echo) # console input from cokrun's stdin, through HC_WAIT and the ring
-	(echo "hello, guest"; sleep 1; echo quit) | /cokrun guest=echo; status $?
-	;;
-hardened) # booted with pti=on on a CPU with SMEP and SMAP
-	echo "linux: $(dmesg | grep -o 'Kernel/User page tables isolation: enabled')"
-	for f in smep smap pcid; do
-		grep -qw "$f" /proc/cpuinfo && echo "linux: the CPU has $f"
-	done
-	/cokrun guest=selftest; echo "linux: selftest exit status $?"
-	/cokrun --disk /disk.img guest=blk; status $?
-	;;
-contain) # the ring-1 guest's faults: each one a guest ended with a report
-	for g in ud2-first doublefault trapflag; do
-		/cokrun guest=$g; echo "linux: contain: $g exit status $?"
-	done
-	for op in $PRIVILEGED_OPS syscall; do
-		/cokrun guest=privileged op=$op; echo "linux: contain: privileged op=$op exit status $?"
-	done
-	/cokrun guest=selftest > /tmp/selftest.log 2>&1
-	echo "linux: contain: selftest exit status $? ($(grep -a 'checks, ' /tmp/selftest.log))"
-	;;
-nmi) # QEMU injects NMIs (qemu-test.sh --nmi) while the guest runs on CPU 0
-	before=$(nmis)
-	taskset -c 0 /cokrun guest=nmi; status $?
-	echo "linux: CPU 0 took $(( $(nmis) - before )) NMIs while the guest ran"
-	# cr4-change: CR4.TSD flips at every switch to and from tsd_flip, on the
-	# guest's CPU, while the guest runs there
-	taskset -c 0 /tsd_flip 3 > /tmp/tsd.log 2>&1 &
-	tsd=$!
-	taskset -c 0 /cokrun guest=nmi > /tmp/cr4.log 2>&1
-	echo "linux: cr4-change: guest exit status $? ($(grep -a 'yields in' /tmp/cr4.log))"
-	wait $tsd
-	cat /tmp/tsd.log
-	/tsd_flip plain
-	;;
-refused)
-	/cokrun --image /cokrun guest=hello; echo "linux: not an ELF guest: status $?"
-	/cokrun --image /guest-v2.elf guest=hello; echo "linux: a guest of ABI version 2: status $?"
-	/cokrun --pool 4G guest=hello; echo "linux: pool too large: status $?"
-	/cokrun guest=hello pool=12Q; echo "linux: bad pool size: status $?"
-	;;
-bench)
-	/cokrun --disk /disk.img guest=bench; status $?
-	/refs
-	;;
-shell) # make qemu-linux: a shell with the module loaded; exit powers off
-	echo "linux: cokernel.ko is loaded; try: /cokrun guest=selftest, /cokrun --disk /disk.img guest=blk,"
-	echo "linux: /cokrun guest=echo (type; quit ends it), /cokrun guest=spin (Ctrl-C stops it)"
-	setsid cttyhack sh
-	;;
-*) echo "linux: unknown scenario '$name'" ;;
-esac
+uptime() { cut -d' ' -f1 /proc/uptime; }
 
-# The host went on: it still runs a guest, holds no page, unloads the
-# module, and its log is clean.
-/cokrun guest=hello > /tmp/after.log 2>&1
-echo "linux: a second guest after the scenario: exit status $?"
-echo "pages the monitor still holds: $(cat $held)"
-echo "linux: guests still open: $(cat /sys/module/cokernel/parameters/guests)"
-rmmod cokernel && echo "linux: rmmod: ok"
-if dmesg | grep -E "BUG|WARNING|Oops|general protection|lockup|\bstalls?\b|Kernel panic" > /tmp/bad; then
-	echo "linux: dmesg shows trouble:"
-	cat /tmp/bad
-else
-	echo "linux: dmesg: clean"
-fi
+# A guest pool of gigabytes, mapped whole by cokrun; selftest touches its
+# last page, reads the whole p2m and a sample of pages (guest/progs/selftest.c).
+big_pool() {
+	size="$1" kib="$2"
+	before=$(memfree)
+	/cokrun --pool "$size" guest=selftest > /tmp/big.log 2>&1
+	st=$?
+	grep -a "monitor: pool\|pool is\|last byte\|checks, \|refused" /tmp/big.log
+	echo "linux: selftest with pool=$size: exit status $st"
+	grep -aq "guest: selftest: pool is $kib KiB" /tmp/big.log &&
+		echo "linux: the guest saw all $kib KiB of pool=$size"
+	# Within 32 MiB: freed pages may wait on the per-CPU lists, which MemFree
+	# (NR_FREE_PAGES, mm/page_alloc.c) does not count; a lost pool is gigabytes.
+	delta=$((before - $(memfree)))
+	echo "linux: MemFree after pool=$size: $delta kB below before"
+	[ $delta -lt 32768 ] && echo "linux: pool=$size given back (MemFree within 32 MiB): ok"
+}
+
+run_case() {
+	name="$1"
+	cp /tmp/disk.pristine /disk.img # blk writes the disk: each case gets the test disk as made
+	insmod /cokernel.ko || echo "linux: insmod failed"
+	case "$name" in
+	hello) /cokrun guest=hello; status $? ;;
+	selftest) /cokrun guest=selftest; status $? ;;
+	fault) /cokrun guest=fault; status $? ;;
+	blk)
+		/cokrun --disk /disk.img guest=blk; status $?
+		echo "linux: disk check: $(/mkdisk --check-writes /disk.img)"
+		;;
+	badring) /cokrun --disk /disk.img guest=badring disk=ro scatter=1; status $? ;;
+	kill) stop_mid_run KILL 137 ;;
+	sigint) stop_mid_run INT 130 ;;
+	two)
+		/cokrun guest=selftest > /tmp/a.log 2>&1 &
+		a=$!
+		/cokrun --disk /disk.img guest=blk > /tmp/b.log 2>&1 &
+		b=$!
+		wait $a; sa=$?
+		wait $b; sb=$?
+		echo "linux: first guest (selftest) exit status $sa: $(grep -a 'checks, ' /tmp/a.log)"
+		echo "linux: second guest (blk) exit status $sb: $(grep -a 'requests completed by one POST' /tmp/b.log)"
+		;;
+	errors) /ioctl_errors; status $? ;;
+	concurrency) /concurrency; status $? ;;
+	copyfail) /copyfail /disk.img; status $? ;;
+	bigpool) # a VM with memory for it (qemu-test.sh boots this one with mem=)
+		echo "linux: $(grep MemTotal /proc/meminfo)"
+		big_pool 2G 2097152
+		big_pool 3584M 3670016
+		;;
+	echo) # console input from cokrun's stdin, through HC_WAIT and the ring
+		(echo "hello, guest"; sleep 1; echo quit) | /cokrun guest=echo; status $?
+		;;
+	hardened) # booted with pti=on on a CPU with SMEP and SMAP
+		echo "linux: $(grep -o 'Kernel/User page tables isolation: enabled' /tmp/boot.dmesg)"
+		for f in smep smap pcid; do
+			grep -qw "$f" /proc/cpuinfo && echo "linux: the CPU has $f"
+		done
+		/cokrun guest=selftest; echo "linux: selftest exit status $?"
+		/cokrun --disk /disk.img guest=blk; status $?
+		;;
+	# The ring-1 guest's faults; cpumax-: the same in a VM on another CPU model.
+	ud2-first | cpumax-ud2-first) /cokrun guest=ud2-first; status $? ;;
+	doublefault | cpumax-doublefault) /cokrun guest=doublefault; status $? ;;
+	privileged | cpumax-privileged)
+		for op in $PRIVILEGED_OPS; do
+			/cokrun guest=privileged op=$op; echo "linux: privileged op=$op exit status $?"
+		done
+		;;
+	syscall | cpumax-syscall) /cokrun guest=privileged op=syscall; status $? ;;
+	trapflag | cpumax-trapflag) /cokrun guest=trapflag; status $? ;;
+	cpumax-selftest) /cokrun guest=selftest; status $? ;;
+	nmi) # QEMU injects NMIs (qemu-test.sh --nmi) while the guest runs on CPU 0
+		before=$(nmis)
+		taskset -c 0 /cokrun guest=nmi; status $?
+		echo "linux: CPU 0 took $(( $(nmis) - before )) NMIs while the guest ran"
+		;;
+	cr4-change) # CR4.TSD flips at every switch to and from tsd_flip, on the
+		# guest's CPU, while the guest runs there
+		taskset -c 0 /tsd_flip 3 > /tmp/tsd.log 2>&1 &
+		tsd=$!
+		taskset -c 0 /cokrun guest=nmi > /tmp/cr4.log 2>&1
+		echo "linux: cr4-change: guest exit status $? ($(grep -a 'yields in' /tmp/cr4.log))"
+		wait $tsd
+		cat /tmp/tsd.log
+		/tsd_flip plain
+		;;
+	refused)
+		/cokrun --image /cokrun guest=hello; echo "linux: not an ELF guest: status $?"
+		/cokrun --image /guest-v2.elf guest=hello; echo "linux: a guest of ABI version 2: status $?"
+		/cokrun --pool 4G guest=hello; echo "linux: pool too large: status $?"
+		/cokrun guest=hello pool=12Q; echo "linux: bad pool size: status $?"
+		;;
+	bench)
+		/cokrun --disk /disk.img guest=bench; status $?
+		/refs
+		;;
+	shell) # make qemu-linux: a shell with the module loaded; exit powers off
+		echo "linux: cokernel.ko is loaded; try: /cokrun guest=selftest, /cokrun --disk /disk.img guest=blk,"
+		echo "linux: /cokrun guest=echo (type; quit ends it), /cokrun guest=spin (Ctrl-C stops it)"
+		setsid cttyhack sh
+		;;
+	*) echo "linux: unknown scenario '$name'" ;;
+	esac
+
+	# The host went on: it still runs a guest, holds no page, unloads the
+	# module, and its log is clean.
+	/cokrun guest=hello > /tmp/after.log 2>&1
+	echo "linux: a second guest after the scenario: exit status $?"
+	echo "pages the monitor still holds: $(cat $held)"
+	echo "linux: guests still open: $(cat /sys/module/cokernel/parameters/guests)"
+	rmmod cokernel && echo "linux: rmmod: ok"
+	# -c: each case reads (and clears) what the kernel said since the one before
+	if dmesg -c | grep -E "BUG|WARNING|Oops|general protection|lockup|\bstalls?\b|Kernel panic" > /tmp/bad; then
+		echo "linux: dmesg shows trouble:"
+		cat /tmp/bad
+	else
+		echo "linux: dmesg: clean"
+	fi
+}
+
+cp /disk.img /tmp/disk.pristine
+for name in $(echo "$1" | tr , ' '); do
+	echo "linux: case '$name' begins (uptime $(uptime))"
+	run_case "$name"
+	echo "linux: case '$name' over (uptime $(uptime))"
+done

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fake_host.h"
+#include "../../loader/cpu.h"
 #include "../../proto/errors.h"
 
 static uint8_t *arena;
@@ -10,6 +11,7 @@ static uint8_t used[FAKE_PAGES];
 static uint8_t taken[FAKE_PAGES];
 static uint64_t outstanding;
 static int64_t fail_after = -1;
+uint64_t fake_cr4, fake_efer;
 
 void fake_reset(void)
 {
@@ -20,6 +22,30 @@ void fake_reset(void)
 	memset(taken, 0, sizeof(taken));
 	outstanding = 0;
 	fail_after = -1;
+	fake_cr4 = 0;
+	fake_efer = EFER_NXE;
+}
+
+uint64_t cpu_read_cr0(void)
+{
+	return 0;
+}
+
+uint64_t cpu_read_cr4(void)
+{
+	return fake_cr4;
+}
+
+uint64_t cpu_rdmsr(uint32_t msr)
+{
+	return msr == MSR_EFER ? fake_efer : 0;
+}
+
+uint64_t cpu_rdtsc(void)
+{
+	static uint64_t tsc;
+
+	return ++tsc;
 }
 
 void fake_fail_after(int64_t n)
@@ -96,4 +122,11 @@ static void *f_hva(void *ctx, uint64_t ma)
 	return fake_hva(ma);
 }
 
-const struct mm_host fake_mm = { f_alloc, f_free, f_hva, 0 };
+const struct mm_host fake_mm = { f_alloc, f_free, f_hva, 0, 0 }; /* pages come with 0xAA */
+
+unsigned fake_machine_checks; /* what monitor_step re-raised */
+
+void cpu_raise_machine_check(void)
+{
+	fake_machine_checks++;
+}

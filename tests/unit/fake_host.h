@@ -24,4 +24,9 @@ uint64_t fake_outstanding(void); /* pages allocated and not freed */
 int fake_is_fake_ma(uint64_t ma);
 uint8_t *fake_hva(uint64_t ma);
 
+/* The fake CPU of loader/cpu.h (CPU_FAKE): CR4 and IA32_EFER as a test sets
+ * them (fake_reset: NXE on, nothing else); other registers read 0, except
+ * the TSC, which counts the reads. */
+extern uint64_t fake_cr4, fake_efer;
+
 #endif

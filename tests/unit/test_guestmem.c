@@ -50,7 +50,7 @@ TEST(gmem_write_and_read_cross_scattered_pages_byte_exactly)
 	gmem_write(&pool, s, src);
 	/* Each byte is where the p2m says its page is, and only there. */
 	for (uint64_t g = 0; g < 32 * 4096; g++) {
-		uint8_t b = fake_hva(pool.p2m[g / 4096])[g % 4096];
+		uint8_t b = fake_hva(pool_page_ma(&pool, g / 4096))[g % 4096];
 		uint8_t want = g >= gpa && g < gpa + len ? src[g - gpa] : 0;
 
 		if (b != want) {

@@ -141,25 +141,25 @@ TEST(pt_guest_layout_walks_to_the_p2m_everywhere)
 	EXPECT_EQ(pool_init(&p, &fake_mm, 256, 1, &got), 0);
 	EXPECT_EQ(pt_init(&pt, &fake_mm, 1), 0);
 	for (uint64_t i = 0; i < 16; i++) /* kernel: 8 pages text, 8 pages data */
-		EXPECT_EQ(pt_map(&pt, GUEST_KERNEL_BASE + i * 4096, p.p2m[i],
+		EXPECT_EQ(pt_map(&pt, GUEST_KERNEL_BASE + i * 4096, pool_page_ma(&p, i),
 				 i < 8 ? PT_EXEC : PT_WRITE),
 			  0);
 	for (uint64_t i = 0; i < p.npages; i++)
-		EXPECT_EQ(pt_map(&pt, GUEST_DMAP_BASE + i * 4096, p.p2m[i], PT_WRITE), 0);
-	for (uint64_t i = 0; i < p.p2m_npages; i++)
-		EXPECT_EQ(pt_map(&pt, GUEST_P2M_BASE + i * 4096, p.p2m_ma + i * 4096, 0), 0);
+		EXPECT_EQ(pt_map(&pt, GUEST_DMAP_BASE + i * 4096, pool_page_ma(&p, i), PT_WRITE), 0);
+	for (uint64_t i = 0; i < pool_p2m_npages(&p); i++)
+		EXPECT_EQ(pt_map(&pt, GUEST_P2M_BASE + i * 4096, pool_p2m_page_ma(&p, i), 0), 0);
 	for (uint64_t i = 0; i < p.npages; i++) {
 		EXPECT_EQ(pt_walk(&pt, GUEST_DMAP_BASE + i * 4096 + 7, &ma, &bits), 0);
-		EXPECT_EQ(ma, p.p2m[i] + 7);
+		EXPECT_EQ(ma, pool_page_ma(&p, i) + 7);
 		EXPECT_EQ(bits & (PTE_W | PTE_NX), PTE_W | PTE_NX);
 	}
 	for (uint64_t i = 0; i < 16; i++) {
 		EXPECT_EQ(pt_walk(&pt, GUEST_KERNEL_BASE + i * 4096, &ma, &bits), 0);
-		EXPECT_EQ(ma, p.p2m[i]);
+		EXPECT_EQ(ma, pool_page_ma(&p, i));
 		EXPECT_EQ(bits & (PTE_W | PTE_NX), i < 8 ? 0 : PTE_W | PTE_NX);
 	}
 	EXPECT_EQ(pt_walk(&pt, GUEST_P2M_BASE, &ma, &bits), 0);
-	EXPECT_EQ(ma, p.p2m_ma);
+	EXPECT_EQ(ma, pool_p2m_page_ma(&p, 0));
 	EXPECT_EQ(bits & (PTE_W | PTE_NX), PTE_NX);
 	EXPECT_EQ(pt_walk(&pt, GUEST_DMAP_BASE + p.npages * 4096, &ma, &bits), -HC_EFAULT);
 	EXPECT_EQ(pt_walk(&pt, GUEST_KERNEL_BASE + 16 * 4096, &ma, &bits), -HC_EFAULT);

@@ -12,7 +12,7 @@ static void expect_sane_p2m(const struct pool *p)
 
 	memset(seen, 0, sizeof(seen));
 	for (uint64_t i = 0; i < p->npages; i++) {
-		uint64_t ma = p->p2m[i];
+		uint64_t ma = pool_page_ma(p, i);
 
 		EXPECT_EQ(ma & 0xfff, 0);
 		EXPECT(fake_is_fake_ma(ma));
@@ -35,7 +35,7 @@ TEST(pool_takes_2mib_chunks_in_gpa_order)
 	EXPECT_EQ(p.nchunks, 2);
 	expect_sane_p2m(&p);
 	for (uint64_t i = 1; i < 512; i++)
-		EXPECT_EQ(p.p2m[i], p.p2m[i - 1] + 4096);
+		EXPECT_EQ(pool_page_ma(&p, i), pool_page_ma(&p, i - 1) + 4096);
 	pool_destroy(&p);
 	EXPECT_EQ(fake_outstanding(), 0);
 }
@@ -50,8 +50,8 @@ TEST(pool_scatter_disagrees_with_machine_order)
 	EXPECT_EQ(p.nchunks, 64 / POOL_SCATTER_CHUNK_PAGES);
 	expect_sane_p2m(&p);
 	for (uint64_t i = 1; i < 64; i++) {
-		runs += p.p2m[i] != p.p2m[i - 1] + 4096;
-		down += p.p2m[i] < p.p2m[i - 1];
+		runs += pool_page_ma(&p, i) != pool_page_ma(&p, i - 1) + 4096;
+		down += pool_page_ma(&p, i) < pool_page_ma(&p, i - 1);
 	}
 	EXPECT_EQ(runs, 16); /* every chunk its own run: spacers keep them apart */
 	EXPECT_EQ(down, 15); /* and each lower than the one before */
@@ -70,7 +70,7 @@ TEST(pool_halves_the_chunk_when_memory_is_fragmented)
 	EXPECT_EQ(pool_init(&p, &fake_mm, 1024, 0, &got), 0);
 	EXPECT(p.nchunks > 1024 / 199);
 	for (uint64_t i = 0; i < p.nchunks; i++)
-		EXPECT(p.chunks[i].npages <= 128);
+		EXPECT(pool_chunk_npages(&p, i) <= 128);
 	expect_sane_p2m(&p);
 	pool_destroy(&p);
 	EXPECT_EQ(fake_outstanding(), 0);
@@ -122,4 +122,60 @@ TEST(pool_allocation_failing_at_any_step_leaks_nothing)
 			EXPECT_EQ(fake_outstanding(), 0);
 		}
 	}
+}
+
+TEST(pool_size_beyond_the_p2m_is_invalid)
+{
+	struct pool p;
+	uint64_t got;
+
+	fake_reset();
+	EXPECT_EQ(pool_init(&p, &fake_mm, POOL_MAX_PAGES + 1, 0, &got), -HC_EINVAL);
+	EXPECT_EQ(fake_outstanding(), 0);
+	EXPECT(POOL_MAX_PAGES >= (64ull << 30) / 4096); /* the ABI's 64 GiB */
+}
+
+/* A host whose free memory is all single pages (every other page taken): the
+ * pool still comes, one page a chunk, and its p2m and chunk list span several
+ * pages that do not touch. With one contiguous table each, as before, a Linux
+ * host refused any pool above 680 MiB (the chunk table passed its 4 MiB). */
+TEST(pool_bookkeeping_needs_no_contiguous_memory)
+{
+	struct pool p;
+	uint64_t got, npages = 1536;
+
+	fake_reset();
+	for (uint64_t page = 1; page < FAKE_PAGES; page += 2)
+		fake_take(page, 1);
+	EXPECT_EQ(pool_init(&p, &fake_mm, npages, 0, &got), 0);
+	EXPECT_EQ(got, npages);
+	EXPECT_EQ(p.nchunks, npages);
+	EXPECT_EQ(pool_p2m_npages(&p), npages * 8 / 4096);
+	expect_sane_p2m(&p);
+	for (uint64_t i = 0; i < npages; i++) {
+		EXPECT_EQ(pool_chunk_ma(&p, i), pool_page_ma(&p, i));
+		EXPECT_EQ(pool_chunk_npages(&p, i), 1);
+	}
+	for (uint64_t i = 0; i < pool_p2m_npages(&p); i++)
+		EXPECT(fake_is_fake_ma(pool_p2m_page_ma(&p, i)));
+	pool_destroy(&p);
+	EXPECT_EQ(fake_outstanding(), 0);
+}
+
+/* A host whose pages always come zeroed (Linux, __GFP_ZERO) is believed: the
+ * pool does not write gigabytes of zeroes a second time. */
+TEST(pool_does_not_zero_again_what_the_host_zeroed)
+{
+	struct mm_host zeroing = fake_mm;
+	struct pool p;
+	uint64_t got;
+
+	fake_reset(); /* every page 0xAA, which this host claims are zero */
+	zeroing.pages_zeroed = 1;
+	EXPECT_EQ(pool_init(&p, &zeroing, 16, 0, &got), 0);
+	EXPECT_EQ(fake_hva(pool_page_ma(&p, 0))[0], 0xaa);
+	EXPECT_EQ(fake_hva(pool_page_ma(&p, 15))[4095], 0xaa);
+	EXPECT_EQ(*parray_at(&p.p2m, 16), 0); /* its own tables it still zeroes */
+	pool_destroy(&p);
+	EXPECT_EQ(fake_outstanding(), 0);
 }

@@ -33,14 +33,14 @@ static void setup(void)
 	gmem_zero(&m.pool, all);
 	EXPECT_EQ(pt_init(&m.pt, &fake_mm, 1), 0);
 	for (uint64_t i = 0; i < POOL_PAGES; i++)
-		EXPECT_EQ(pt_map(&m.pt, GUEST_DMAP_BASE + i * 4096, m.pool.p2m[i],
+		EXPECT_EQ(pt_map(&m.pt, GUEST_DMAP_BASE + i * 4096, pool_page_ma(&m.pool, i),
 				 i == RO_PAGE ? 0 : PT_WRITE), 0);
 	/* One executable segment: the image's text, gpa 0x1000-0x3000. */
 	m.image.nsegments = 1;
 	m.image.seg[0] = (struct elf_segment){ .gva = TEXT_GVA, .memsz = 0x2000,
 					       .perms = PT_EXEC };
-	EXPECT_EQ(pt_map(&m.pt, TEXT_GVA, m.pool.p2m[1], PT_EXEC), 0);
-	EXPECT_EQ(pt_map(&m.pt, TEXT_GVA + 0x1000, m.pool.p2m[2], PT_EXEC), 0);
+	EXPECT_EQ(pt_map(&m.pt, TEXT_GVA, pool_page_ma(&m.pool, 1), PT_EXEC), 0);
+	EXPECT_EQ(pt_map(&m.pt, TEXT_GVA + 0x1000, pool_page_ma(&m.pool, 2), PT_EXEC), 0);
 }
 
 static void teardown(void)

@@ -1,0 +1,207 @@
+/* The monitor core's start on a fake host and a fake CPU (loader/cpu.h,
+ * CPU_FAKE): the refusals (another hypervisor active, 5-level paging, a
+ * passage the host put inside a guest window), each with its message and
+ * nothing left allocated, hits_guest_windows at every edge of every window,
+ * and a guest set up with its p2m mapped page by page. monitor.c is included,
+ * not linked, so that its static functions can be tested as they are. */
+#include <stdio.h>
+#include "fake_host.h"
+#include "unit.h"
+#include "../../proto/layout.h"
+#include "../../loader/monitor.c"
+
+/* The switch stub the passage installs: a header that passes passage_install's
+ * checks, then RETs (these tests never enter a guest). */
+__asm__(".section .rodata\n"
+	".balign 8\n"
+	".globl switch_blob_start, switch_blob_end\n"
+	"switch_blob_start:\n"
+	".long 0x33475350\n" /* PASSAGE_MAGIC */
+	".short 16, 20\n"    /* enter_off, gates_off */
+	".long 88\n"         /* code_bytes */
+	".short 17, 18\n"    /* fpu_save_modrm, fpu_restore_modrm */
+	".byte 0xc3, 0x00, 0x00, 0xc3\n" /* enter at 16; the two ModRM bytes */
+	".fill 33, 2, 16\n"  /* the gate table: PASSAGE_NGATES offsets */
+	".byte 0xc3, 0xc3\n"
+	"switch_blob_end:\n"
+	".previous\n");
+
+static struct monitor m;
+static char logged_text[16384];
+static size_t logged_len;
+static uint64_t passage_hva; /* 0: the host maps the passage where its pages are */
+
+static void capture(const char *buf, size_t len)
+{
+	if (logged_len + len < sizeof(logged_text)) {
+		memcpy(logged_text + logged_len, buf, len);
+		logged_len += len;
+		logged_text[logged_len] = 0;
+	}
+}
+
+static int logged(const char *what)
+{
+	return strstr(logged_text, what) != NULL;
+}
+
+static int f_alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva)
+{
+	uint64_t first;
+
+	if (fake_mm.alloc_pages(ctx, PASSAGE_NPAGES, &first) != 0)
+		return -HC_ENOMEM;
+	for (int i = 0; i < PASSAGE_NPAGES; i++)
+		ma[i] = first + (uint64_t)i * 4096;
+	*hva = passage_hva ? passage_hva : (uint64_t)(uintptr_t)fake_hva(first);
+	return 0;
+}
+
+static void f_free_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t hva)
+{
+	(void)hva;
+	fake_mm.free_pages(ctx, ma[0], PASSAGE_NPAGES);
+}
+
+static uint64_t f_time_ns(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static struct host_ops host;
+
+static const uint8_t *guest_image(uint64_t *len)
+{
+	static uint8_t buf[1 << 20];
+	static size_t n;
+
+	if (!n) {
+		FILE *f = fopen("build/guest.elf", "rb"); /* make check builds it first */
+
+		if (f) {
+			n = fread(buf, 1, sizeof(buf), f);
+			fclose(f);
+		}
+	}
+	*len = n;
+	return buf;
+}
+
+/* monitor_start on a fresh fake machine and CPU (as fake_reset leaves them,
+ * changed by the caller before it calls this). */
+static int start(const char *cmdline)
+{
+	uint64_t len;
+	const uint8_t *image = guest_image(&len);
+
+	EXPECT(len > 0);
+	host = (struct host_ops){ .name = "test", .mm = fake_mm, .use_nx = 1,
+				  .alloc_passage = f_alloc_passage, .free_passage = f_free_passage,
+				  .time_ns = f_time_ns, .tsc_hz = 1000000000 };
+	logged_len = 0;
+	logged_text[0] = 0;
+	log_set_sink(capture);
+	return monitor_start(&m, &host, cmdline, image, len);
+}
+
+static void stop(void)
+{
+	monitor_abandon(&m);
+	log_set_sink(0);
+	passage_hva = 0;
+	EXPECT_EQ(fake_outstanding(), 0);
+}
+
+TEST(monitor_sets_up_a_guest_with_its_p2m_mapped_page_by_page)
+{
+	uint64_t ma, bits, n;
+
+	fake_reset();
+	for (uint64_t page = 1; page < 64; page += 2)
+		fake_take(page, 1); /* the p2m's single pages cannot be adjacent */
+	/* A host's usual CR4 bits are no reason to refuse (PGE, SMEP, SMAP, PCIDE). */
+	fake_cr4 = (1u << 7) | (1u << 20) | (1u << 21) | (1u << 17);
+	EXPECT_EQ(start("guest=hello pool=4M scatter=1"), 0);
+	EXPECT_EQ(m.pool.npages, 1024);
+	n = pool_p2m_npages(&m.pool);
+	EXPECT_EQ(n, 2);
+	for (uint64_t i = 0; i < n; i++) {
+		EXPECT_EQ(pt_walk(&m.pt, GUEST_P2M_BASE + i * 4096 + 8, &ma, &bits), 0);
+		EXPECT_EQ(ma, pool_p2m_page_ma(&m.pool, i) + 8);
+		EXPECT_EQ(bits & (PTE_W | PTE_NX), PTE_NX); /* read-only, not executable */
+	}
+	EXPECT(pool_p2m_page_ma(&m.pool, 1) != pool_p2m_page_ma(&m.pool, 0) + 4096);
+	/* What the guest reads there is the p2m, entry for entry. */
+	for (uint64_t gpa_page = 0; gpa_page < 1024; gpa_page += 97) {
+		EXPECT_EQ(pt_walk(&m.pt, GUEST_P2M_BASE + gpa_page * 8, &ma, &bits), 0);
+		EXPECT_EQ(*(uint64_t *)fake_hva(ma), pool_page_ma(&m.pool, gpa_page));
+	}
+	EXPECT_EQ(pt_walk(&m.pt, GUEST_P2M_BASE + n * 4096, &ma, &bits), -HC_EFAULT);
+	EXPECT(logged("p2m in 2 page(s)"));
+	stop();
+}
+
+TEST(monitor_refuses_to_run_beside_another_hypervisor)
+{
+	fake_reset();
+	fake_cr4 = CR4_VMXE;
+	EXPECT_EQ(start("guest=hello pool=4M"), MON_REFUSED_CPU);
+	EXPECT(logged("monitor: refused: another hypervisor is active (CR4.VMXE or EFER.SVME"));
+	stop();
+	fake_reset();
+	fake_efer |= EFER_SVME;
+	EXPECT_EQ(start("guest=hello pool=4M"), MON_REFUSED_CPU);
+	EXPECT(logged("monitor: refused: another hypervisor is active"));
+	stop();
+}
+
+TEST(monitor_refuses_a_host_with_5_level_paging)
+{
+	fake_reset();
+	fake_cr4 = CR4_LA57;
+	EXPECT_EQ(start("guest=hello pool=4M"), MON_REFUSED_CPU);
+	EXPECT(logged("monitor: refused: the host uses 5-level paging (CR4.LA57)"));
+	stop();
+}
+
+/* The three windows of proto/layout.h, as the monitor's table has them. */
+static const uint64_t windows[][2] = {
+	{ GUEST_DMAP_BASE, GUEST_DMAP_MAX_BYTES },
+	{ GUEST_P2M_BASE, GUEST_DMAP_MAX_BYTES / GUEST_PAGE_SIZE * 8 },
+	{ GUEST_KERNEL_BASE, GUEST_KERNEL_WINDOW_BYTES },
+};
+
+TEST(hits_guest_windows_is_exact_at_every_edge)
+{
+	for (unsigned w = 0; w < 3; w++) {
+		uint64_t base = windows[w][0], end = base + windows[w][1];
+
+		EXPECT_EQ(layout_hits_guest_windows(base, 1), 1);
+		EXPECT_EQ(layout_hits_guest_windows(end - 1, 1), 1);
+		EXPECT_EQ(layout_hits_guest_windows(base - 3 * 4096, 3 * 4096), 0); /* ends at base */
+		EXPECT_EQ(layout_hits_guest_windows(base - 3 * 4096, 3 * 4096 + 1), 1);
+		EXPECT_EQ(layout_hits_guest_windows(end - 4096, 3 * 4096), 1); /* runs past the end */
+		EXPECT_EQ(layout_hits_guest_windows(end, 3 * 4096), 0);
+	}
+	EXPECT_EQ(layout_hits_guest_windows(0x218c000, 3 * 4096), 0); /* bare metal: identity, low */
+	EXPECT_EQ(layout_hits_guest_windows(0xffffc90000000000ull, 3 * 4096), 0); /* Linux vmalloc */
+	EXPECT_EQ(layout_hits_guest_windows(0xffffffffa0000000ull, 3 * 4096), 0); /* Linux modules */
+	EXPECT_EQ(layout_hits_guest_windows(0xffff900000000000ull, 3 * 4096), 0); /* between windows */
+}
+
+TEST(monitor_refuses_a_passage_the_host_put_in_a_guest_window)
+{
+	for (unsigned w = 0; w < 3; w++) {
+		const uint64_t base = windows[w][0], end = base + windows[w][1];
+		const uint64_t at[] = { base, base - 4096, end - 4096, end - 2 * 4096 };
+
+		for (unsigned k = 0; k < 4; k++) {
+			fake_reset();
+			passage_hva = at[k];
+			EXPECT_EQ(start("guest=hello pool=4M"), MON_REFUSED_MEMORY);
+			EXPECT(logged("inside a guest window"));
+			stop();
+		}
+	}
+}
