@@ -25,6 +25,8 @@ static const struct program {
 	{ "privileged", prog_privileged, 0 },
 	{ "trapflag", prog_trapflag, 0 },
 	{ "nmi", prog_nmi, 0 },
+	{ "fpu", prog_fpu, 0 },
+	{ "simd-fault", prog_simd_fault, 0 },
 };
 
 uint64_t virt_to_gpa(const void *va)
@@ -86,7 +88,7 @@ void guest_main(const struct bootinfo *bi)
 			guest_exit((uint64_t)code);
 		}
 	}
-	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi)\n", name);
+	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi fpu simd-fault)\n", name);
 	guest_exit(2);
 }
 

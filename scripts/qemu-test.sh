@@ -267,6 +267,22 @@ contain() {
 		"single-step traps across 10 hypercalls" "SUCCESS"
 	scenario "$p-nmi" "$fw" "$tmo" "guest=nmi" 0 \
 		"every one came back" "SUCCESS" "qemu-nmi: injected $NMI_COUNT NMIs"
+	fpu "$fw" "$tmo" "$p"
+}
+
+# The guest's own x87/SSE/AVX state, and its floating-point faults. #XM and a
+# bad MXCSR are not raised by QEMU's TCG: the guest then says what the CPU did.
+SIMD_FAULT_OPS="xm mf mxcsr xsetbv"
+simd_fault_lines=("guest: simd-fault: op=xm: no #XM; MXCSR.ZE is 1"
+	"monitor: guest crashed (unhandled exception): vector 16 (#MF x87 error)"
+	"guest: simd-fault: op=mxcsr: no #GP" "monitor: guest executed \`xsetbv\` at RIP")
+fpu() {
+	local fw="$1" tmo="$2" p="$3" runs="" op
+	for op in $SIMD_FAULT_OPS; do runs+="${runs:+ -- }guest=simd-fault op=$op"; done
+	scenario "$p-fpu" "$fw" "$tmo" "guest=fpu" 0 \
+		"guest: fpu: the series without switches 4044a0c5d76c6130, with 6000 switches 4044a0c5d76c6130" \
+		"two x87 registers and MXCSR intact across 4000 switches" "SUCCESS"
+	scenario "$p-simd-fault" "$fw" "$tmo" "$runs" 100 "${simd_fault_lines[@]}"
 }
 
 programs bios 30
@@ -279,6 +295,7 @@ for op in $PRIVILEGED_OPS syscall; do runs+="${runs:+ -- }guest=privileged op=$o
 scenario bios-cpumax-privileged bios 30 "$runs" 100 "${privileged_lines[@]}" \
 	"monitor: guest executed \`syscall\` at RIP"
 scenario bios-cpumax-selftest bios 30 "guest=selftest" 0 "checks, 0 failed" "SUCCESS"
+fpu bios 30 bios-cpumax
 # The p2m really is used: a pool scattered on purpose, in reverse machine order.
 scenario bios-selftest-scatter bios 30 "guest=selftest scatter=1 pool=8M" 0 \
 	"scattered on purpose" "guest: selftest: pool is 8192 KiB" \
@@ -345,6 +362,10 @@ linux_contain() {
 	scenario "linux-${p}privileged" linux - "" - "${privileged_linux[@]}"
 	scenario "linux-${p}syscall" linux - "" 100 "monitor: guest executed \`syscall\` at RIP"
 	scenario "linux-${p}trapflag" linux - "" 0 "single-step traps across 10 hypercalls"
+	scenario "linux-${p}fpu" linux - "" 0 "two x87 registers and MXCSR intact across 4000 switches" \
+		"linux: fpu: every register and every series intact: ok"
+	scenario "linux-${p}simd-fault" linux - "" - "${simd_fault_lines[@]}" \
+		"linux: simd-fault op=mf exit status 100" "linux: simd-fault op=xsetbv exit status 100"
 }
 linux_contain ""
 linux_vm 150 ""

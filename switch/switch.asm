@@ -57,8 +57,8 @@ passage_base:
 	dw enter - passage_base
 	dw gate_table - passage_base
 	dd code_end - passage_base
-	dw enter.fpu_restore + 3 - passage_base ; the ModRM byte after REX.W 0F AE
-	dw to_host.fpu_save + 3 - passage_base
+	dw to_host.fpu_save + 3 - passage_base ; the ModRM bytes, after REX.W 0F AE
+	dw enter.fpu_restore + 3 - passage_base
 
 ; ---------------------------------------------------------------------------
 ; void enter(void): called by the monitor (SysV ABI) once passage_host_prepare

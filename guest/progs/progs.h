@@ -16,5 +16,7 @@ int prog_doublefault(void);
 int prog_privileged(void);
 int prog_trapflag(void);
 int prog_nmi(void);
+int prog_fpu(void);
+int prog_simd_fault(void);
 
 #endif

@@ -23,6 +23,9 @@ nmis() { sed -n 's/^ *NMI: *\([0-9]*\) .*/\1/p' /proc/interrupts; }
 PRIVILEGED_OPS="cli sti hlt wrmsr rdmsr cr0 cr3 cr8 lgdt lidt ltr in out swapgs invlpg dr7 sysenter
 int3 int80 wrfsbase wrpkru selector"
 
+# The faults of guest=simd-fault, one guest run each.
+SIMD_FAULT_OPS="xm mf mxcsr xsetbv"
+
 # Start a runner that keeps the guest busy, and stop it with SIGNAL mid-run.
 stop_mid_run() {
 	sig="$1" want="$2"
@@ -122,6 +125,18 @@ run_case() {
 	syscall | cpumax-syscall) /cokrun guest=privileged op=syscall; status $? ;;
 	trapflag | cpumax-trapflag) /cokrun guest=trapflag; status $? ;;
 	cpumax-selftest) /cokrun guest=selftest; status $? ;;
+	fpu | cpumax-fpu) # the guest's and a host process's vector state, one CPU
+		taskset -c 0 /fpu_loop 4 > /tmp/fpu.log 2>&1 &
+		loop=$!
+		taskset -c 0 /cokrun guest=fpu; status $?
+		wait $loop
+		cat /tmp/fpu.log
+		;;
+	simd-fault | cpumax-simd-fault)
+		for op in $SIMD_FAULT_OPS; do
+			/cokrun guest=simd-fault op=$op; echo "linux: simd-fault op=$op exit status $?"
+		done
+		;;
 	nmi) # QEMU injects NMIs (qemu-test.sh --nmi) while the guest runs on CPU 0
 		before=$(nmis)
 		taskset -c 0 /cokrun guest=nmi; status $?
