@@ -40,13 +40,16 @@ for h in "${hosts[@]}"; do
 		val["$fw,firmware_and_loader_to_monitor"]="$entry $entry $entry"
 		val["$fw,monitor_setup_to_first_switch"]="$((first - entry)) $((first - entry)) $((first - entry))"
 	fi
+	# The size of the guest's extended state on this host (the monitor's line).
+	bytes=$(sed -n "s/.*x87\/SSE\/AVX state: \([A-Z]*\), XSAVE components [0-9a-f]*, \([0-9]*\) bytes.*/\2/p" "$log" | head -n 1)
+	[ -n "$bytes" ] && val["$fw,fpu_state_bytes"]="$bytes $bytes $bytes"
 	while read -r _ name med min max _; do
 		val["$fw,$name"]="$med $min $max"
 		[[ " ${names[*]} " == *" $name "* ]] || names+=("$name")
 	done < <(grep -a '^BENCH ' "$log" | tr -d '\r')
 	grep -a "method check\|dec/jnz" "$log" | sed 's/^guest: /  /'
 done
-names=(firmware_and_loader_to_monitor monitor_setup_to_first_switch "${names[@]}")
+names=(firmware_and_loader_to_monitor monitor_setup_to_first_switch fpu_state_bytes "${names[@]}")
 
 printf '\n%-38s' "instructions (median [min-max])"
 for h in "${hosts[@]}"; do printf ' %-26s' "${h#*:}"; done
