@@ -320,6 +320,7 @@ scenario bios-guest-unknown bios 30 "guest=nosuch" 2 \
 programs uefi 90
 # The UEFI application host: the firmware is the host OS.
 contain esp 90
+fpu esp 90 efi-esp-cpumax # the x87/SSE/AVX scenarios on QEMU's most capable CPU too
 for fw in esp chain; do
 	programs "$fw" 90
 	scenario "efi-$fw-firmware-after-switches" "$fw" 90 "guest=hello" 0 \
