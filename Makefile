@@ -55,7 +55,7 @@ $(BUILD)/switch.bin: switch/switch.asm $(BUILD)/passage_offsets.inc
 # -------------------------------------------------- bare-metal monitor ----
 CORE_C := $(filter-out loader/tsc.c,$(wildcard loader/*.c)) $(wildcard mm/*.c) switch/passage.c guest/libc/fmt.c guest/libc/string.c
 MB2_C := $(wildcard loader/mb2/*.c) loader/tsc.c
-MB2_ASM := $(wildcard loader/mb2/*.asm) switch/blob.asm loader/guest_image.asm
+MB2_ASM := $(wildcard loader/mb2/*.asm) switch/blob.asm loader/guest_image.asm loader/irq_raise.asm
 MON_OBJ := $(CORE_C:%.c=$(BUILD)/mon-obj/%.o) $(MB2_C:%.c=$(BUILD)/mon-obj/%.o) \
 	$(MB2_ASM:%.asm=$(BUILD)/mon-obj/%.o)
 MON_CFLAGS := $(FREESTANDING) -Iguest/libc
@@ -83,7 +83,7 @@ $(BUILD)/cokernel.elf: $(MON_OBJ) linker.ld
 EFI_INC := /usr/include/efi
 EFI_LIB := /usr/lib
 EFI_C := $(CORE_C) $(wildcard loader/efi/*.c) loader/tsc.c
-EFI_ASM := switch/blob.asm loader/guest_image.asm
+EFI_ASM := switch/blob.asm loader/guest_image.asm loader/irq_raise.asm
 EFI_OBJ := $(EFI_C:%.c=$(BUILD)/efi-obj/%.o) $(EFI_ASM:%.asm=$(BUILD)/efi-obj/%.o)
 EFI_CFLAGS := $(filter-out -fno-pic,$(FREESTANDING)) -fpic -fshort-wchar \
 	-I$(EFI_INC) -I$(EFI_INC)/x86_64 -Iguest/libc
@@ -125,7 +125,8 @@ $(BUILD)/esp.img: $(BUILD)/cokernel.efi scripts/mkesp.sh
 KVER ?= $(shell ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1 | sed 's|.*/vmlinuz-||')
 KDIR ?= /usr/src/linux-headers-$(KVER)
 LINUX_C := $(CORE_C) loader/linux/bridge.c
-LINUX_OBJ := $(LINUX_C:%.c=$(BUILD)/linux-obj/%.o) $(BUILD)/linux-obj/switch/blob.o
+LINUX_OBJ := $(LINUX_C:%.c=$(BUILD)/linux-obj/%.o) $(BUILD)/linux-obj/switch/blob.o \
+	$(BUILD)/linux-obj/loader/irq_raise.o
 LINUX_CFLAGS := $(filter-out -fcf-protection=none,$(FREESTANDING)) -mcmodel=kernel \
 	-fcf-protection=branch -mindirect-branch=thunk-extern -mindirect-branch-register \
 	-Iguest/libc

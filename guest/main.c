@@ -27,6 +27,7 @@ static const struct program {
 	{ "nmi", prog_nmi, 0 },
 	{ "fpu", prog_fpu, 0 },
 	{ "simd-fault", prog_simd_fault, 0 },
+	{ "preempt", prog_preempt, 0 },
 };
 
 uint64_t virt_to_gpa(const void *va)
@@ -88,7 +89,7 @@ void guest_main(const struct bootinfo *bi)
 			guest_exit((uint64_t)code);
 		}
 	}
-	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi fpu simd-fault)\n", name);
+	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi fpu simd-fault preempt)\n", name);
 	guest_exit(2);
 }
 

@@ -19,6 +19,7 @@ uint64_t cpu_read_cr4(void);
 uint64_t cpu_rdmsr(uint32_t msr);
 uint64_t cpu_rdtsc(void);
 void cpu_raise_machine_check(void);
+void cpu_raise_interrupt(unsigned vector);
 #else
 
 static inline uint64_t cpu_read_cr0(void)
@@ -50,6 +51,14 @@ static inline uint64_t cpu_rdmsr(uint32_t msr)
 static inline void cpu_raise_machine_check(void)
 {
 	__asm__ volatile("int $18" : : : "memory");
+}
+
+/* A host interrupt (vector 32-255) the switch took in the guest world,
+ * handed to the host's own handler through its IDT (loader/irq_raise.asm). */
+extern const char irq_raise_table[];
+static inline void cpu_raise_interrupt(unsigned vector)
+{
+	((void (*)(void))(irq_raise_table + (vector - 32) * 8))();
 }
 
 /* SDM Vol.2 RDTSC; under QEMU -icount shift=0, one tick per instruction. */

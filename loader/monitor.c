@@ -147,7 +147,14 @@ enum hc_outcome monitor_step(struct monitor *m)
 			cpu_raise_machine_check();
 		return HC_MONITOR_FAULT;
 	default:
-		return exit < HC_NTRAPS ? trap_deliver(m) : HC_MONITOR_FAULT;
+		if (exit < HC_NTRAPS)
+			return trap_deliver(m);
+		if (exit < 256) { /* a host interrupt: its handler runs now, then the guest */
+			m->host_interrupts++;
+			cpu_raise_interrupt((unsigned)exit);
+			return HC_RESUME;
+		}
+		return HC_MONITOR_FAULT;
 	}
 }
 

@@ -45,6 +45,7 @@ struct monitor {
 	uint64_t traps_delivered;
 	uint64_t host_events;  /* NMIs and machine checks passed on to the host */
 	uint64_t aborted_entries; /* entries given up for an NMI */
+	uint64_t host_interrupts; /* taken in the guest world, handed to the host */
 	uint64_t calls[HC_NCALLS];
 	uint64_t bad_calls;    /* unknown numbers */
 	uint64_t ring_gpa;     /* the request ring, set aside in the pool */

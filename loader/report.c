@@ -71,10 +71,10 @@ void report_outcome(struct monitor *m, enum hc_outcome how)
 	}
 	log_printf("monitor: %lu world switches; hypercalls: yield %lu, log %lu, exit %lu, "
 		   "crash %lu, post %lu, wait %lu, set_traps %lu, iret %lu, unknown %lu; "
-		   "%lu device requests; %lu exceptions handed to the guest, %lu NMIs/MCEs to "
-		   "the host\n",
+		   "%lu device requests; %lu exceptions handed to the guest, %lu NMIs/MCEs and "
+		   "%lu interrupts to the host\n",
 		   m->switches, m->calls[HC_YIELD], m->calls[HC_LOG], m->calls[HC_EXIT],
 		   m->calls[HC_CRASH], m->calls[HC_POST], m->calls[HC_WAIT], m->calls[HC_SET_TRAPS],
 		   m->calls[HC_IRET], m->bad_calls, m->requests, m->traps_delivered,
-		   m->host_events);
+		   m->host_events, m->host_interrupts);
 }

@@ -170,7 +170,8 @@ int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_
 	if (len < sizeof(*hdr) || len > 4096 || hdr->magic != PASSAGE_MAGIC ||
 	    hdr->code_bytes != len || hdr->enter_off >= len ||
 	    hdr->gates_off + PASSAGE_NGATES * sizeof(uint16_t) > len ||
-	    hdr->fpu_save_modrm >= len || hdr->fpu_restore_modrm >= len)
+	    hdr->fpu_save_modrm >= len || hdr->fpu_restore_modrm >= len ||
+	    hdr->irq_stubs_off + 224u * PASSAGE_IRQ_STUB_BYTES > len)
 		return -HC_EINVAL;
 	gates = (const uint16_t *)(switch_blob_start + hdr->gates_off);
 	*ps = (struct passage){ .hva = hva };
@@ -201,6 +202,20 @@ int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_
 			.offset_lo = (uint16_t)a,
 			.ist = vector == 8 ? IDT_IST_DF : 0,
 			.type_attr = vector == PASSAGE_HC_VECTOR ? IDT_GATE_DPL1 : IDT_GATE_DPL0,
+			.offset_mid = (uint16_t)(a >> 16),
+			.offset_hi = (uint32_t)(a >> 32),
+		};
+	}
+	/* The host's interrupts: a gate on every vector from 32 but the
+	 * hypercall's, DPL 0 (so `int N` from ring 1 is #GP, not a fake IRQ). */
+	for (int vector = 32; vector < 256; vector++) {
+		uint64_t a = hva + hdr->irq_stubs_off + (uint64_t)(vector - 32) * PASSAGE_IRQ_STUB_BYTES;
+
+		if (vector == PASSAGE_HC_VECTOR)
+			continue;
+		idt(ps)[vector] = (struct idt_gate){
+			.offset_lo = (uint16_t)a,
+			.type_attr = IDT_GATE_DPL0,
 			.offset_mid = (uint16_t)(a >> 16),
 			.offset_hi = (uint32_t)(a >> 32),
 		};

@@ -66,7 +66,10 @@ struct passage_code_hdr {
 	uint16_t gates_off; /* uint16_t[PASSAGE_NGATES]: offsets of the gate stubs */
 	uint32_t code_bytes;
 	uint16_t fpu_save_modrm, fpu_restore_modrm; /* the two sites' ModRM bytes */
+	uint16_t irq_stubs_off; /* vector v's stub (32 <= v < 256) at + (v - 32) * 8 */
+	uint16_t pad;
 };
+#define PASSAGE_IRQ_STUB_BYTES 8
 
 /* A GDTR/IDTR image for SGDT/LGDT (SDM Vol.3 3.5.1 figure 3-11: 2-byte limit,
  * 8-byte base). The 6 bytes of padding put the base on an 8-byte boundary,

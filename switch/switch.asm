@@ -59,6 +59,8 @@ passage_base:
 	dd code_end - passage_base
 	dw to_host.fpu_save + 3 - passage_base ; the ModRM bytes, after REX.W 0F AE
 	dw enter.fpu_restore + 3 - passage_base
+	dw irq_stubs - passage_base     ; vector 32's stub; vector v's at + (v - 32) * 8
+	dw 0
 
 ; ---------------------------------------------------------------------------
 ; void enter(void): called by the monitor (SysV ABI) once passage_host_prepare
@@ -123,7 +125,8 @@ enter:
 	push qword [G(rsp)]             ; RFLAGS, CS, RIP; to ring 1 (RPL of CS)
 	mov rax, [G(rflags)]
 	and eax, GUEST_RFLAGS_KEEP      ; IF 0 and IOPL 0: cli, sti, in, out, popf's IF
-	or eax, 2                       ; all #GP or stay as they are in ring 1
+	or eax, 0x202                   ; all #GP or stay as they are in ring 1; IF 1:
+	                                ; host interrupts reach our gates (irq_stubs)
 	push rax
 	push GUEST_CS
 	push qword [G(rip)]
@@ -240,6 +243,39 @@ gate_async:
 	pop rax
 	add rsp, 16                     ; vector, error code
 	iretq                           ; back into the switch (NMIs unblocked again)
+
+; The host's interrupts, vectors 32-255 (but the hypercall gate's): the guest
+; world runs with IF set, so each one that arrives while the guest runs comes
+; here (interrupt gates: IF is clear in the switch itself). The guest is saved
+; as for any exit; monitor_step re-raises the vector in the host world, where
+; the host's own handler takes it, EOI included. One 8-byte stub per vector:
+; PUSH imm8 (sign-extended, undone below), JMP rel32.
+align 8
+irq_stubs:
+%assign v 32
+%rep 224
+	push byte (v < 128 ? v : v - 256)
+	jmp near gate_irq
+	align 8, int3
+%assign v v + 1
+%endrep
+
+gate_irq:                               ; frame: vector, RIP, CS, RFLAGS, RSP, SS
+	and qword [rsp], 0xff
+	test byte [rsp + 16], 3
+	jz .in_switch                   ; cannot happen (IF is clear there): a bug
+	SAVE_GUEST_GPRS
+	pop qword [G(exit)]
+	mov qword [G(error_code)], 0
+	pop qword [G(rip)]
+	add rsp, 8                      ; CS
+	pop qword [G(rflags)]
+	pop qword [G(rsp)]
+	jmp to_host
+.in_switch:
+	push qword [rsp]                ; as the exception gates' frame: vector, error 0
+	mov qword [rsp + 8], 0
+	jmp monitor_fault
 
 ; Any other exception in the switch is a monitor bug: record it and go home.
 monitor_fault:

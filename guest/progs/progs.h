@@ -18,5 +18,6 @@ int prog_trapflag(void);
 int prog_nmi(void);
 int prog_fpu(void);
 int prog_simd_fault(void);
+int prog_preempt(void);
 
 #endif

@@ -213,7 +213,13 @@ static void check_hypercalls(void)
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
 	check_eq("the guest runs in ring 1 on the ABI's code selector", cs, HC_GUEST_CS);
 	__asm__ volatile("pushfq; popq %0" : "=r"(rflags));
-	check_eq("interrupts are still off after hypercalls (RFLAGS.IF)", rflags & 0x200, 0);
+	check_eq("the host's interrupts are on in the guest world (RFLAGS.IF)", rflags & 0x200,
+		  0x200);
+	/* SDM Vol.2 POPF: with CPL > IOPL, IF is left as it is, silently. */
+	__asm__ volatile("pushfq; andq $~0x200, (%%rsp); popfq; pushfq; popq %0" : "=r"(rflags)
+			 : : "cc");
+	check_eq("popf cannot turn them off in ring 1", rflags & 0x200, 0x200);
+	check_eq("IOPL is 0: no cli, sti, in or out", rflags & 0x3000, 0);
 }
 
 int prog_selftest(void)

@@ -232,6 +232,18 @@ static VOID __attribute__((ms_abi)) on_tick(EFI_EVENT e, VOID *ctx)
 	ticks++;
 }
 
+/* The guest world runs with interrupts on, and the monitor hands every
+ * interrupt that lands there to the firmware: its 10 ms event must have kept
+ * time however long the guests computed. */
+static void timer_kept_time(uint64_t n, uint64_t ns)
+{
+	uint64_t ms = ns / 1000000, diff = n * 10 > ms ? n * 10 - ms : ms - n * 10;
+
+	log_printf("monitor: efi: the 10 ms firmware timer event fired %lu times in %lu ms by the "
+		   "TSC while the guests ran: %s\n",
+		   n, ms, ms < 500 ? "too short to judge" : diff * 10 <= ms ? "ok" : "WRONG");
+}
+
 static void check_firmware_time(EFI_EVENT timer)
 {
 	uint64_t t0, ms, n0 = ticks, n;
@@ -256,7 +268,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	uint64_t entry_tsc = cpu_rdtsc(); /* firmware (and GRUB, chainloaded) end here */
 	EFI_EVENT timer = NULL;
 	EFI_STATUS s;
-	uint64_t free_before;
+	uint64_t free_before, t0, ticks0;
 	int status;
 
 	InitializeLib(image, st);
@@ -283,8 +295,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		   free_before, entry_tsc, efi_host.tsc_hz);
 
 	efi_nmi_watch(1);
+	t0 = efi_time_ns(0);
+	ticks0 = ticks;
 	status = monitor_run_all(&efi_host, cmdline, guest_image_start,
 				 (uint64_t)(guest_image_end - guest_image_start));
+	timer_kept_time(ticks - ticks0, efi_time_ns(0) - t0);
 	efi_nmi_watch(0);
 	log_printf("monitor: the host took %lu NMIs\n", efi_nmi_count());
 	if (status == MON_STATUS_REFUSED && EFI_ERROR(last_error))

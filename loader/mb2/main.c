@@ -7,6 +7,7 @@
 #include "pmem.h"
 #include "ramdisk.h"
 #include "serial.h"
+#include "timer.h"
 #include "../tsc.h"
 #include "../cpu.h"
 #include "../log.h"
@@ -20,7 +21,8 @@
 extern const uint8_t guest_image_start[], guest_image_end[];
 extern const uint8_t _kernel_start[], _kernel_end[]; /* linker.ld */
 
-static struct trap_gate host_idt[32];
+static struct trap_gate host_idt[MB2_TIMER_VECTOR + 1];
+extern const char mb2_timer_stub[];
 
 static void qemu_exit(int status)
 {
@@ -50,6 +52,10 @@ static void traps_init(void)
 	} idtr = { sizeof(host_idt) - 1, (uint64_t)host_idt };
 
 	trap_fill_gates(host_idt, 0x08); /* boot.asm's code selector */
+	host_idt[MB2_TIMER_VECTOR] = host_idt[0];
+	host_idt[MB2_TIMER_VECTOR].offset_lo = (uint16_t)(uint64_t)mb2_timer_stub;
+	host_idt[MB2_TIMER_VECTOR].offset_mid = (uint16_t)((uint64_t)mb2_timer_stub >> 16);
+	host_idt[MB2_TIMER_VECTOR].offset_hi = (uint32_t)((uint64_t)mb2_timer_stub >> 32);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
@@ -204,7 +210,7 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa);
 void mb2_main(uint32_t magic, uint64_t mbi_pa)
 {
 	uint64_t entry_tsc = cpu_rdtsc(); /* firmware and GRUB end here */
-	uint64_t free_before;
+	uint64_t free_before, t0, ticks0;
 	const char *cmdline;
 	int status;
 
@@ -221,8 +227,12 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa)
 	free_before = pmem_free_pages();
 	log_printf("monitor: bare-metal host up, %lu pages free below 4 GiB; entered at TSC %lu\n",
 		   free_before, entry_tsc);
+	mb2_timer_init();
+	t0 = tsc_ns(mb2_host.tsc_hz);
+	ticks0 = mb2_ticks;
 	status = monitor_run_all(&mb2_host, cmdline, guest_image_start,
 				 (uint64_t)(guest_image_end - guest_image_start));
+	mb2_timer_check("while the guests ran", mb2_ticks - ticks0, tsc_ns(mb2_host.tsc_hz) - t0);
 	log_printf("monitor: the host took %lu NMIs\n", host_nmis);
 	/* The test harness checks this is 0: a run must not leak a page. */
 	log_printf("monitor: pages the monitor still holds: %lu\n", free_before - pmem_free_pages());

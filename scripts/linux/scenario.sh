@@ -23,6 +23,18 @@ nmis() { sed -n 's/^ *NMI: *\([0-9]*\) .*/\1/p' /proc/interrupts; }
 PRIVILEGED_OPS="cli sti hlt wrmsr rdmsr cr0 cr3 cr8 lgdt lidt ltr in out swapgs invlpg dr7 sysenter
 int3 int80 wrfsbase wrpkru selector"
 
+# Milliseconds since boot, and CPU 0's local timer interrupts (LOC).
+now_ms() { read -r u _ < /proc/uptime; echo $(( ${u%.*} * 1000 + 1${u#*.}0 - 1000 )); }
+loc0() { sed -n 's/^ *LOC: *\([0-9]*\) .*/\1/p' /proc/interrupts; }
+
+# Count loop rounds on CPU 0 for $1 seconds (the shell's own arithmetic, no
+# fork), and print the count.
+spin_count() {
+	taskset -c 0 sh -c 'n=0; end=$(( $(cut -d. -f1 /proc/uptime) + '"$1"' ));
+		while :; do n=$((n + 1)); read -r u _ < /proc/uptime;
+		[ "${u%.*}" -ge $end ] && break; done; echo $n'
+}
+
 # The faults of guest=simd-fault, one guest run each.
 SIMD_FAULT_OPS="xm mf mxcsr xsetbv"
 
@@ -125,6 +137,37 @@ run_case() {
 	syscall | cpumax-syscall) /cokrun guest=privileged op=syscall; status $? ;;
 	trapflag | cpumax-trapflag) /cokrun guest=trapflag; status $? ;;
 	cpumax-selftest) /cokrun guest=selftest; status $? ;;
+	preempt) # a guest that computes without hypercalls shares CPU 0 and its time
+		alone=$(spin_count 2)
+		loc=$(loc0) t0=$(now_ms)
+		taskset -c 0 /cokrun guest=preempt > /tmp/p.log 2>&1 &
+		g=$!
+		beside=$(spin_count 2)
+		wait $g
+		st=$?
+		ticks=$(( $(loc0) - loc )) ms=$(( $(now_ms) - t0 ))
+		cat /tmp/p.log
+		status $st
+		echo "linux: preempt: a shell loop on CPU 0 counted $alone alone, $beside beside the guest"
+		[ "$beside" -gt $((alone / 5)) ] && echo "linux: preempt: the loop kept its share of CPU 0: ok"
+		hz=$(zcat /proc/config.gz 2>/dev/null | sed -n 's/^CONFIG_HZ=//p')
+		hz=${hz:-250}
+		want=$((ms * hz / 1000))
+		echo "linux: preempt: CPU 0's timer ticked $ticks times in $ms ms (HZ=$hz: $want)"
+		d=$((ticks - want)); [ $d -lt 0 ] && d=$((-d))
+		[ $((d * 10)) -le "$want" ] && echo "linux: preempt: the host's ticks kept time: ok"
+		# A guest that never makes a hypercall, and SIGKILL for its runner.
+		taskset -c 0 /cokrun guest=preempt seconds=0 > /tmp/p0.log 2>&1 &
+		g=$!
+		sleep 1
+		t0=$(now_ms)
+		kill -KILL $g
+		wait $g
+		st=$?
+		ms=$(( $(now_ms) - t0 ))
+		echo "linux: preempt: the runner of a guest computing forever died ${ms} ms after SIGKILL (status $st)"
+		[ $ms -lt 1000 ] && [ $st = 137 ] && echo "linux: preempt: SIGKILL within a second: ok"
+		;;
 	fpu | cpumax-fpu) # the guest's and a host process's vector state, one CPU
 		taskset -c 0 /fpu_loop 4 > /tmp/fpu.log 2>&1 &
 		loop=$!

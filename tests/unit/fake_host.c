@@ -130,3 +130,11 @@ void cpu_raise_machine_check(void)
 {
 	fake_machine_checks++;
 }
+
+unsigned fake_interrupts; /* what monitor_step re-raised */
+
+void cpu_raise_interrupt(unsigned vector)
+{
+	(void)vector;
+	fake_interrupts++;
+}

@@ -17,12 +17,15 @@ __asm__(".section .rodata\n"
 	".globl switch_blob_start, switch_blob_end\n"
 	"switch_blob_start:\n"
 	".long 0x33475350\n" /* PASSAGE_MAGIC */
-	".short 16, 20\n"    /* enter_off, gates_off */
-	".long 88\n"         /* code_bytes */
-	".short 17, 18\n"    /* fpu_save_modrm, fpu_restore_modrm */
-	".byte 0xc3, 0x00, 0x00, 0xc3\n" /* enter at 16; the two ModRM bytes */
-	".fill 33, 2, 16\n"  /* the gate table: PASSAGE_NGATES offsets */
-	".byte 0xc3, 0xc3\n"
+	".short 24, 28\n"    /* enter_off, gates_off */
+	".long 1888\n"       /* code_bytes */
+	".short 25, 26\n"    /* fpu_save_modrm, fpu_restore_modrm */
+	".short 96, 0\n"     /* irq_stubs_off, pad */
+	".long 0\n"
+	".byte 0xc3, 0x00, 0x00, 0xc3\n" /* enter at 24; the two ModRM bytes */
+	".fill 33, 2, 24\n"  /* the gate table: PASSAGE_NGATES offsets */
+	".byte 0, 0\n"
+	".fill 1792, 1, 0xcc\n" /* 224 interrupt stubs of 8 bytes */
 	"switch_blob_end:\n"
 	".previous\n");
 

@@ -1,0 +1,18 @@
+/* The bare-metal host's periodic timer (loader/mb2/timer.c). */
+#ifndef LOADER_MB2_TIMER_H
+#define LOADER_MB2_TIMER_H
+
+#include <stdint.h>
+
+/* 100 Hz: a tick every 10 ms is what Linux's HZ=100 and UEFI's usual timer
+ * period give, often enough to take the CPU back from a computing guest and
+ * few enough that TCG spends little on them. */
+#define MB2_TIMER_HZ 100
+#define MB2_TIMER_VECTOR 0x20
+
+extern volatile uint64_t mb2_ticks;
+void mb2_timer_init(void); /* the PICs, the PIT, then STI */
+/* Log whether ticks ticks in ns nanoseconds are right within 10%. */
+void mb2_timer_check(const char *what, uint64_t ticks, uint64_t ns);
+
+#endif
