@@ -216,7 +216,7 @@ deps:
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
 UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c loader/elf.c \
 	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c loader/insn.c \
-	loader/trap.c loader/report.c switch/passage.c guest/libc/fmt.c
+	loader/trap.c loader/vintr.c loader/report.c switch/passage.c guest/libc/fmt.c
 # CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Iguest/libc -DCPU_FAKE $(WARN)
@@ -233,6 +233,7 @@ check: $(BUILD)/tests/unit $(BUILD)/guest.elf
 # the run; a crash leaves its input in build/fuzz/ and fails the target.
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/hypercall.c loader/log.c loader/trap.c \
+	loader/vintr.c \
 	loader/insn.c loader/errors.c mm/pool.c mm/pagearray.c mm/guestmem.c mm/pagetable.c \
 	guest/libc/fmt.c
 $(BUILD)/fuzz/ring_fuzz: $(FUZZ_SRC) $(wildcard loader/*.h mm/*.h proto/*.h)

@@ -37,6 +37,14 @@ extern volatile uint64_t trap_sabotage_va; /* nonzero: the handler reads it (nes
 extern int (*trap_hook)(struct hc_trap_frame *f);
 
 void guest_cpu_init(void);
+
+/* Virtual interrupts (guest/vintr.c, proto/vintr.h). */
+#include "../proto/vintr.h"
+extern struct hc_vcpu vcpu;
+int64_t vintr_init(void (*fn)(struct hc_trap_frame *f));
+int64_t vtimer_arm(uint64_t deadline_ns, uint64_t period_ns); /* 0: off */
+uint64_t now_ns(void); /* the monotonic clock of HC_WAIT and HC_TIMER */
+void vintr_upcall(struct hc_trap_frame *f);
 /* The value of KEY=VALUE in the command line, or "" (guest/main.c). */
 void cmdline_arg(const char *key, char *out, unsigned size);
 

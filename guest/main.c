@@ -28,6 +28,9 @@ static const struct program {
 	{ "fpu", prog_fpu, 0 },
 	{ "simd-fault", prog_simd_fault, 0 },
 	{ "preempt", prog_preempt, 0 },
+	{ "vtimer", prog_vtimer, 0 },
+	{ "masked", prog_masked, 0 },
+	{ "sched", prog_sched, 0 },
 };
 
 uint64_t virt_to_gpa(const void *va)
@@ -89,7 +92,7 @@ void guest_main(const struct bootinfo *bi)
 			guest_exit((uint64_t)code);
 		}
 	}
-	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi fpu simd-fault preempt)\n", name);
+	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi fpu simd-fault preempt vtimer masked sched)\n", name);
 	guest_exit(2);
 }
 

@@ -51,6 +51,10 @@ void guest_trap(struct hc_trap_frame *f)
 {
 	int probe = is_probe(f);
 
+	if (f->vector == HC_UPCALL_VECTOR) {
+		vintr_upcall(f);
+		return;
+	}
 	if (trap_hook && trap_hook(f))
 		return;
 	if (!probe || trap_verbose)

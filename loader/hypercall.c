@@ -87,6 +87,12 @@ enum hc_outcome hc_dispatch(struct monitor *m)
 		if (ret == 0)
 			return HC_RESUME; /* every register comes from the frame */
 		break;
+	case HC_SET_UPCALL:
+		ret = vintr_set_upcall(m, g->rdi, g->rsi);
+		break;
+	case HC_TIMER:
+		ret = vintr_timer(m, g->rdi, g->rsi);
+		break;
 	default:
 		ret = -HC_ENOSYS; /* a number below HC_NCALLS with no case */
 	}
@@ -96,5 +102,6 @@ enum hc_outcome hc_dispatch(struct monitor *m)
 
 void monitor_wait_done(struct monitor *m, int got_input)
 {
-	m->ps.guest->rax = got_input ? 1 : 0; /* HC_WAIT's result (proto/hypercall.h) */
+	/* HC_WAIT's result (proto/hypercall.h): input, else a virtual interrupt. */
+	m->ps.guest->rax = got_input ? 1 : vintr_due(m) ? 2 : 0;
 }

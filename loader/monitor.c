@@ -119,7 +119,19 @@ int monitor_map_tss(struct monitor *m)
 	return passage_map_tss(&m->ps, &m->pt);
 }
 
+static enum hc_outcome step_exit(struct monitor *m);
+
 enum hc_outcome monitor_step(struct monitor *m)
+{
+	enum hc_outcome how = step_exit(m);
+
+	/* Whenever the guest is to run again: a virtual interrupt due? */
+	if (how == HC_RESUME && m->upcall)
+		how = vintr_check(m);
+	return how;
+}
+
+static enum hc_outcome step_exit(struct monitor *m)
 {
 	uint64_t exit;
 

@@ -46,6 +46,10 @@ struct monitor {
 	uint64_t host_events;  /* NMIs and machine checks passed on to the host */
 	uint64_t aborted_entries; /* entries given up for an NMI */
 	uint64_t host_interrupts; /* taken in the guest world, handed to the host */
+	struct gspan vcpu;     /* the guest's struct hc_vcpu (HC_SET_UPCALL) */
+	uint64_t upcall;       /* its upcall handler, 0: none registered */
+	uint64_t timer_deadline_ns, timer_period_ns; /* the virtual timer, 0: off */
+	uint64_t upcalls;      /* delivered */
 	uint64_t calls[HC_NCALLS];
 	uint64_t bad_calls;    /* unknown numbers */
 	uint64_t ring_gpa;     /* the request ring, set aside in the pool */
@@ -111,6 +115,16 @@ enum hc_outcome hc_dispatch(struct monitor *m);
 
 /* loader/trap.c: the guest's exceptions and handlers. */
 enum hc_outcome trap_deliver(struct monitor *m);
+/* A frame on the guest's stack and the guest in handler (trap_deliver, upcalls). */
+enum hc_outcome trap_bounce(struct monitor *m, uint64_t handler, uint64_t vector);
+int trap_handler_ok(const struct monitor *m, uint64_t gva); /* in the image's text? */
+
+/* loader/vintr.c: the guest's virtual timer and upcalls (proto/vintr.h). */
+int64_t vintr_set_upcall(struct monitor *m, uint64_t vcpu_gpa, uint64_t handler);
+int64_t vintr_timer(struct monitor *m, uint64_t deadline_ns, uint64_t period_ns);
+uint64_t vintr_next_ns(const struct monitor *m); /* the timer's next expiry, 0: none */
+int vintr_due(struct monitor *m);                /* an unmasked event pending (now) */
+enum hc_outcome vintr_check(struct monitor *m);  /* deliver one if due */
 int64_t trap_set(struct monitor *m, uint64_t table_gpa);
 int trap_return(struct monitor *m);
 void trap_name_insn(struct monitor *m, uint64_t rip);

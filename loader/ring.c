@@ -250,16 +250,22 @@ int64_t ring_wait(struct monitor *m, uint64_t deadline_ns, int *deferred)
 	const struct host_ops *h = m->host;
 	uint64_t slice_end = h->time_ns(h->mm.ctx) + RING_WAIT_SLICE_NS;
 
+	uint64_t timer = vintr_next_ns(m);
+
 	*deferred = 0;
+	if (timer && timer < deadline_ns)
+		deadline_ns = timer; /* a virtual interrupt ends the wait too */
 	for (;;) {
 		uint64_t now;
 
 		refill_input(m);
 		if (m->input_len)
 			return 1;
+		if (vintr_due(m))
+			return 2;
 		now = h->time_ns(h->mm.ctx);
 		if (now >= deadline_ns || now >= slice_end)
-			return 0;
+			return vintr_due(m) ? 2 : 0;
 		if (h->defer_io) { /* the host waits (Linux: cokrun polls stdin) */
 			m->wait_deadline_ns = deadline_ns;
 			*deferred = 1;

@@ -62,14 +62,29 @@ static enum hc_outcome crash(struct monitor *m, uint64_t reason)
 enum hc_outcome trap_deliver(struct monitor *m)
 {
 	struct passage_guest *g = m->ps.guest;
-	uint64_t handler = m->traps[g->exit], at = (g->rsp & ~15ull) - HC_TRAP_FRAME_BYTES;
+	uint64_t handler = m->traps[g->exit];
+
+	if (m->in_handler) {
+		frame_from_guest(g, &m->crash);
+		return crash(m, MON_CRASH_IN_HANDLER);
+	}
+	if (!handler) {
+		frame_from_guest(g, &m->crash);
+		return crash(m, m->traps_set ? MON_CRASH_NO_HANDLER : MON_CRASH_NO_TRAPS);
+	}
+	return trap_bounce(m, handler, g->exit);
+}
+
+enum hc_outcome trap_bounce(struct monitor *m, uint64_t handler, uint64_t vector)
+{
+	struct passage_guest *g = m->ps.guest;
+	uint64_t at = (g->rsp & ~15ull) - HC_TRAP_FRAME_BYTES;
 	struct gspan s;
 
 	frame_from_guest(g, &m->crash);
-	if (m->in_handler)
-		return crash(m, MON_CRASH_IN_HANDLER);
-	if (!handler)
-		return crash(m, m->traps_set ? MON_CRASH_NO_HANDLER : MON_CRASH_NO_TRAPS);
+	m->crash.vector = vector;
+	if (vector != 14)
+		m->crash.cr2 = 0;
 	if (g->rsp < HC_TRAP_FRAME_BYTES ||
 	    gva_span(m, at, sizeof(struct hc_trap_frame), 1, &s) != 0)
 		return crash(m, MON_CRASH_STACK);
@@ -84,6 +99,17 @@ enum hc_outcome trap_deliver(struct monitor *m)
 	return HC_RESUME;
 }
 
+int trap_handler_ok(const struct monitor *m, uint64_t gva)
+{
+	for (unsigned i = 0; i < m->image.nsegments; i++) {
+		const struct elf_segment *seg = &m->image.seg[i];
+
+		if ((seg->perms & PT_EXEC) && gva >= seg->gva && gva - seg->gva < seg->memsz)
+			return 1;
+	}
+	return 0;
+}
+
 int64_t trap_set(struct monitor *m, uint64_t table_gpa)
 {
 	uint64_t t[HC_NTRAPS];
@@ -92,18 +118,9 @@ int64_t trap_set(struct monitor *m, uint64_t table_gpa)
 	if (gmem_span(&m->pool, table_gpa, sizeof(t), &s))
 		return -HC_EFAULT;
 	gmem_read(&m->pool, t, s);
-	for (unsigned v = 0; v < HC_NTRAPS; v++) {
-		int ok = t[v] == 0;
-
-		for (unsigned i = 0; !ok && i < m->image.nsegments; i++) {
-			const struct elf_segment *seg = &m->image.seg[i];
-
-			ok = (seg->perms & PT_EXEC) && t[v] >= seg->gva &&
-			     t[v] - seg->gva < seg->memsz;
-		}
-		if (!ok)
+	for (unsigned v = 0; v < HC_NTRAPS; v++)
+		if (t[v] && !trap_handler_ok(m, t[v]))
 			return -HC_EINVAL;
-	}
 	__builtin_memcpy(m->traps, t, sizeof(t));
 	m->traps_set = 1;
 	return 0;

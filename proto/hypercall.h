@@ -47,7 +47,9 @@
  * returns how many; -HC_EBADRING if prod - cons > RING_ENTRIES (nothing done). */
 #define HC_POST 4
 /* HC_WAIT(u64 deadline_ns): give the CPU to the host until console input is
- * there (returns 1) or the monotonic clock reaches deadline_ns (returns 0).
+ * there (returns 1), or a virtual interrupt is pending and unmasked (returns
+ * 2: it is delivered as the call returns), or the monotonic clock reaches
+ * deadline_ns (returns 0).
  * The clock: ns = rdtsc() * 10^9 / bootinfo.tsc_hz. */
 #define HC_WAIT 5
 /* HC_SET_TRAPS(gpa table): table is u64 handler[HC_NTRAPS], the guest
@@ -68,6 +70,21 @@
  * exception raised while a handler runs (before its HC_IRET) ends the guest:
  * the monitor reports it as a fault inside the guest's own handler. */
 #define HC_IRET 7
-#define HC_NCALLS 8
+/* HC_SET_UPCALL(gpa vcpu, u64 handler): the page of proto/vintr.h (struct
+ * hc_vcpu, in the pool, 8-byte aligned) and the handler for virtual
+ * interrupts (in an executable segment of the image). Returns 0; -HC_EFAULT
+ * for a page outside the pool or misaligned, -HC_EINVAL for a handler outside
+ * the text. An upcall is delivered at the monitor's next chance (any exit of
+ * the guest: a hypercall, a host interrupt) when vcpu.events is nonzero,
+ * vcpu.mask is 0 and no handler runs: like an exception's frame, vector
+ * HC_UPCALL_VECTOR, with vcpu.mask set to 1. The handler clears the events it
+ * handled and vcpu.mask, then HC_IRET. */
+#define HC_SET_UPCALL 8
+/* HC_TIMER(u64 deadline_ns, u64 period_ns): the virtual timer, on the clock of
+ * HC_WAIT: fires (HC_EV_TIMER) at deadline_ns, then every period_ns (0: once).
+ * deadline_ns 0 disarms it. Returns 0; -HC_EINVAL for a period under 100 us. */
+#define HC_TIMER 9
+#define HC_TIMER_MIN_PERIOD_NS 100000u
+#define HC_NCALLS 10
 
 #endif

@@ -353,6 +353,18 @@ contain() {
 	scenario "$p-preempt" "$fw" "$tmo" "guest=preempt" 0 \
 		"guest: preempt: computing for 5 s without a hypercall" "rounds computed" "SUCCESS" \
 		"$timer" "while the guests ran: ok"
+	vintr "$fw" "$tmo" "$p"
+}
+
+# Virtual interrupts: the guest's own timer, upcalls, masking, and a scheduler.
+vintr() {
+	local fw="$1" tmo="$2" p="$3"
+	scenario "$p-vtimer" "$fw" "$tmo" "guest=vtimer" 0 "guest: vtimer:" "upcalls in 2 s at 100 Hz" \
+		"SUCCESS"
+	scenario "$p-masked" "$fw" "$tmo" "guest=masked" 0 \
+		"guest: masked: the masked event was delivered once, right after unmasking" "SUCCESS"
+	scenario "$p-sched" "$fw" "$tmo" "guest=sched" 0 "turns: BCABCABCABC" \
+		"guest: sched: three threads that never yield, interleaved by the timer" "SUCCESS"
 }
 
 # The guest's own x87/SSE/AVX state, and its floating-point faults. #XM and a
@@ -488,6 +500,12 @@ scenario linux-hardened linux - "" 0 \
 	"linux: Kernel/User page tables isolation: enabled" "linux: the CPU has smep" \
 	"linux: the CPU has smap" \
 	"linux: selftest exit status 0" "guest: blk: 64 requests completed by one POST"
+# Virtual interrupts, in the same VM: under KPTI, SMEP and SMAP too.
+scenario linux-vtimer linux - "" 0 "upcalls in 2 s at 100 Hz" "SUCCESS"
+scenario linux-masked linux - "" 0 \
+	"guest: masked: the masked event was delivered once, right after unmasking" "SUCCESS"
+scenario linux-sched linux - "" 0 "turns: BCABCABCABC" \
+	"guest: sched: three threads that never yield, interleaved by the timer" "SUCCESS"
 linux_vm 150 "cpu=qemu64,+smep,+smap pti=on"
 # Pools as large as the ABI lets a VM with 5 GiB give: 2 GiB (where the p2m's
 # one table ended) and 3.5 GiB, the guest touching its last page.

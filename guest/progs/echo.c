@@ -5,14 +5,6 @@
 #include "../kernel.h"
 #include "../ring.h"
 
-static uint64_t now_ns(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return bootinfo_tsc_to_ns(((uint64_t)hi << 32) | lo, boot->tsc_hz);
-}
-
 int prog_echo(void)
 {
 	char in[64], line[128];

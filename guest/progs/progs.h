@@ -19,5 +19,8 @@ int prog_nmi(void);
 int prog_fpu(void);
 int prog_simd_fault(void);
 int prog_preempt(void);
+int prog_vtimer(void);
+int prog_masked(void);
+int prog_sched(void);
 
 #endif

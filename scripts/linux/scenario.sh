@@ -168,6 +168,9 @@ run_case() {
 		echo "linux: preempt: the runner of a guest computing forever died ${ms} ms after SIGKILL (status $st)"
 		[ $ms -lt 1000 ] && [ $st = 137 ] && echo "linux: preempt: SIGKILL within a second: ok"
 		;;
+	vtimer) /cokrun guest=vtimer; status $? ;;
+	masked) /cokrun guest=masked; status $? ;;
+	sched) /cokrun guest=sched; status $? ;;
 	fpu | cpumax-fpu) # the guest's and a host process's vector state, one CPU
 		taskset -c 0 /fpu_loop 4 > /tmp/fpu.log 2>&1 &
 		loop=$!

@@ -1,0 +1,85 @@
+/* Virtual interrupts (proto/vintr.h): the guest's timer and its upcalls. The
+ * monitor looks at them whenever it has the CPU after an exit (a hypercall,
+ * a host interrupt): it expires the timer, records the event in the page the
+ * guest shares, and when the guest has not masked them and no handler runs,
+ * bounces an upcall to its handler as loader/trap.c bounces an exception. The
+ * host's own timer interrupts are what bring the monitor back while a guest
+ * computes; HC_WAIT sleeps at most until the virtual timer's next expiry. */
+#include "monitor.h"
+#include "../mm/guestmem.h"
+#include "../proto/vintr.h"
+
+int64_t vintr_set_upcall(struct monitor *m, uint64_t vcpu_gpa, uint64_t handler)
+{
+	struct gspan s;
+
+	if ((vcpu_gpa & 7) || gmem_span(&m->pool, vcpu_gpa, sizeof(struct hc_vcpu), &s))
+		return -HC_EFAULT;
+	if (!trap_handler_ok(m, handler))
+		return -HC_EINVAL;
+	m->vcpu = s;
+	m->upcall = handler;
+	return 0;
+}
+
+int64_t vintr_timer(struct monitor *m, uint64_t deadline_ns, uint64_t period_ns)
+{
+	if (period_ns && period_ns < HC_TIMER_MIN_PERIOD_NS)
+		return -HC_EINVAL;
+	m->timer_deadline_ns = deadline_ns;
+	m->timer_period_ns = deadline_ns ? period_ns : 0;
+	return 0;
+}
+
+uint64_t vintr_next_ns(const struct monitor *m)
+{
+	return m->upcall ? m->timer_deadline_ns : 0;
+}
+
+/* Expire the timer if it is due: events and timer_fired in the shared page
+ * (every missed period counts). 1 if an unmasked event is pending. */
+static int vintr_update(struct monitor *m, struct hc_vcpu *v)
+{
+	gmem_read(&m->pool, v, m->vcpu);
+	if (m->timer_deadline_ns) {
+		uint64_t now = m->host->time_ns(m->host->mm.ctx);
+
+		if (now >= m->timer_deadline_ns) {
+			uint64_t n = 1;
+
+			if (m->timer_period_ns) {
+				n += (now - m->timer_deadline_ns) / m->timer_period_ns;
+				m->timer_deadline_ns += n * m->timer_period_ns;
+			} else {
+				m->timer_deadline_ns = 0;
+			}
+			v->events |= HC_EV_TIMER;
+			v->timer_fired += n;
+			gmem_write(&m->pool, m->vcpu, v);
+		}
+	}
+	return v->events && !v->mask;
+}
+
+int vintr_due(struct monitor *m)
+{
+	struct hc_vcpu v;
+
+	return m->upcall && vintr_update(m, &v);
+}
+
+enum hc_outcome vintr_check(struct monitor *m)
+{
+	struct hc_vcpu v;
+	enum hc_outcome how;
+
+	if (!m->upcall || m->in_handler || !vintr_update(m, &v))
+		return HC_RESUME;
+	how = trap_bounce(m, m->upcall, HC_UPCALL_VECTOR);
+	if (how == HC_RESUME) {
+		v.mask = 1; /* delivering masks, as Xen's evtchn_upcall_mask */
+		gmem_write(&m->pool, m->vcpu, &v);
+		m->upcalls++;
+	}
+	return how;
+}

@@ -1,0 +1,28 @@
+/* Virtual interrupts (docs/ABI.md, "Virtual interrupts"): the page the guest
+ * shares with the monitor to mask and see them, and the events. The guest
+ * registers it and its upcall handler with HC_SET_UPCALL and arms its timer
+ * with HC_TIMER (proto/hypercall.h). */
+#ifndef PROTO_VINTR_H
+#define PROTO_VINTR_H
+
+#include <stdint.h>
+
+#define HC_EV_TIMER 1u /* the virtual timer expired (timer_fired says how often) */
+
+/* In the guest's pool, 8-byte aligned. Who writes what:
+ *   mask         the guest: 1 = deliver no upcall (the monitor sets it to 1 when
+ *                it delivers one; the handler clears it before HC_IRET)
+ *   events       the monitor ORs in HC_EV_* bits; the guest clears what it handled
+ *   timer_fired  the monitor: expiries of the virtual timer so far */
+struct hc_vcpu {
+	uint32_t mask;
+	uint32_t events;
+	uint64_t timer_fired;
+};
+_Static_assert(sizeof(struct hc_vcpu) == 16, "hc_vcpu size");
+
+/* An upcall is delivered like an exception (proto/trapframe.h), with this
+ * vector in the frame, to the handler HC_SET_UPCALL named. */
+#define HC_UPCALL_VECTOR 32
+
+#endif
