@@ -12,9 +12,12 @@ LD := ld
 NASM := nasm
 
 WARN := -Wall -Wextra -Werror
-# Ring-0 code on both sides: no libc, no red zone (an exception or our own
-# CALL would overwrite it), no SSE (neither world saves it, DESIGN.md 4), no
-# stack protector or CET markers, and no memset/memcpy loops turned into calls.
+# Kernel code on both sides (the monitor in ring 0, the guest in ring 1): no
+# libc, no red zone (the monitor writes exception frames below the guest's RSP,
+# and the CPU below the monitor's), no SSE in the monitor (the guest's x87/SSE
+# registers are live while it runs between switches; GUEST_CFLAGS lets the
+# guest have it), no stack protector or CET markers, and no memset/memcpy loops
+# turned into calls.
 FREESTANDING := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
 	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fcf-protection=none -MMD -MP $(WARN)

@@ -44,6 +44,15 @@ extern struct hc_vcpu vcpu;
 int64_t vintr_init(void (*fn)(struct hc_trap_frame *f));
 int64_t vtimer_arm(uint64_t deadline_ns, uint64_t period_ns); /* 0: off */
 uint64_t now_ns(void); /* the monotonic clock of HC_WAIT and HC_TIMER */
+
+/* SDM Vol.2 RDTSC: allowed in ring 1 (the guest world clears CR4.TSD). */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
 void vintr_upcall(struct hc_trap_frame *f);
 /* The value of KEY=VALUE in the command line, or "" (guest/main.c). */
 void cmdline_arg(const char *key, char *out, unsigned size);

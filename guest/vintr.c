@@ -22,10 +22,7 @@ int64_t vtimer_arm(uint64_t deadline_ns, uint64_t period_ns)
 
 uint64_t now_ns(void)
 {
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return bootinfo_tsc_to_ns(((uint64_t)hi << 32) | lo, boot->tsc_hz);
+	return bootinfo_tsc_to_ns(rdtsc(), boot->tsc_hz);
 }
 
 /* An upcall: the program's handler, then delivery unmasked again (the

@@ -119,27 +119,27 @@ int monitor_map_tss(struct monitor *m)
 	return passage_map_tss(&m->ps, &m->pt);
 }
 
-static enum hc_outcome step_exit(struct monitor *m);
+static enum hc_outcome step_other(struct monitor *m, uint64_t exit);
 
 enum hc_outcome monitor_step(struct monitor *m)
 {
-	enum hc_outcome how = step_exit(m);
-
-	/* Whenever the guest is to run again: a virtual interrupt due? */
-	if (how == HC_RESUME && m->upcall)
-		how = vintr_check(m);
-	return how;
-}
-
-static enum hc_outcome step_exit(struct monitor *m)
-{
+	enum hc_outcome how;
 	uint64_t exit;
 
 	m->ps.enter(); /* returns when the guest world is left again */
 	m->switches += 2;
 	exit = m->ps.guest->exit;
-	if (exit == PASSAGE_HC_VECTOR)
-		return hc_dispatch(m);
+	how = exit == PASSAGE_HC_VECTOR ? hc_dispatch(m) : step_other(m, exit);
+	/* Whenever the guest is to run again: a virtual interrupt due? */
+	if (__builtin_expect(m->upcall != 0, 0) && how == HC_RESUME)
+		how = vintr_check(m);
+	return how;
+}
+
+/* Every exit but a hypercall: an exception, an interrupt or NMI of the host,
+ * an entry given up, or the switch's own trouble. */
+static enum hc_outcome step_other(struct monitor *m, uint64_t exit)
+{
 	switch (exit) {
 	case 2: /* NMI: the switch has re-raised it in the host world already */
 		m->host_events++;

@@ -56,20 +56,25 @@ scenario() {
 	run_scenario "$@" > "$logs/$name.result" &
 }
 
+# How to boot, into the array run: GRUB's multiboot2 entry on BIOS or UEFI,
+# or the UEFI application host straight from the ESP or chainloaded by GRUB,
+# with its own copy of the test disk at $2.
+boot_args() {
+	case "$1" in
+	bios | uefi) run=("--$1") ;;
+	esp) run=(--esp build/esp.img --disk "$2") ;;
+	chain) run=(--chain --disk "$2") ;;
+	esac
+	[ "$1" = esp ] || [ "$1" = chain ] && cp build/disk.img "$2"
+	return 0
+}
+
 run_scenario() {
 	local name="$1" fw="$2" tmo="$3" args="$4" want="$5"
 	shift 5
 	local log="$logs/$name.log" disk="$logs/$name.disk" t0 t1 status why=() held run=()
 	local want_status=""
-	# How to boot: GRUB's multiboot2 entry on BIOS or UEFI, or the UEFI
-	# application host straight from the ESP or chainloaded by GRUB, with its
-	# own copy of the test disk.
-	case "$fw" in
-	bios | uefi) run=("--$fw") ;;
-	esp) run=(--esp build/esp.img --disk "$disk") ;;
-	chain) run=(--chain --disk "$disk") ;;
-	esac
-	[ "$fw" = esp ] || [ "$fw" = chain ] && cp build/disk.img "$disk"
+	boot_args "$fw" "$disk"
 	[[ "$name" == *-bench ]] && run+=(--icount) # the bench's method check needs it
 	[[ "$name" == *-nmi ]] && run+=(--nmi "$NMI_COUNT") # the guest waits for them
 	[[ "$name" == *-cpumax-* ]] && run+=(--cpu max,la57=off)
@@ -119,12 +124,7 @@ run_batch() {
 	eval "set -- ${cases[0]}"
 	full="$logs/batch-$1.log" seg="$logs/batch-$1.seg" disk="$logs/batch-$1.disk"
 	local run=()
-	case "$fw" in
-	bios | uefi) run=("--$fw") ;;
-	esp) run=(--esp build/esp.img --disk "$disk") ;;
-	chain) run=(--chain --disk "$disk") ;;
-	esac
-	cp build/disk.img "$disk"
+	boot_args "$fw" "$disk"
 	t0=$(date +%s.%N)
 	scripts/qemu-run.sh "${run[@]}" --timeout "$tmo" --args "$all" --log "$full" "$iso"
 	qstatus=$?

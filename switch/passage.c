@@ -271,14 +271,6 @@ static void save_dtr(struct passage_dtr *d, int idt_too)
 	d->base = i.base;
 }
 
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 #define MSR_SYSENTER_CS 0x174u /* SDM Vol.4 2.1 */
 
 /* SDM Vol.3 8.2.3 figure 8-4: the 64-bit TSS descriptor, 16 bytes. */
@@ -382,11 +374,11 @@ int passage_host_prepare(struct passage *ps, struct pt *pt)
 	save_dtr(&h->gdtr, 0);
 	save_dtr(&h->idtr, 1);
 	w->host_cr3 = cr3;
-	h->fs_base = rdmsr(MSR_FS_BASE);
-	h->gs_base = rdmsr(MSR_GS_BASE);
+	h->fs_base = cpu_rdmsr(MSR_FS_BASE);
+	h->gs_base = cpu_rdmsr(MSR_GS_BASE);
 	/* AMD APM Vol.3 SYSENTER: #UD in long mode whatever the MSR holds, so
 	 * only other CPUs (Intel's) need SYSENTER_CS zeroed in the guest world. */
-	h->sysenter_cs = ps->vendor_amd ? 0 : rdmsr(MSR_SYSENTER_CS) & 0xffff;
+	h->sysenter_cs = ps->vendor_amd ? 0 : cpu_rdmsr(MSR_SYSENTER_CS) & 0xffff;
 	/* The gates' selector is the host's CS, and the guest world's GDT holds
 	 * an equivalent descriptor at its index (and one for SS): an NMI then
 	 * works under either GDT, and IRETQ in the switch reloads valid CS/SS. */

@@ -4,11 +4,15 @@
 ; virtual address; every data access is RIP-relative, so the code runs
 ; wherever the host put the passage.
 ;
-;   enter         host -> guest: save the host, load the guest world, IRETQ to ring 1
+;   enter         host -> guest: save the host, the guest's x87/SSE/AVX state,
+;                 the guest world's tables, IRETQ to ring 1 (interrupts on)
 ;   gate_N        the guest world's IDT: vectors 0-31 and the hypercall gate
+;   irq_stubs     vectors 32-255: the host's interrupts, taken while the guest runs
 ;   guest_exit    an exception gate taken from ring 1: save the guest, then to_host
 ;   gate_hc       the hypercall gate: the same, on the shortest path
-;   to_host       back to the host world, re-raise an NMI, return from enter
+;   to_host       back to the host world, save the guest's x87/SSE/AVX state,
+;                 re-raise an NMI, return from enter (monitor_step re-raises
+;                 an interrupt or a machine check)
 ;
 ; Rules the code keeps (each is argued in docs/ARCHITECTURE.md):
 ; - The guest world's IDT and GDT are loaded before the guest's CR3 and

@@ -7,14 +7,6 @@
 
 #define NMI_SECONDS 4
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 int prog_nmi(void)
 {
 	uint64_t end, n = 0;

@@ -6,14 +6,6 @@
 #include "../hypercall.h"
 #include "../kernel.h"
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 int prog_preempt(void)
 {
 	char arg[16];
