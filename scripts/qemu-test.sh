@@ -392,6 +392,9 @@ for op in $PRIVILEGED_OPS syscall; do runs+="${runs:+ -- }guest=privileged op=$o
 scenario bios-cpumax-privileged bios 30 "$runs" 100 "${privileged_lines[@]}" \
 	"monitor: guest executed \`syscall\` at RIP"
 scenario bios-cpumax-selftest bios 30 "guest=selftest" 0 "checks, 0 failed" "SUCCESS"
+# A storm: the host's timer at 10 kHz while the guest computes 3 s.
+scenario bios-storm bios 30 "guest=preempt seconds=3 timer_hz=10000" 0 "rounds computed" \
+	"SUCCESS" "monitor: the host's 10000 Hz timer ticked" "while the guests ran: ok"
 fpu bios 30 bios-cpumax
 # The p2m really is used: a pool scattered on purpose, in reverse machine order.
 scenario bios-selftest-scatter bios 30 "guest=selftest scatter=1 pool=8M" 0 \
@@ -500,6 +503,9 @@ scenario linux-hardened linux - "" 0 \
 	"linux: Kernel/User page tables isolation: enabled" "linux: the CPU has smep" \
 	"linux: the CPU has smap" \
 	"linux: selftest exit status 0" "guest: blk: 64 requests completed by one POST"
+# A storm of high-resolution timer interrupts on the CPU of a computing guest.
+scenario linux-storm linux - "" 0 "guest: preempt: computing for 3 s without a hypercall" \
+	"rounds computed" "linux: storm: the host kept answering (over 1000 a second): ok"
 # Virtual interrupts, in the same VM: under KPTI, SMEP and SMAP too.
 scenario linux-vtimer linux - "" 0 "upcalls in 2 s at 100 Hz" "SUCCESS"
 scenario linux-masked linux - "" 0 \

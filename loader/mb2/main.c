@@ -211,6 +211,7 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa)
 {
 	uint64_t entry_tsc = cpu_rdtsc(); /* firmware and GRUB end here */
 	uint64_t free_before, t0, ticks0;
+	unsigned hz;
 	const char *cmdline;
 	int status;
 
@@ -227,12 +228,13 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa)
 	free_before = pmem_free_pages();
 	log_printf("monitor: bare-metal host up, %lu pages free below 4 GiB; entered at TSC %lu\n",
 		   free_before, entry_tsc);
-	mb2_timer_init();
+	hz = mb2_timer_hz(cmdline);
+	mb2_timer_init(hz);
 	t0 = tsc_ns(mb2_host.tsc_hz);
 	ticks0 = mb2_ticks;
 	status = monitor_run_all(&mb2_host, cmdline, guest_image_start,
 				 (uint64_t)(guest_image_end - guest_image_start));
-	mb2_timer_check("while the guests ran", mb2_ticks - ticks0, tsc_ns(mb2_host.tsc_hz) - t0);
+	mb2_timer_check("while the guests ran", mb2_ticks - ticks0, tsc_ns(mb2_host.tsc_hz) - t0, hz);
 	log_printf("monitor: the host took %lu NMIs\n", host_nmis);
 	/* The test harness checks this is 0: a run must not leak a page. */
 	log_printf("monitor: pages the monitor still holds: %lu\n", free_before - pmem_free_pages());

@@ -11,8 +11,12 @@
 #define MB2_TIMER_VECTOR 0x20
 
 extern volatile uint64_t mb2_ticks;
-void mb2_timer_init(void); /* the PICs, the PIT, then STI */
+/* The PICs, the PIT at hz (MB2_TIMER_HZ, or timer_hz=N of the command line:
+ * 19 to 100000, for storms), then STI. */
+void mb2_timer_init(unsigned hz);
+/* timer_hz=N in a command line, or MB2_TIMER_HZ. */
+unsigned mb2_timer_hz(const char *cmdline);
 /* Log whether ticks ticks in ns nanoseconds are right within 10%. */
-void mb2_timer_check(const char *what, uint64_t ticks, uint64_t ns);
+void mb2_timer_check(const char *what, uint64_t ticks, uint64_t ns, unsigned hz);
 
 #endif

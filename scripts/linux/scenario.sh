@@ -168,6 +168,13 @@ run_case() {
 		echo "linux: preempt: the runner of a guest computing forever died ${ms} ms after SIGKILL (status $st)"
 		[ $ms -lt 1000 ] && [ $st = 137 ] && echo "linux: preempt: SIGKILL within a second: ok"
 		;;
+	storm) # a storm of timer interrupts on the CPU of a computing guest
+		taskset -c 0 /tick_storm 3 > /tmp/storm.log 2>&1 &
+		s=$!
+		taskset -c 0 /cokrun guest=preempt seconds=3; status $?
+		wait $s
+		cat /tmp/storm.log
+		;;
 	vtimer) /cokrun guest=vtimer; status $? ;;
 	masked) /cokrun guest=masked; status $? ;;
 	sched) /cokrun guest=sched; status $? ;;
