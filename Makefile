@@ -178,7 +178,7 @@ $(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h proto/ring.h proto/d
 
 $(BUILD)/linux-tools/refs: scripts/linux/refs.c
 	$(call say,HOSTCC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -pthread $< -o $@
 
 $(BUILD)/linux-tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
 	$(call say,HOSTCC,$@)

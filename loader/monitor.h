@@ -14,6 +14,7 @@
 #include "../mm/pool.h"
 #include "../proto/hypercall.h"
 #include "../proto/trapframe.h"
+#include "../proto/vintr.h"
 
 /* What monitor_run returns: the guest's exit code (0..HC_EXIT_MAX_CODE), or
  * one of these. The bare-metal host hands it to QEMU's isa-debug-exit. */
@@ -46,7 +47,7 @@ struct monitor {
 	uint64_t host_events;  /* NMIs and machine checks passed on to the host */
 	uint64_t aborted_entries; /* entries given up for an NMI */
 	uint64_t host_interrupts; /* taken in the guest world, handed to the host */
-	struct gspan vcpu;     /* the guest's struct hc_vcpu (HC_SET_UPCALL) */
+	volatile struct hc_vcpu *vcpu; /* the guest's (HC_SET_UPCALL), in the pool */
 	uint64_t upcall;       /* its upcall handler, 0: none registered */
 	uint64_t timer_deadline_ns, timer_period_ns; /* the virtual timer, 0: off */
 	uint64_t upcalls;      /* delivered */

@@ -13,11 +13,13 @@ int64_t vintr_set_upcall(struct monitor *m, uint64_t vcpu_gpa, uint64_t handler)
 {
 	struct gspan s;
 
-	if ((vcpu_gpa & 7) || gmem_span(&m->pool, vcpu_gpa, sizeof(struct hc_vcpu), &s))
+	/* 16-byte aligned, so inside one page: the monitor keeps a pointer to
+	 * it and reads it after every exit without a copy. */
+	if ((vcpu_gpa & 15) || gmem_span(&m->pool, vcpu_gpa, sizeof(struct hc_vcpu), &s))
 		return -HC_EFAULT;
 	if (!trap_handler_ok(m, handler))
 		return -HC_EINVAL;
-	m->vcpu = s;
+	m->vcpu = (volatile struct hc_vcpu *)gmem_page_hva(&m->pool, s.gpa);
 	m->upcall = handler;
 	return 0;
 }
@@ -38,9 +40,10 @@ uint64_t vintr_next_ns(const struct monitor *m)
 
 /* Expire the timer if it is due: events and timer_fired in the shared page
  * (every missed period counts). 1 if an unmasked event is pending. */
-static int vintr_update(struct monitor *m, struct hc_vcpu *v)
+static int vintr_update(struct monitor *m)
 {
-	gmem_read(&m->pool, v, m->vcpu);
+	volatile struct hc_vcpu *v = m->vcpu;
+
 	if (m->timer_deadline_ns) {
 		uint64_t now = m->host->time_ns(m->host->mm.ctx);
 
@@ -55,7 +58,6 @@ static int vintr_update(struct monitor *m, struct hc_vcpu *v)
 			}
 			v->events |= HC_EV_TIMER;
 			v->timer_fired += n;
-			gmem_write(&m->pool, m->vcpu, v);
 		}
 	}
 	return v->events && !v->mask;
@@ -63,22 +65,18 @@ static int vintr_update(struct monitor *m, struct hc_vcpu *v)
 
 int vintr_due(struct monitor *m)
 {
-	struct hc_vcpu v;
-
-	return m->upcall && vintr_update(m, &v);
+	return m->upcall && vintr_update(m);
 }
 
 enum hc_outcome vintr_check(struct monitor *m)
 {
-	struct hc_vcpu v;
 	enum hc_outcome how;
 
-	if (!m->upcall || m->in_handler || !vintr_update(m, &v))
+	if (!m->upcall || m->in_handler || !vintr_update(m))
 		return HC_RESUME;
 	how = trap_bounce(m, m->upcall, HC_UPCALL_VECTOR);
 	if (how == HC_RESUME) {
-		v.mask = 1; /* delivering masks, as Xen's evtchn_upcall_mask */
-		gmem_write(&m->pool, m->vcpu, &v);
+		m->vcpu->mask = 1; /* delivering masks, as Xen's evtchn_upcall_mask */
 		m->upcalls++;
 	}
 	return how;

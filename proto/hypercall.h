@@ -71,9 +71,9 @@
  * the monitor reports it as a fault inside the guest's own handler. */
 #define HC_IRET 7
 /* HC_SET_UPCALL(gpa vcpu, u64 handler): the page of proto/vintr.h (struct
- * hc_vcpu, in the pool, 8-byte aligned) and the handler for virtual
+ * hc_vcpu, in the pool, 16-byte aligned) and the handler for virtual
  * interrupts (in an executable segment of the image). Returns 0; -HC_EFAULT
- * for a page outside the pool or misaligned, -HC_EINVAL for a handler outside
+ * for a page outside the pool or not 16-byte aligned, -HC_EINVAL for a handler outside
  * the text. An upcall is delivered at the monitor's next chance (any exit of
  * the guest: a hypercall, a host interrupt) when vcpu.events is nonzero,
  * vcpu.mask is 0 and no handler runs: like an exception's frame, vector

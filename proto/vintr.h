@@ -8,8 +8,9 @@
 #include <stdint.h>
 
 #define HC_EV_TIMER 1u /* the virtual timer expired (timer_fired says how often) */
+#define HC_EV_SELF (1u << 31) /* set by the guest itself: an upcall at the next exit */
 
-/* In the guest's pool, 8-byte aligned. Who writes what:
+/* In the guest's pool, 16-byte aligned (so within one page). Who writes what:
  *   mask         the guest: 1 = deliver no upcall (the monitor sets it to 1 when
  *                it delivers one; the handler clears it before HC_IRET)
  *   events       the monitor ORs in HC_EV_* bits; the guest clears what it handled

@@ -92,6 +92,18 @@ static void yield(void)
 	hypercall(HC_YIELD, 0, 0, 0);
 }
 
+static void on_upcall(struct hc_trap_frame *f)
+{
+	(void)f;
+	vcpu.events = 0;
+}
+
+static void yield_upcall(void)
+{
+	vcpu.events |= HC_EV_SELF;
+	hypercall(HC_YIELD, 0, 0, 0);
+}
+
 static void log_16(void)
 {
 	hypercall(HC_LOG, virt_to_gpa(log16), sizeof(log16), 0);
@@ -148,6 +160,16 @@ int prog_bench(void)
 	dirty_vectors();
 	measure("yield_round_trip_vectors_dirty", yield, 1);
 	measure("log_16_bytes", log_16, 1);
+	/* Virtual interrupts: a YIELD once an upcall handler is registered (the
+	 * monitor then looks at the shared page after every exit), and a YIELD
+	 * that comes back through an upcall (an event the guest raised itself):
+	 * the difference is what delivering one virtual interrupt costs, the
+	 * handler's HC_IRET included. */
+	if (vintr_init(on_upcall) == 0) {
+		measure("yield_round_trip_upcalls_registered", yield, 1);
+		measure("yield_with_one_upcall", yield_upcall, 1);
+		vcpu.mask = 1;
+	}
 	measure("batch_64_reads_one_post", batch_one_post, 1);
 	measure("batch_64_reads_64_posts", batch_many_posts, 1);
 	console_flush();

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,6 +71,35 @@ static void known_loop(void)
 	__asm__ volatile("mov $1000, %%ecx\n1: dec %%ecx\njnz 1b" ::: "ecx", "cc");
 }
 
+/* A signal to ourselves and its handler's return (sigreturn): what an upcall
+ * is to the guest. */
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+static void signal_round_trip(void)
+{
+	raise(SIGUSR1);
+}
+
+/* Two threads on one CPU taking turns with sched_yield: one round trip is two
+ * yields and two context switches, what a world switch is to two kernels. */
+static volatile int stop_yielder;
+
+static void *yielder(void *arg)
+{
+	(void)arg;
+	while (!stop_yielder)
+		sched_yield();
+	return NULL;
+}
+
+static void sched_yield_ping_pong(void)
+{
+	sched_yield();
+}
+
 static void getppid_syscall(void)
 {
 	syscall(SYS_getppid); /* not glibc's getppid: it must enter the kernel */
@@ -111,6 +143,21 @@ int main(void)
 	measure("linux_empty_function_call", call_empty);
 	measure("linux_getppid_syscall", getppid_syscall);
 	measure("linux_pipe_ping_pong_round_trip", pipe_round_trip);
+	signal(SIGUSR1, on_signal);
+	measure("linux_signal_and_sigreturn", signal_round_trip);
+	{
+		pthread_t t;
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		sched_setaffinity(0, sizeof(one), &one); /* both threads on CPU 0 */
+		if (pthread_create(&t, NULL, yielder, NULL) == 0) {
+			measure("linux_sched_yield_ping_pong_2_threads", sched_yield_ping_pong);
+			stop_yielder = 1;
+			pthread_join(t, NULL);
+		}
+	}
 	close(to_child[1]);
 	waitpid(child, NULL, 0);
 	return 0;
