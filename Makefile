@@ -187,7 +187,7 @@ $(BUILD)/linux-tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
 LINUX_VM_FILES := $(BUILD)/cokernel.ko $(BUILD)/cokrun $(BUILD)/disk.img $(BUILD)/guest.elf \
 	$(BUILD)/linux-tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors \
 	$(BUILD)/linux-tools/tsd_flip $(BUILD)/linux-tools/concurrency $(BUILD)/linux-tools/copyfail \
-	$(BUILD)/linux-tools/fpu_loop $(BUILD)/linux-tools/tick_storm
+	$(BUILD)/linux-tools/fpu_loop $(BUILD)/linux-tools/tick_storm $(BUILD)/linux-tools/jitter
 $(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
 	$(call say,CPIO,$@)
 	$(Q)scripts/linux/mkinitramfs.sh $@ $(LINUX_VM_FILES)

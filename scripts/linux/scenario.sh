@@ -214,6 +214,13 @@ run_case() {
 	bench)
 		/cokrun --disk /disk.img guest=bench; status $?
 		/refs
+		# The host's latency beside a guest that computes on the same CPU.
+		taskset -c 0 /jitter 50 alone
+		taskset -c 0 /cokrun guest=spin > /dev/null 2>&1 &
+		g=$!
+		taskset -c 0 /jitter 50 "beside a spinning guest"
+		kill -KILL $g
+		wait $g
 		;;
 	shell) # make qemu-linux: a shell with the module loaded; exit powers off
 		echo "linux: cokernel.ko is loaded; try: /cokrun guest=selftest, /cokrun --disk /disk.img guest=blk,"
