@@ -1,5 +1,5 @@
 /* The guest image loader: checks an x86-64 ELF executable against everything
- * DESIGN.md 5 asks (PT_LOAD only, ascending, page aligned, inside the kernel
+ * docs/ABI.md "Identification" asks (PT_LOAD only, ascending, page aligned, inside the kernel
  * window and the pool, never writable and executable, an ABI note of the right
  * version) before a byte is copied, then copies it into the pool. */
 #ifndef LOADER_ELF_H

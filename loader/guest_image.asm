@@ -1,4 +1,4 @@
-; The guest kernel, embedded in the monitor (DESIGN.md: each monitor binary
+; The guest kernel, embedded in the monitor (docs/ARCHITECTURE.md: each monitor binary
 ; carries its guest). build/guest.elf is found through nasm's -I.
 section .rodata
 align 16

@@ -20,7 +20,7 @@ static struct monitor mon; /* monitor_run's guest; large, so not on the stack */
 
 #define CR4_LA57 (1ull << 12) /* SDM Vol.3 2.5: 5-level paging (CR3 roots a PML5) */
 
-/* DESIGN.md 4: coLinux refused to run beside another hypervisor; so do we.
+/* coLinux refused to run beside another hypervisor; so do we (docs/ARCHITECTURE.md).
  * SDM Vol.3 23.7: CR4.VMXE set means VMX is on; AMD APM Vol.2 15.4: EFER.SVME. */
 static int other_hypervisor(void)
 {

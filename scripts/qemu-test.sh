@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The QEMU scenario matrix (DESIGN.md 7): every host x every guest program,
+# The QEMU scenario matrix (README.md, docs/ARCHITECTURE.md): every host x every guest program,
 # each under TCG with a timeout. A scenario passes when QEMU's exit status
 # carries the expected monitor status (isa-debug-exit: (status << 1) | 1), the
 # serial log holds every expected line, and the monitor holds no page at the

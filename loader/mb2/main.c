@@ -1,7 +1,7 @@
 /* The bare-metal host: GRUB loads us by Multiboot2; boot.asm reaches long mode
  * and calls mb2_main. We are the host kernel here: COM1 is the console, the
  * Multiboot2 memory map feeds the page allocator, and QEMU's isa-debug-exit
- * device carries the monitor's status out (DESIGN.md 7). */
+ * device carries the monitor's status out (docs/ABI.md, "Monitor statuses"). */
 #include "../io.h"
 #include "multiboot2.h"
 #include "pmem.h"
@@ -77,7 +77,7 @@ static void *mb2_ma_to_hva(void *ctx, uint64_t ma)
 	return (void *)ma; /* boot.asm identity-maps the first 4 GiB */
 }
 
-/* The passage lives at its identity address, like on UEFI (DESIGN.md 3);
+/* The passage lives at its identity address, like on UEFI (docs/ARCHITECTURE.md, "Address spaces");
  * boot.asm's identity map is executable. */
 static int mb2_alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva)
 {
