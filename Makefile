@@ -267,20 +267,20 @@ test: deps
 # GUEST=NAME and ARGS="..." pick the command line; with neither, GRUB's menu.
 QEMU_ARGS = $(strip $(if $(GUEST),guest=$(GUEST)) $(ARGS))
 FIRMWARE ?= bios
-qemu: deps all
+qemu: deps $(BUILD)/cokernel.iso
 	$(Q)scripts/qemu-run.sh --$(FIRMWARE) --interactive --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
 
 # The UEFI application host, straight from the ESP under OVMF (no GRUB), with a
 # scratch copy of the test disk; FIRMWARE=uefi on `make qemu` boots the ISO
 # under OVMF instead (its GRUB menu also chainloads cokernel.efi).
-qemu-efi: deps all
+qemu-efi: deps $(BUILD)/cokernel.iso $(BUILD)/esp.img $(BUILD)/disk.img
 	$(Q)cp $(BUILD)/disk.img $(BUILD)/disk-scratch.img
 	$(Q)scripts/qemu-run.sh --interactive --esp $(BUILD)/esp.img \
 		--disk $(BUILD)/disk-scratch.img --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
 
 # The Linux host: Debian's kernel in QEMU (2 CPUs), cokernel.ko loaded, a
 # busybox shell with /cokrun; `exit` powers the VM off.
-qemu-linux: deps all
+qemu-linux: deps $(BUILD)/linux-initramfs.cpio.gz
 	$(Q)scripts/linux/run-vm.sh --interactive $(BUILD)/linux-initramfs.cpio.gz shell /dev/null
 
 # gdb with both symbol tables: the monitor at its identity addresses, the guest
@@ -289,7 +289,7 @@ $(BUILD)/gdbinit: Makefile
 	$(Q)printf '%s\n' 'set architecture i386:x86-64' 'symbol-file $(BUILD)/cokernel.elf' \
 		'add-symbol-file $(BUILD)/guest.elf' 'target remote :1234' > $@
 
-qemu-gdb: deps all $(BUILD)/gdbinit
+qemu-gdb: deps $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/gdbinit
 	$(Q)scripts/qemu-run.sh --interactive --gdb --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
 
 format:

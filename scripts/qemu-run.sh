@@ -107,7 +107,7 @@ if [ "$interactive" = 1 ]; then
 	# isa-debug-exit: QEMU's status is (monitor status << 1) | 1.
 	if [ $((status & 1)) -eq 1 ]; then
 		echo "qemu-run: monitor status $((status >> 1)) (0-99: the guest's exit code;" \
-			"100 crash, 101 refused, 102 monitor exception)"
+			"100 crash, 101 refused, 102 monitor exception, 103 another hypervisor appeared)"
 		exit $((status >> 1))
 	fi
 	exit $status
