@@ -36,6 +36,22 @@ passed=0 failed=0
 # Starts the scenario in the background once a job slot is free; its verdict
 # lands in build/test-logs/NAME.result.
 order=()
+# Wait until fewer than $jobs scenarios run.
+wait_for_slot() {
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n
+	done
+}
+
+# Declared cases (each a quoted "NAME ..." line) into the order of the report.
+order_cases() {
+	local c
+	for c in "$@"; do
+		eval "set -- $c"
+		order+=("$1")
+	done
+}
+
 scenario() {
 	local name="$1"
 	[ -n "$only" ] && [[ "$name" != $only ]] && return 0
@@ -49,9 +65,7 @@ scenario() {
 		batch_cases+=("$(printf '%q ' "$@")") # one boot for several: batch_end
 		return 0
 	fi
-	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
-		wait -n
-	done
+	wait_for_slot
 	order+=("$name")
 	run_scenario "$@" > "$logs/$name.result" &
 }
@@ -99,13 +113,8 @@ batch_begin() { batch_fw="$1" batch_tmo="$2" batch_cases=(); }
 batch_end() {
 	local c
 	[ ${#batch_cases[@]} -gt 0 ] || { batch_fw=""; return 0; }
-	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
-		wait -n
-	done
-	for c in "${batch_cases[@]}"; do
-		eval "set -- $c"
-		order+=("$1")
-	done
+	wait_for_slot
+	order_cases "${batch_cases[@]}"
 	run_batch "$batch_fw" "$batch_tmo" "${batch_cases[@]}" &
 	batch_fw="" batch_cases=()
 }
@@ -174,13 +183,8 @@ linux_case() {
 linux_vm() {
 	local tmo="$1" args="$2" c
 	[ ${#linux_cases[@]} -eq 0 ] && return 0
-	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
-		wait -n
-	done
-	for c in "${linux_cases[@]}"; do
-		eval "set -- $c"
-		order+=("$1")
-	done
+	wait_for_slot
+	order_cases "${linux_cases[@]}"
 	run_linux_vm "$tmo" "$args" "${linux_cases[@]}" &
 	linux_cases=()
 }

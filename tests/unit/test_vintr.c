@@ -4,6 +4,7 @@
  * masks and bounces a frame with the upcall vector. */
 #include "fake_host.h"
 #include "unit.h"
+#include "unit_guest.h"
 #include "../../loader/monitor.h"
 #include "../../mm/guestmem.h"
 #include "../../proto/layout.h"
@@ -26,23 +27,13 @@ static struct host_ops host = { .name = "test", .time_ns = f_time };
 
 static void setup(void)
 {
-	uint64_t got;
-	struct gspan all;
-
 	fake_reset();
-	memset(&m, 0, sizeof(m));
 	memset(&regs, 0, sizeof(regs));
+	EXPECT_EQ(unit_guest_memory(&m, POOL_PAGES, UNIT_GUEST_NO_RO_PAGE), 0);
 	host.mm = fake_mm;
 	m.host = &host;
 	m.ps.guest = &regs;
 	clock_ns = 1000000;
-	EXPECT_EQ(pool_init(&m.pool, &fake_mm, POOL_PAGES, 0, &got), 0);
-	gmem_span(&m.pool, 0, POOL_PAGES * 4096, &all);
-	gmem_zero(&m.pool, all);
-	EXPECT_EQ(pt_init(&m.pt, &fake_mm, 1), 0);
-	for (uint64_t i = 0; i < POOL_PAGES; i++)
-		EXPECT_EQ(pt_map(&m.pt, GUEST_DMAP_BASE + i * 4096, pool_page_ma(&m.pool, i),
-				 PT_WRITE), 0);
 	m.image.nsegments = 1;
 	m.image.seg[0] = (struct elf_segment){ .gva = TEXT_GVA, .memsz = 0x1000, .perms = PT_EXEC };
 	regs.rsp = GUEST_DMAP_BASE + 0x8000;
@@ -51,8 +42,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	pt_destroy(&m.pt);
-	pool_destroy(&m.pool);
+	unit_guest_free(&m);
 	EXPECT_EQ(fake_outstanding(), 0);
 }
 
