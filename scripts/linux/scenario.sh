@@ -75,11 +75,12 @@ big_pool() {
 	echo "linux: selftest with pool=$size: exit status $st"
 	grep -aq "guest: selftest: pool is $kib KiB" /tmp/big.log &&
 		echo "linux: the guest saw all $kib KiB of pool=$size"
-	# Within 32 MiB: freed pages may wait on the per-CPU lists, which MemFree
+	# Within 128 MiB: freed pages may wait on the per-CPU lists, which MemFree
 	# (NR_FREE_PAGES, mm/page_alloc.c) does not count; a lost pool is gigabytes.
 	delta=$((before - $(memfree)))
 	echo "linux: MemFree after pool=$size: $delta kB below before"
-	[ $delta -lt 32768 ] && echo "linux: pool=$size given back (MemFree within 32 MiB): ok"
+	# (measured: 33 MiB once for a 2 GiB pool); pages_held is the exact count.
+	[ $delta -lt 131072 ] && echo "linux: pool=$size given back (MemFree within 128 MiB): ok"
 }
 
 run_case() {
