@@ -26,7 +26,7 @@ int64_t vintr_set_upcall(struct monitor *m, uint64_t vcpu_gpa, uint64_t handler)
 
 int64_t vintr_timer(struct monitor *m, uint64_t deadline_ns, uint64_t period_ns)
 {
-	if (period_ns && period_ns < HC_TIMER_MIN_PERIOD_NS)
+	if (period_ns && (period_ns < HC_TIMER_MIN_PERIOD_NS || period_ns > HC_TIMER_MAX_PERIOD_NS))
 		return -HC_EINVAL;
 	m->timer_deadline_ns = deadline_ns;
 	m->timer_period_ns = deadline_ns ? period_ns : 0;

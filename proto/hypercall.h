@@ -82,9 +82,11 @@
 #define HC_SET_UPCALL 8
 /* HC_TIMER(u64 deadline_ns, u64 period_ns): the virtual timer, on the clock of
  * HC_WAIT: fires (HC_EV_TIMER) at deadline_ns, then every period_ns (0: once).
- * deadline_ns 0 disarms it. Returns 0; -HC_EINVAL for a period under 100 us. */
+ * deadline_ns 0 disarms it. Returns 0; -HC_EINVAL for a period under 100 us or
+ * over 2^48 ns (about 3 days: no later expiry can wrap the clock). */
 #define HC_TIMER 9
 #define HC_TIMER_MIN_PERIOD_NS 100000u
+#define HC_TIMER_MAX_PERIOD_NS (1ull << 48)
 #define HC_NCALLS 10
 
 #endif

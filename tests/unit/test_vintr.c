@@ -60,6 +60,8 @@ TEST(vintr_set_upcall_checks_its_page_and_handler)
 	EXPECT_EQ(m.upcall, 0);
 	EXPECT_EQ(vintr_set_upcall(&m, VCPU_GPA, TEXT_GVA + 4), 0);
 	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, 50000), -HC_EINVAL); /* under 100 us */
+	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, UINT64_MAX), -HC_EINVAL); /* would wrap */
+	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, HC_TIMER_MAX_PERIOD_NS), 0);
 	teardown();
 }
 
