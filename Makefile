@@ -24,7 +24,7 @@ FREESTANDING := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fn
 NASMFLAGS := -f elf64 -g -I ./ -I $(BUILD)/ -Werror
 
 # ---------------------------------------------------------------- guest ----
-GUEST_C := $(wildcard guest/*.c guest/progs/*.c guest/libc/*.c)
+GUEST_C := $(wildcard guest/*.c guest/progs/*.c lib/*.c)
 GUEST_ASM := $(wildcard guest/*.asm guest/progs/*.asm)
 GUEST_OBJ := $(GUEST_C:%.c=$(BUILD)/guest-obj/%.o) $(GUEST_ASM:%.asm=$(BUILD)/guest-obj/%.o)
 # The guest may use x87, SSE and AVX (the switch gives it its own state); the
@@ -56,12 +56,12 @@ $(BUILD)/switch.bin: switch/switch.asm $(BUILD)/passage_offsets.inc
 	$(Q)$(NASM) -f bin -I $(BUILD)/ -Werror $< -o $@
 
 # -------------------------------------------------- bare-metal monitor ----
-CORE_C := $(filter-out loader/tsc.c,$(wildcard loader/*.c)) $(wildcard mm/*.c) switch/passage.c guest/libc/fmt.c guest/libc/string.c
+CORE_C := $(filter-out loader/tsc.c,$(wildcard loader/*.c)) $(wildcard mm/*.c) switch/passage.c lib/fmt.c lib/string.c
 MB2_C := $(wildcard loader/mb2/*.c) loader/tsc.c
 MB2_ASM := $(wildcard loader/mb2/*.asm) switch/blob.asm loader/guest_image.asm loader/irq_raise.asm
 MON_OBJ := $(CORE_C:%.c=$(BUILD)/mon-obj/%.o) $(MB2_C:%.c=$(BUILD)/mon-obj/%.o) \
 	$(MB2_ASM:%.asm=$(BUILD)/mon-obj/%.o)
-MON_CFLAGS := $(FREESTANDING) -Iguest/libc
+MON_CFLAGS := $(FREESTANDING) -Ilib
 
 $(BUILD)/mon-obj/%.o: %.c
 	$(call say,CC,$@)
@@ -89,7 +89,7 @@ EFI_C := $(CORE_C) $(wildcard loader/efi/*.c) loader/tsc.c
 EFI_ASM := switch/blob.asm loader/guest_image.asm loader/irq_raise.asm
 EFI_OBJ := $(EFI_C:%.c=$(BUILD)/efi-obj/%.o) $(EFI_ASM:%.asm=$(BUILD)/efi-obj/%.o)
 EFI_CFLAGS := $(filter-out -fno-pic,$(FREESTANDING)) -fpic -fshort-wchar \
-	-I$(EFI_INC) -I$(EFI_INC)/x86_64 -Iguest/libc
+	-I$(EFI_INC) -I$(EFI_INC)/x86_64 -Ilib
 
 $(BUILD)/efi-obj/%.o: %.c
 	$(call say,CC,$@)
@@ -106,7 +106,7 @@ $(BUILD)/cokernel.efi: $(EFI_OBJ)
 	$(call say,LD,$@)
 	@# libefi's init.o (which InitializeLib needs) also defines memcpy and memset,
 	@# as byte loops; --allow-multiple-definition keeps the first definitions,
-	@# ours (guest/libc/string.c), which the benchmarks showed matter.
+	@# ours (lib/string.c), which the benchmarks showed matter.
 	$(Q)$(LD) -nostdlib -znocombreloc -z noexecstack -T $(EFI_LIB)/elf_x86_64_efi.lds -shared \
 		-Bsymbolic --allow-multiple-definition -L$(EFI_LIB) $(EFI_LIB)/crt0-efi-x86_64.o \
 		$(EFI_OBJ) -lefi -lgnuefi -o $(BUILD)/cokernel.so
@@ -132,7 +132,7 @@ LINUX_OBJ := $(LINUX_C:%.c=$(BUILD)/linux-obj/%.o) $(BUILD)/linux-obj/switch/blo
 	$(BUILD)/linux-obj/loader/irq_raise.o
 LINUX_CFLAGS := $(filter-out -fcf-protection=none,$(FREESTANDING)) -mcmodel=kernel \
 	-fcf-protection=branch -mindirect-branch=thunk-extern -mindirect-branch-register \
-	-Iguest/libc
+	-Ilib
 
 $(BUILD)/linux-obj/%.o: %.c
 	$(call say,CC,$@)
@@ -219,10 +219,10 @@ deps:
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
 UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c loader/elf.c \
 	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c loader/insn.c \
-	loader/trap.c loader/vintr.c loader/report.c switch/passage.c guest/libc/fmt.c
+	loader/trap.c loader/vintr.c loader/report.c switch/passage.c lib/fmt.c
 # CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -Iguest/libc -DCPU_FAKE $(WARN)
+	-fno-omit-frame-pointer -Ilib -DCPU_FAKE $(WARN)
 
 $(BUILD)/tests/unit: $(UNIT_SRC) loader/monitor.c \
 		$(wildcard tests/unit/*.h mm/*.h loader/*.h proto/*.h switch/*.h)
@@ -238,11 +238,11 @@ FUZZ_SECONDS ?= 30
 FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/hypercall.c loader/log.c loader/trap.c \
 	loader/vintr.c \
 	loader/insn.c loader/errors.c mm/pool.c mm/pagearray.c mm/guestmem.c mm/pagetable.c \
-	guest/libc/fmt.c
+	lib/fmt.c
 $(BUILD)/fuzz/ring_fuzz: $(FUZZ_SRC) $(wildcard loader/*.h mm/*.h proto/*.h)
 	$(call say,CLANG,$@)
 	$(Q)mkdir -p $(@D)/corpus && clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -Iguest/libc $(WARN) $(FUZZ_SRC) -o $@
+		-fno-sanitize-recover=all -Ilib $(WARN) $(FUZZ_SRC) -o $@
 
 fuzz:
 	$(Q)scripts/deps.sh --fuzz

@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include "hypercall.h"
 #include "kernel.h"
-#include "libc/fmt.h"
+#include "../lib/fmt.h"
 
 static char line[512];
 static unsigned used;

@@ -15,7 +15,7 @@ static inline int64_t hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t 
 
 	/* The ABI preserves every register but RAX, and RFLAGS; "memory"
 	 * because the host reads and writes our buffers. */
-	__asm__ volatile("int $" HC_STR(HC_VECTOR)
+	__asm__ volatile("int $" HC_STR(HCABI_VECTOR)
 			 : "=a"(ret)
 			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
 			 : "memory");

@@ -50,7 +50,7 @@ _Noreturn void guest_exit(uint64_t code)
 	console_flush();
 	hypercall(HC_EXIT, code, 0, 0);
 	for (;;) /* HC_EXIT returns only for a code out of range */
-		hypercall(HC_EXIT, HC_EXIT_MAX_CODE, 0, 0);
+		hypercall(HC_EXIT, HCLIM_EXIT_CODE, 0, 0);
 }
 
 /* The value of guest=NAME in the command line, copied into name. */

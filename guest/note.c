@@ -12,5 +12,5 @@ static const struct {
 	.descsz = sizeof(struct cokernel_note_desc),
 	.type = COKERNEL_NOTE_TYPE,
 	.name = COKERNEL_NOTE_NAME,
-	.desc = { .magic = COKERNEL_NOTE_MAGIC, .abi_version = COKERNEL_ABI_VERSION },
+	.desc = { .magic = COKERNEL_NOTE_MAGIC, .abi_version = HCABI_VERSION },
 };

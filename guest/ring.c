@@ -51,7 +51,7 @@ int32_t ring_call(uint16_t device, uint16_t op, void *buf, uint32_t len, uint64_
 	struct ring_desc *d = ring_next();
 
 	if (!d)
-		return -HC_EBADRING;
+		return -HCERR_BADRING;
 	*d = (struct ring_desc){ .device = device, .op = op, .len_bytes = len,
 				 .buf_gpa = buf ? virt_to_gpa(buf) : 0, .offset = offset };
 	ring_publish();

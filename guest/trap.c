@@ -51,7 +51,7 @@ void guest_trap(struct hc_trap_frame *f)
 {
 	int probe = is_probe(f);
 
-	if (f->vector == HC_UPCALL_VECTOR) {
+	if (f->vector == HCABI_UPCALL_VECTOR) {
 		vintr_upcall(f);
 		return;
 	}
@@ -66,6 +66,6 @@ void guest_trap(struct hc_trap_frame *f)
 		return; /* traps.asm resumes from the frame: HC_IRET */
 	}
 	console_flush();
-	hypercall(HC_CRASH, virt_to_gpa(f), HC_CRASH_UNHANDLED, 0);
+	hypercall(HC_CRASH, virt_to_gpa(f), HCCRASH_UNHANDLED, 0);
 	guest_exit(99); /* HC_CRASH does not return for a valid frame */
 }

@@ -21,5 +21,5 @@ guest_trap_entry:
 	fxrstor64 [rsp]
 	add rsp, 512
 	mov eax, HC_IRET
-	int HC_VECTOR
+	int HCABI_VECTOR
 	ud2                     ; HC_IRET does not return while a handler runs

@@ -1,6 +1,6 @@
 /* The guest's side of virtual interrupts (proto/vintr.h): the page it shares
  * with the monitor, its registration, the timer, and the upcall entry, which
- * is guest/traps.asm's (guest/trap.c sends vector HC_UPCALL_VECTOR here). */
+ * is guest/traps.asm's (guest/trap.c sends vector HCABI_UPCALL_VECTOR here). */
 #include "hypercall.h"
 #include "kernel.h"
 

@@ -79,7 +79,7 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 	if (total >= BOOTINFO_CMDLINE_BYTES) {
 		fmt_snprintf(err, errlen, "command line is %zu bytes; at most %d", total,
 			     BOOTINFO_CMDLINE_BYTES - 1);
-		return -HC_EINVAL;
+		return -HCERR_INVAL;
 	}
 	for (const char *w = line; *w;) {
 		size_t n = word_len(w), vlen;
@@ -95,7 +95,7 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 					     "guest=%.*s: a program name is 1 to %d characters "
 					     "of a-z, 0-9, _ and -",
 					     (int)vlen, v, CMDLINE_GUEST_MAX);
-				return -HC_EINVAL;
+				return -HCERR_INVAL;
 			}
 			__builtin_memcpy(cfg->guest, v, vlen);
 			cfg->guest[vlen] = 0;
@@ -107,27 +107,27 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 					     "pool=%.*s: expected a size such as 32M (digits, "
 					     "then K, M or G)",
 					     (int)vlen, v);
-				return -HC_EINVAL;
+				return -HCERR_INVAL;
 			}
 			if (b % GUEST_PAGE_SIZE || b < POOL_MIN_BYTES || b > GUEST_DMAP_MAX_BYTES) {
 				fmt_snprintf(err, errlen,
 					     "pool=%.*s: the pool must be a multiple of 4K "
 					     "between 1M and 64G",
 					     (int)vlen, v);
-				return -HC_EINVAL;
+				return -HCERR_INVAL;
 			}
 			cfg->pool_bytes = b;
 		} else if (has_key(w, n, "scatter", &v, &vlen)) {
 			if (vlen != 1 || (v[0] != '0' && v[0] != '1')) {
 				fmt_snprintf(err, errlen, "scatter=%.*s: expected 0 or 1",
 					     (int)vlen, v);
-				return -HC_EINVAL;
+				return -HCERR_INVAL;
 			}
 			cfg->scatter = v[0] == '1';
 		} else if (has_key(w, n, "disk", &v, &vlen)) {
 			if (vlen != 2 || (__builtin_memcmp(v, "ro", 2) && __builtin_memcmp(v, "rw", 2))) {
 				fmt_snprintf(err, errlen, "disk=%.*s: expected ro or rw", (int)vlen, v);
-				return -HC_EINVAL;
+				return -HCERR_INVAL;
 			}
 			cfg->disk_ro = v[0] == 'r' && v[1] == 'o';
 		}
@@ -150,7 +150,7 @@ int cmdline_next_run(const char **rest, char *out, size_t size)
 		out[n] = 0;
 	} else {
 		out[0] = 0;
-		err = -HC_E2BIG;
+		err = -HCERR_2BIG;
 	}
 	if (!line[n]) {
 		*rest = 0;

@@ -19,13 +19,13 @@ struct mon_config {
 	int disk_ro;                       /* default 0 */
 };
 
-/* Returns 0, or -HC_EINVAL with a message in err[0, errlen). */
+/* Returns 0, or -HCERR_INVAL with a message in err[0, errlen). */
 int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t errlen);
 
 /* Several guest runs on one host command line, separated by " -- " (the
  * bare-metal and UEFI hosts run them one after the other, in one boot): the
  * next run's line into out, *line moved to the rest, or NULL after the last.
- * 0, or -HC_E2BIG if that run's line does not fit in size bytes. */
+ * 0, or -HCERR_2BIG if that run's line does not fit in size bytes. */
 int cmdline_next_run(const char **line, char *out, size_t size);
 
 #endif

@@ -166,7 +166,7 @@ int elf_check(const void *image, uint64_t len, uint64_t pool_bytes, uint64_t res
 		return -ELF_ENOLOAD;
 	if (!found_note)
 		return -ELF_ENONOTE;
-	if (out->abi_version != COKERNEL_ABI_VERSION)
+	if (out->abi_version != HCABI_VERSION)
 		return -ELF_EABI;
 	err = -ELF_EENTRY;
 	for (unsigned i = 0; i < out->nsegments; i++) {

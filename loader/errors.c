@@ -1,18 +1,18 @@
-/* Names for the HC_E* codes (loader/errors.h). */
+/* Names for the HCERR_* codes (loader/errors.h). */
 #include "errors.h"
 #include "../proto/errors.h"
 
-static const char *const names[HC_NERRORS] = {
-	[HC_OK] = "HC_OK",         [HC_ENOSYS] = "HC_ENOSYS", [HC_EINVAL] = "HC_EINVAL",
-	[HC_EFAULT] = "HC_EFAULT", [HC_E2BIG] = "HC_E2BIG",   [HC_ENOMEM] = "HC_ENOMEM",
-	[HC_EEXIST] = "HC_EEXIST", [HC_ERANGE] = "HC_ERANGE", [HC_ENODEV] = "HC_ENODEV",
-	[HC_EROFS] = "HC_EROFS",   [HC_EIO] = "HC_EIO",       [HC_EBADRING] = "HC_EBADRING",
-	[HC_EAGAIN] = "HC_EAGAIN",
+static const char *const names[HCERR_COUNT] = {
+	[HCERR_NONE] = "HCERR_NONE",         [HCERR_NOSYS] = "HCERR_NOSYS", [HCERR_INVAL] = "HCERR_INVAL",
+	[HCERR_FAULT] = "HCERR_FAULT", [HCERR_2BIG] = "HCERR_2BIG",   [HCERR_NOMEM] = "HCERR_NOMEM",
+	[HCERR_EXIST] = "HCERR_EXIST", [HCERR_RANGE] = "HCERR_RANGE", [HCERR_NODEV] = "HCERR_NODEV",
+	[HCERR_ROFS] = "HCERR_ROFS",   [HCERR_IO] = "HCERR_IO",       [HCERR_BADRING] = "HCERR_BADRING",
+	[HCERR_AGAIN] = "HCERR_AGAIN",
 };
 
 const char *hc_strerror(int err)
 {
 	if (err < 0)
 		err = -err;
-	return err < HC_NERRORS ? names[err] : "HC_E?";
+	return err < HCERR_COUNT ? names[err] : "HCERR_?";
 }

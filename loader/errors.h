@@ -1,4 +1,4 @@
-/* Names for the HC_E* codes of proto/errors.h, for messages. */
+/* Names for the HCERR_* codes of proto/errors.h, for messages. */
 #ifndef LOADER_ERRORS_H
 #define LOADER_ERRORS_H
 

@@ -13,7 +13,7 @@
 struct host_blk {
 	uint64_t nsectors; /* of RING_SECTOR_BYTES */
 	int read_only;
-	int (*read)(void *ctx, uint64_t byte_off, void *buf, uint64_t len); /* 0 or -HC_EIO */
+	int (*read)(void *ctx, uint64_t byte_off, void *buf, uint64_t len); /* 0 or -HCERR_IO */
 	int (*write)(void *ctx, uint64_t byte_off, const void *buf, uint64_t len);
 	int (*flush)(void *ctx);
 	void *ctx;
@@ -26,7 +26,7 @@ struct host_ops {
 	int use_nx;             /* IA32_EFER.NXE is set: guest tables may use NX */
 	/* Allocate the three passage pages and map them contiguously at one host
 	 * virtual address where the host can execute page 0 (UEFI: a code memory
-	 * type; Linux: an executable mapping). 0, or -HC_ENOMEM. */
+	 * type; Linux: an executable mapping). 0, or -HCERR_NOMEM. */
 	int (*alloc_passage)(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva);
 	void (*free_passage)(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t hva);
 	/* Optional: called once the stub is in page 0, for a host that keeps W^X
@@ -37,11 +37,11 @@ struct host_ops {
 	/* Monotonic time, and the TSC rate the guest reads it with. */
 	uint64_t (*time_ns)(void *ctx);
 	uint64_t tsc_hz;
-	const struct host_blk *blk; /* NULL: no disk (block requests get -HC_ENODEV) */
+	const struct host_blk *blk; /* NULL: no disk (block requests get -HCERR_NODEV) */
 	/* 0: the monitor completes every request itself, through blk and the log.
 	 * 1: it checks them, then leaves console writes and block I/O in m->batch
-	 * for the host to complete (HC_HOST_IO), and HC_WAIT to the host
-	 * (HC_HOST_WAIT): Linux does both in its user-space runner. */
+	 * for the host to complete (RUN_HOST_IO), and HC_WAIT to the host
+	 * (RUN_HOST_WAIT): Linux does both in its user-space runner. */
 	int defer_io;
 };
 

@@ -12,8 +12,8 @@ static int64_t hc_log(struct monitor *m, uint64_t gpa, uint64_t len)
 	struct gspan buf;
 	int err;
 
-	if (len > HC_LOG_MAX_BYTES)
-		return -HC_E2BIG;
+	if (len > HCLIM_LOG_BYTES)
+		return -HCERR_2BIG;
 	err = gmem_span(&m->pool, gpa, len, &buf);
 	if (err)
 		return err;
@@ -27,8 +27,8 @@ static int64_t hc_crash(struct monitor *m, uint64_t frame_gpa, uint64_t reason)
 	struct gspan f;
 	int err;
 
-	if (reason != HC_CRASH_UNHANDLED && reason != HC_CRASH_NESTED)
-		return -HC_EINVAL;
+	if (reason != HCCRASH_UNHANDLED && reason != HCCRASH_NESTED)
+		return -HCERR_INVAL;
 	err = gmem_span(&m->pool, frame_gpa, sizeof(m->crash), &f);
 	if (err)
 		return err;
@@ -37,9 +37,9 @@ static int64_t hc_crash(struct monitor *m, uint64_t frame_gpa, uint64_t reason)
 	return 0;
 }
 
-static enum hc_outcome hc_dispatch_call(struct monitor *m, struct passage_guest *g, uint64_t nr);
+static enum run_outcome hc_dispatch_call(struct monitor *m, struct passage_guest *g, uint64_t nr);
 
-enum hc_outcome hc_dispatch(struct monitor *m)
+enum run_outcome hc_dispatch(struct monitor *m)
 {
 	struct passage_guest *g = m->ps.guest;
 	uint64_t nr = g->rax;
@@ -47,20 +47,20 @@ enum hc_outcome hc_dispatch(struct monitor *m)
 	if (nr == HC_YIELD) { /* the hot call: no argument to check, no frame to build */
 		m->calls[HC_YIELD]++;
 		g->rax = 0;
-		return HC_RESUME;
+		return RUN_RESUME;
 	}
 	return hc_dispatch_call(m, g, nr);
 }
 
-static enum hc_outcome hc_dispatch_call(struct monitor *m, struct passage_guest *g, uint64_t nr)
+static enum run_outcome hc_dispatch_call(struct monitor *m, struct passage_guest *g, uint64_t nr)
 {
 	int64_t ret;
 	int deferred;
 
 	if (nr >= HC_NCALLS) {
 		m->bad_calls++;
-		g->rax = (uint64_t)-HC_ENOSYS;
-		return HC_RESUME;
+		g->rax = (uint64_t)-HCERR_NOSYS;
+		return RUN_RESUME;
 	}
 	m->calls[nr]++;
 	switch (nr) {
@@ -71,26 +71,26 @@ static enum hc_outcome hc_dispatch_call(struct monitor *m, struct passage_guest 
 		ret = hc_log(m, g->rdi, g->rsi);
 		break;
 	case HC_EXIT:
-		if (g->rdi <= HC_EXIT_MAX_CODE) {
+		if (g->rdi <= HCLIM_EXIT_CODE) {
 			m->exit_code = g->rdi;
-			return HC_GUEST_EXIT;
+			return RUN_GUEST_EXIT;
 		}
-		ret = -HC_EINVAL;
+		ret = -HCERR_INVAL;
 		break;
 	case HC_CRASH:
 		ret = hc_crash(m, g->rdi, g->rsi);
 		if (ret == 0)
-			return HC_GUEST_CRASH;
+			return RUN_GUEST_CRASH;
 		break;
 	case HC_POST:
 		ret = ring_post(m, &deferred);
 		if (deferred)
-			return HC_HOST_IO; /* ring_finish sets the guest's RAX */
+			return RUN_HOST_IO; /* ring_finish sets the guest's RAX */
 		break;
 	case HC_WAIT:
 		ret = ring_wait(m, g->rdi, &deferred);
 		if (deferred)
-			return HC_HOST_WAIT; /* monitor_wait_done sets the guest's RAX */
+			return RUN_HOST_WAIT; /* monitor_wait_done sets the guest's RAX */
 		break;
 	case HC_SET_TRAPS:
 		ret = trap_set(m, g->rdi);
@@ -98,7 +98,7 @@ static enum hc_outcome hc_dispatch_call(struct monitor *m, struct passage_guest 
 	case HC_IRET:
 		ret = trap_return(m);
 		if (ret == 0)
-			return HC_RESUME; /* every register comes from the frame */
+			return RUN_RESUME; /* every register comes from the frame */
 		break;
 	case HC_SET_UPCALL:
 		ret = vintr_set_upcall(m, g->rdi, g->rsi);
@@ -107,10 +107,10 @@ static enum hc_outcome hc_dispatch_call(struct monitor *m, struct passage_guest 
 		ret = vintr_timer(m, g->rdi, g->rsi);
 		break;
 	default:
-		ret = -HC_ENOSYS; /* a number below HC_NCALLS with no case */
+		ret = -HCERR_NOSYS; /* a number below HC_NCALLS with no case */
 	}
 	g->rax = (uint64_t)ret;
-	return HC_RESUME;
+	return RUN_RESUME;
 }
 
 void monitor_wait_done(struct monitor *m, int got_input)

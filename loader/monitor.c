@@ -67,7 +67,7 @@ static int install_passage(struct monitor *m)
 	if (layout_hits_guest_windows(hva, PASSAGE_NPAGES * GUEST_PAGE_SIZE)) {
 		log_printf("monitor: the host put the passage at %lx, inside a guest window\n",
 			   hva);
-		err = -HC_ERANGE;
+		err = -HCERR_RANGE;
 	} else {
 		err = passage_install(&m->ps, hva, m->passage_ma);
 	}
@@ -84,7 +84,7 @@ static void write_bootinfo(struct monitor *m, const char *cmdline)
 {
 	struct bootinfo bi = {
 		.magic = BOOTINFO_MAGIC,
-		.abi_version = COKERNEL_ABI_VERSION,
+		.abi_version = HCABI_VERSION,
 		.size_bytes = sizeof(struct bootinfo),
 		.pool_bytes = pool_bytes(&m->pool),
 		.dmap_base = GUEST_DMAP_BASE,
@@ -119,11 +119,11 @@ int monitor_map_tss(struct monitor *m)
 	return passage_map_tss(&m->ps, &m->pt);
 }
 
-static enum hc_outcome step_other(struct monitor *m, uint64_t exit);
+static enum run_outcome step_other(struct monitor *m, uint64_t exit);
 
-enum hc_outcome monitor_step(struct monitor *m)
+enum run_outcome monitor_step(struct monitor *m)
 {
-	enum hc_outcome how;
+	enum run_outcome how;
 	uint64_t exit;
 
 	m->ps.enter(); /* returns when the guest world is left again */
@@ -131,42 +131,42 @@ enum hc_outcome monitor_step(struct monitor *m)
 	exit = m->ps.guest->exit;
 	how = exit == PASSAGE_HC_VECTOR ? hc_dispatch(m) : step_other(m, exit);
 	/* Whenever the guest is to run again: a virtual interrupt due? */
-	if (__builtin_expect(m->upcall != 0, 0) && how == HC_RESUME)
+	if (__builtin_expect(m->upcall != 0, 0) && how == RUN_RESUME)
 		how = vintr_check(m);
 	return how;
 }
 
 /* Every exit but a hypercall: an exception, an interrupt or NMI of the host,
  * an entry given up, or the switch's own trouble. */
-static enum hc_outcome step_other(struct monitor *m, uint64_t exit)
+static enum run_outcome step_other(struct monitor *m, uint64_t exit)
 {
 	switch (exit) {
 	case 2: /* NMI: the switch has re-raised it in the host world already */
 		m->host_events++;
-		return HC_RESUME;
+		return RUN_RESUME;
 	case 18: /* #MC in the guest world: the host's handler decides */
 		m->host_events++;
 		cpu_raise_machine_check();
-		return HC_RESUME;
+		return RUN_RESUME;
 	case PASSAGE_EXIT_ABORT: /* an NMI during the entry, given to the host */
 		m->aborted_entries++;
 		m->host_events++;
-		return HC_RESUME;
+		return RUN_RESUME;
 	case PASSAGE_EXIT_HYPERVISOR:
-		return HC_HYPERVISOR;
+		return RUN_HYPERVISOR;
 	case PASSAGE_EXIT_MONITOR:
 		if (m->ps.guest->mfault_vector == 18) /* #MC inside the switch */
 			cpu_raise_machine_check();
-		return HC_MONITOR_FAULT;
+		return RUN_MONITOR_FAULT;
 	default:
-		if (exit < HC_NTRAPS)
+		if (exit < HCLIM_TRAPS)
 			return trap_deliver(m);
 		if (exit < 256) { /* a host interrupt: its handler runs now, then the guest */
 			m->host_interrupts++;
 			cpu_raise_interrupt((unsigned)exit);
-			return HC_RESUME;
+			return RUN_RESUME;
 		}
-		return HC_MONITOR_FAULT;
+		return RUN_MONITOR_FAULT;
 	}
 }
 
@@ -193,7 +193,7 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 	if (err == -ELF_EABI) {
 		log_printf("monitor: refused: guest image built for ABI version %u, this "
 			   "monitor speaks version %u\n",
-			   m->image.abi_version, COKERNEL_ABI_VERSION);
+			   m->image.abi_version, HCABI_VERSION);
 		return MON_REFUSED_IMAGE;
 	}
 	if (err) {
@@ -246,7 +246,7 @@ int monitor_start(struct monitor *m, const struct host_ops *host, const char *cm
 	__builtin_memset(m, 0, sizeof(*m));
 	m->host = host;
 	log_printf("monitor: cokernel ABI v%u on the %s host; command line '%s'\n",
-		   COKERNEL_ABI_VERSION, host->name, cmdline);
+		   HCABI_VERSION, host->name, cmdline);
 	if (cmdline_parse(cmdline, &m->cfg, why, sizeof(why)) != 0) {
 		log_printf("monitor: refused: %s\n", why);
 		return MON_REFUSED_CMDLINE;
@@ -268,22 +268,22 @@ int monitor_start(struct monitor *m, const struct host_ops *host, const char *cm
 	return err;
 }
 
-int monitor_report(struct monitor *m, enum hc_outcome how)
+int monitor_report(struct monitor *m, enum run_outcome how)
 {
 	report_outcome(m, how);
 	switch (how) {
-	case HC_GUEST_EXIT:
+	case RUN_GUEST_EXIT:
 		return (int)m->exit_code;
-	case HC_HYPERVISOR:
+	case RUN_HYPERVISOR:
 		return MON_STATUS_HYPERVISOR;
-	case HC_MONITOR_FAULT:
+	case RUN_MONITOR_FAULT:
 		return MON_STATUS_PANIC;
 	default:
 		return MON_STATUS_CRASH;
 	}
 }
 
-int monitor_finish(struct monitor *m, enum hc_outcome how)
+int monitor_finish(struct monitor *m, enum run_outcome how)
 {
 	int status = monitor_report(m, how);
 
@@ -295,13 +295,13 @@ int monitor_run(const struct host_ops *host, const char *cmdline, const void *im
 		uint64_t image_len)
 {
 	struct monitor *m = &mon;
-	enum hc_outcome how;
+	enum run_outcome how;
 	int err;
 
 	if (monitor_start(m, host, cmdline, image, image_len) != 0)
 		return MON_STATUS_REFUSED;
 	err = monitor_prepare(m); /* one CPU, one run: the TSS alias at most once */
-	if (err == -HC_EAGAIN && monitor_map_tss(m) == 0)
+	if (err == -HCERR_AGAIN && monitor_map_tss(m) == 0)
 		err = monitor_prepare(m);
 	if (err) {
 		log_printf("monitor: refused: the guest world cannot be set up on this CPU: %s\n",
@@ -313,7 +313,7 @@ int monitor_run(const struct host_ops *host, const char *cmdline, const void *im
 	passage_fpu_host_save(&m->ps); /* the host's x87/SSE/AVX: the guest's live in between */
 	do
 		how = monitor_step(m);
-	while (how == HC_RESUME);
+	while (how == RUN_RESUME);
 	passage_fpu_host_restore(&m->ps);
 	return monitor_finish(m, how);
 }

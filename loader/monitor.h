@@ -16,14 +16,14 @@
 #include "../proto/trapframe.h"
 #include "../proto/vintr.h"
 
-/* What monitor_run returns: the guest's exit code (0..HC_EXIT_MAX_CODE), or
+/* What monitor_run returns: the guest's exit code (0..HCLIM_EXIT_CODE), or
  * one of these. The bare-metal host hands it to QEMU's isa-debug-exit. */
 #define MON_STATUS_CRASH 100   /* the guest crashed (HC_CRASH); report printed */
 #define MON_STATUS_REFUSED 101 /* bad command line, image or pool: nothing ran */
 #define MON_STATUS_PANIC 102   /* the host (or the switch) took an exception */
 #define MON_STATUS_HYPERVISOR 103 /* another hypervisor became active mid-run */
 
-/* Why a guest crashed (monitor.crash_reason): HC_CRASH_* when the guest said
+/* Why a guest crashed (monitor.crash_reason): HCCRASH_* when the guest said
  * so itself (proto/hypercall.h), or what the monitor saw. */
 #define MON_CRASH_NO_TRAPS 16   /* an exception before HC_SET_TRAPS */
 #define MON_CRASH_NO_HANDLER 17 /* an exception with no handler registered */
@@ -39,7 +39,7 @@ struct monitor {
 	struct passage ps;
 	uint64_t passage_ma[PASSAGE_NPAGES]; /* [0] == 0: no passage */
 	uint64_t switches;     /* world switches, both directions */
-	uint64_t traps[HC_NTRAPS]; /* the guest's handlers (HC_SET_TRAPS) */
+	uint64_t traps[HCLIM_TRAPS]; /* the guest's handlers (HC_SET_TRAPS) */
 	int traps_set;
 	int in_handler;        /* a handler runs: its frame is handler_frame */
 	struct gspan handler_frame;
@@ -63,7 +63,7 @@ struct monitor {
 	uint64_t exit_code;
 	uint64_t crash_reason;
 	struct hc_trap_frame crash;
-	char log_buf[HC_LOG_MAX_BYTES];
+	char log_buf[HCLIM_LOG_BYTES];
 };
 
 /* A host with its own run loop (Linux) uses the pieces monitor_run is made
@@ -79,26 +79,26 @@ enum mon_refusal {
 	MON_REFUSED_IMAGE,       /* not a guest ELF of this ABI, or too big for the pool */
 	MON_REFUSED_MEMORY,      /* the host could not give the pool, passage or tables */
 };
-enum hc_outcome {
-	HC_RESUME,      /* switch back into the guest */
-	HC_GUEST_EXIT,  /* HC_EXIT: m->exit_code */
-	HC_GUEST_CRASH, /* HC_CRASH: m->crash */
-	HC_HOST_IO,     /* host_ops.defer_io: m->batch waits for the host, then ring_finish */
-	HC_HOST_WAIT,   /* host_ops.defer_io: the host waits until m->wait_deadline_ns */
-	HC_HYPERVISOR,  /* CR4.VMXE or EFER.SVME appeared: the guest is stopped */
-	HC_MONITOR_FAULT, /* an exception inside the switch: m->ps.guest->mfault_* */
+enum run_outcome {
+	RUN_RESUME,      /* switch back into the guest */
+	RUN_GUEST_EXIT,  /* HC_EXIT: m->exit_code */
+	RUN_GUEST_CRASH, /* HC_CRASH: m->crash */
+	RUN_HOST_IO,     /* host_ops.defer_io: m->batch waits for the host, then ring_finish */
+	RUN_HOST_WAIT,   /* host_ops.defer_io: the host waits until m->wait_deadline_ns */
+	RUN_HYPERVISOR,  /* CR4.VMXE or EFER.SVME appeared: the guest is stopped */
+	RUN_MONITOR_FAULT, /* an exception inside the switch: m->ps.guest->mfault_* */
 };
 int monitor_start(struct monitor *m, const struct host_ops *host, const char *cmdline,
 		  const void *image, uint64_t image_len);
 /* monitor_prepare: at the start of every run on a CPU (before the first step,
- * and on Linux at every RUN, with preemption off): 0, -HC_EAGAIN when the
+ * and on Linux at every RUN, with preemption off): 0, -HCERR_AGAIN when the
  * guest's tables need a page mapped first (monitor_map_tss, where the host may
  * sleep; then prepare again), or another error after a "refused" line. */
 int monitor_prepare(struct monitor *m);
 int monitor_map_tss(struct monitor *m);
-enum hc_outcome monitor_step(struct monitor *m);
-int monitor_report(struct monitor *m, enum hc_outcome how);
-int monitor_finish(struct monitor *m, enum hc_outcome how);
+enum run_outcome monitor_step(struct monitor *m);
+int monitor_report(struct monitor *m, enum run_outcome how);
+int monitor_finish(struct monitor *m, enum run_outcome how);
 void monitor_abandon(struct monitor *m);
 /* The whole life of one guest, for hosts that complete every request at once. */
 int monitor_run(const struct host_ops *host, const char *cmdline, const void *image,
@@ -107,17 +107,17 @@ int monitor_run(const struct host_ops *host, const char *cmdline, const void *im
  * one boot; the status of the last. */
 int monitor_run_all(const struct host_ops *host, const char *cmdline, const void *image,
 		    uint64_t image_len);
-/* After HC_HOST_WAIT: got_input says whether console input arrived (it is in
+/* After RUN_HOST_WAIT: got_input says whether console input arrived (it is in
  * m->input); the guest's HC_WAIT returns it. */
 void monitor_wait_done(struct monitor *m, int got_input);
 
 /* loader/hypercall.c: act on the hypercall the guest just made. */
-enum hc_outcome hc_dispatch(struct monitor *m);
+enum run_outcome hc_dispatch(struct monitor *m);
 
 /* loader/trap.c: the guest's exceptions and handlers. */
-enum hc_outcome trap_deliver(struct monitor *m);
+enum run_outcome trap_deliver(struct monitor *m);
 /* A frame on the guest's stack and the guest in handler (trap_deliver, upcalls). */
-enum hc_outcome trap_bounce(struct monitor *m, uint64_t handler, uint64_t vector);
+enum run_outcome trap_bounce(struct monitor *m, uint64_t handler, uint64_t vector);
 int trap_handler_ok(const struct monitor *m, uint64_t gva); /* in the image's text? */
 
 /* loader/vintr.c: the guest's virtual timer and upcalls (proto/vintr.h). */
@@ -125,13 +125,13 @@ int64_t vintr_set_upcall(struct monitor *m, uint64_t vcpu_gpa, uint64_t handler)
 int64_t vintr_timer(struct monitor *m, uint64_t deadline_ns, uint64_t period_ns);
 uint64_t vintr_next_ns(const struct monitor *m); /* the timer's next expiry, 0: none */
 int vintr_due(struct monitor *m);                /* an unmasked event pending (now) */
-enum hc_outcome vintr_check(struct monitor *m);  /* deliver one if due */
+enum run_outcome vintr_check(struct monitor *m);  /* deliver one if due */
 int64_t trap_set(struct monitor *m, uint64_t table_gpa);
 int trap_return(struct monitor *m);
 void trap_name_insn(struct monitor *m, uint64_t rip);
 
 /* loader/report.c */
 void report_trap_frame(const char *who, const struct hc_trap_frame *f);
-void report_outcome(struct monitor *m, enum hc_outcome how);
+void report_outcome(struct monitor *m, enum run_outcome how);
 
 #endif

@@ -35,7 +35,7 @@ void report_trap_frame(const char *who, const struct hc_trap_frame *f)
 static const char *crash_why(uint64_t reason)
 {
 	switch (reason) {
-	case HC_CRASH_NESTED:
+	case HCCRASH_NESTED:
 	case MON_CRASH_IN_HANDLER:
 		return "guest crashed (fault inside its own handler)";
 	case MON_CRASH_NO_TRAPS:
@@ -49,16 +49,16 @@ static const char *crash_why(uint64_t reason)
 	}
 }
 
-void report_outcome(struct monitor *m, enum hc_outcome how)
+void report_outcome(struct monitor *m, enum run_outcome how)
 {
 	const struct passage_guest *g = m->ps.guest;
 
-	if (how == HC_GUEST_EXIT) {
+	if (how == RUN_GUEST_EXIT) {
 		log_printf("monitor: guest exited with code %lu\n", m->exit_code);
-	} else if (how == HC_HYPERVISOR) {
+	} else if (how == RUN_HYPERVISOR) {
 		log_printf("monitor: guest stopped: another hypervisor became active while it ran "
 			   "(CR4.VMXE or EFER.SVME)\n");
-	} else if (how == HC_MONITOR_FAULT) {
+	} else if (how == RUN_MONITOR_FAULT) {
 		log_printf("monitor: BUG: exception in the world switch: vector %lu error code "
 			   "0x%lx at rip %lx; the guest is stopped, the host goes on\n",
 			   g->mfault_vector, g->mfault_error, g->mfault_rip);
@@ -66,7 +66,7 @@ void report_outcome(struct monitor *m, enum hc_outcome how)
 		report_trap_frame(crash_why(m->crash_reason), &m->crash);
 		if (m->crash_reason == MON_CRASH_STACK)
 			log_printf("monitor:   the frame would go at %lx: not writable guest memory\n",
-				   (m->crash.rsp & ~(uint64_t)15) - HC_TRAP_FRAME_BYTES);
+				   (m->crash.rsp & ~(uint64_t)15) - HCABI_TRAP_FRAME_BYTES);
 		trap_name_insn(m, m->crash.rip);
 	}
 	log_printf("monitor: %lu world switches; hypercalls: yield %lu, log %lu, exit %lu, "

@@ -23,19 +23,19 @@ static int req_check(const struct monitor *m, const struct ring_desc *d, struct 
 	*r = (struct ring_req){ .device = d->device, .op = d->op };
 	if (d->device == RING_DEV_CONSOLE) {
 		if (d->op != RING_OP_CONSOLE_WRITE && d->op != RING_OP_CONSOLE_READ)
-			return -HC_EINVAL;
+			return -HCERR_INVAL;
 		if (d->offset != 0)
-			return -HC_EINVAL;
+			return -HCERR_INVAL;
 	} else if (d->device == RING_DEV_BLOCK) {
 		if (!blk)
-			return -HC_ENODEV;
+			return -HCERR_NODEV;
 		if (d->op < RING_OP_BLK_READ || d->op > RING_OP_BLK_GEOMETRY)
-			return -HC_EINVAL;
+			return -HCERR_INVAL;
 	} else {
-		return -HC_ENODEV;
+		return -HCERR_NODEV;
 	}
 	if (d->len_bytes > RING_MAX_LEN_BYTES)
-		return -HC_E2BIG;
+		return -HCERR_2BIG;
 	err = gmem_span(&m->pool, d->buf_gpa, d->len_bytes, &r->buf);
 	if (err)
 		return err;
@@ -45,19 +45,19 @@ static int req_check(const struct monitor *m, const struct ring_desc *d, struct 
 	case RING_OP_BLK_READ:
 	case RING_OP_BLK_WRITE:
 		if (d->len_bytes % RING_SECTOR_BYTES)
-			return -HC_EINVAL;
+			return -HCERR_INVAL;
 		/* offset and count are both checked against the end: no overflow. */
 		if (d->offset > blk->nsectors ||
 		    d->len_bytes / RING_SECTOR_BYTES > blk->nsectors - d->offset)
-			return -HC_ERANGE;
+			return -HCERR_RANGE;
 		if (d->op == RING_OP_BLK_WRITE && (blk->read_only || m->cfg.disk_ro))
-			return -HC_EROFS;
+			return -HCERR_ROFS;
 		r->disk_off = d->offset * RING_SECTOR_BYTES;
 		return 0;
 	case RING_OP_BLK_FLUSH:
-		return d->len_bytes == 0 && d->offset == 0 ? 0 : -HC_EINVAL;
+		return d->len_bytes == 0 && d->offset == 0 ? 0 : -HCERR_INVAL;
 	default: /* RING_OP_BLK_GEOMETRY */
-		return d->len_bytes >= sizeof(struct ring_blk_geometry) ? 0 : -HC_EINVAL;
+		return d->len_bytes >= sizeof(struct ring_blk_geometry) ? 0 : -HCERR_INVAL;
 	}
 }
 
@@ -173,7 +173,7 @@ int64_t ring_post(struct monitor *m, int *deferred)
 
 	*deferred = 0;
 	if (pending > RING_ENTRIES)
-		return -HC_EBADRING;
+		return -HCERR_BADRING;
 	b->n = pending;
 	b->ndeferred = 0;
 	for (uint32_t i = 0; i < pending; i++) {
@@ -224,7 +224,7 @@ void ring_finish(struct monitor *m)
 				    (sl->r.op == RING_OP_BLK_READ || sl->r.op == RING_OP_BLK_WRITE);
 
 			if (sl->status != 0 || (whole && sl->done < sl->r.buf.len_bytes))
-				sl->status = -HC_EIO;
+				sl->status = -HCERR_IO;
 			if (sl->done > sl->r.buf.len_bytes || sl->status)
 				sl->done = sl->status ? 0 : (uint32_t)sl->r.buf.len_bytes;
 		}

@@ -18,7 +18,7 @@ struct ring_req {
 
 /* One POST's descriptors, in ring order, each checked and either completed
  * (status, done set) or deferred to the host (host_ops.defer_io), which sets
- * status (0 or -HC_EIO) and done before ring_finish. */
+ * status (0 or -HCERR_IO) and done before ring_finish. */
 struct ring_slot {
 	struct ring_req r;
 	int32_t status;
@@ -32,12 +32,12 @@ struct ring_batch {
 
 /* Initialise the ring at m->ring_gpa (inside the pool, checked by the caller). */
 void ring_setup(struct monitor *m);
-/* Complete every posted descriptor: how many, or -HC_EBADRING. With a host
+/* Complete every posted descriptor: how many, or -HCERR_BADRING. With a host
  * that defers I/O, *deferred is set when m->batch waits for the host; the
  * guest's result is then ring_finish's. */
 int64_t ring_post(struct monitor *m, int *deferred);
 /* Write the statuses of m->batch back to the ring (a deferred slot's status
- * is forced to 0 or -HC_EIO, -HC_EIO too for a block read or write that moved
+ * is forced to 0 or -HCERR_IO, -HCERR_IO too for a block read or write that moved
  * less than its length, and its done to at most its length), advance the
  * consumer index, and give the guest the count. */
 void ring_finish(struct monitor *m);

@@ -20,20 +20,20 @@ static int gva_span(struct monitor *m, uint64_t gva, uint64_t len, int write, st
 	uint64_t gpa;
 
 	if (gva + len < gva)
-		return -HC_EFAULT;
+		return -HCERR_FAULT;
 	if (gva >= GUEST_DMAP_BASE && gva - GUEST_DMAP_BASE < GUEST_DMAP_MAX_BYTES)
 		gpa = gva - GUEST_DMAP_BASE;
 	else if (gva >= GUEST_KERNEL_BASE)
 		gpa = gva - GUEST_KERNEL_BASE;
 	else
-		return -HC_EFAULT;
+		return -HCERR_FAULT;
 	if (gmem_span(&m->pool, gpa, len, out))
-		return -HC_EFAULT;
+		return -HCERR_FAULT;
 	for (uint64_t va = gva & ~(GUEST_PAGE_SIZE - 1); va < gva + len; va += GUEST_PAGE_SIZE) {
 		uint64_t ma, bits;
 
 		if (pt_walk(&m->pt, va, &ma, &bits) || (write && !(bits & PTE_W)))
-			return -HC_EFAULT;
+			return -HCERR_FAULT;
 	}
 	return 0;
 }
@@ -48,18 +48,18 @@ static void frame_from_guest(const struct passage_guest *g, struct hc_trap_frame
 		.rbp = g->rbp, .rdi = g->rdi, .rsi = g->rsi, .rdx = g->rdx,
 		.rcx = g->rcx, .rbx = g->rbx, .rax = g->rax,
 		.vector = g->exit, .error_code = g->error_code,
-		.rip = g->rip, .cs = HC_GUEST_CS, .rflags = g->rflags,
-		.rsp = g->rsp, .ss = HC_GUEST_DS,
+		.rip = g->rip, .cs = HCABI_GUEST_CS, .rflags = g->rflags,
+		.rsp = g->rsp, .ss = HCABI_GUEST_DS,
 	};
 }
 
-static enum hc_outcome crash(struct monitor *m, uint64_t reason)
+static enum run_outcome crash(struct monitor *m, uint64_t reason)
 {
 	m->crash_reason = reason;
-	return HC_GUEST_CRASH;
+	return RUN_GUEST_CRASH;
 }
 
-enum hc_outcome trap_deliver(struct monitor *m)
+enum run_outcome trap_deliver(struct monitor *m)
 {
 	struct passage_guest *g = m->ps.guest;
 	uint64_t handler = m->traps[g->exit];
@@ -75,17 +75,17 @@ enum hc_outcome trap_deliver(struct monitor *m)
 	return trap_bounce(m, handler, g->exit);
 }
 
-enum hc_outcome trap_bounce(struct monitor *m, uint64_t handler, uint64_t vector)
+enum run_outcome trap_bounce(struct monitor *m, uint64_t handler, uint64_t vector)
 {
 	struct passage_guest *g = m->ps.guest;
-	uint64_t at = (g->rsp & ~15ull) - HC_TRAP_FRAME_BYTES;
+	uint64_t at = (g->rsp & ~15ull) - HCABI_TRAP_FRAME_BYTES;
 	struct gspan s;
 
 	frame_from_guest(g, &m->crash);
 	m->crash.vector = vector;
 	if (vector != 14)
 		m->crash.cr2 = 0;
-	if (g->rsp < HC_TRAP_FRAME_BYTES ||
+	if (g->rsp < HCABI_TRAP_FRAME_BYTES ||
 	    gva_span(m, at, sizeof(struct hc_trap_frame), 1, &s) != 0)
 		return crash(m, MON_CRASH_STACK);
 	gmem_write(&m->pool, s, &m->crash);
@@ -96,7 +96,7 @@ enum hc_outcome trap_bounce(struct monitor *m, uint64_t handler, uint64_t vector
 	g->rdi = at;
 	g->rip = handler;
 	g->rflags &= ~RFLAGS_TF;
-	return HC_RESUME;
+	return RUN_RESUME;
 }
 
 int trap_handler_ok(const struct monitor *m, uint64_t gva)
@@ -112,15 +112,15 @@ int trap_handler_ok(const struct monitor *m, uint64_t gva)
 
 int64_t trap_set(struct monitor *m, uint64_t table_gpa)
 {
-	uint64_t t[HC_NTRAPS];
+	uint64_t t[HCLIM_TRAPS];
 	struct gspan s;
 
 	if (gmem_span(&m->pool, table_gpa, sizeof(t), &s))
-		return -HC_EFAULT;
+		return -HCERR_FAULT;
 	gmem_read(&m->pool, t, s);
-	for (unsigned v = 0; v < HC_NTRAPS; v++)
+	for (unsigned v = 0; v < HCLIM_TRAPS; v++)
 		if (t[v] && !trap_handler_ok(m, t[v]))
-			return -HC_EINVAL;
+			return -HCERR_INVAL;
 	__builtin_memcpy(m->traps, t, sizeof(t));
 	m->traps_set = 1;
 	return 0;
@@ -132,7 +132,7 @@ int trap_return(struct monitor *m)
 	struct hc_trap_frame f;
 
 	if (!m->in_handler)
-		return -HC_EINVAL;
+		return -HCERR_INVAL;
 	gmem_read(&m->pool, &f, m->handler_frame);
 	*g = (struct passage_guest){
 		.rax = f.rax, .rbx = f.rbx, .rcx = f.rcx, .rdx = f.rdx, .rsi = f.rsi,

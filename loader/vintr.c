@@ -16,9 +16,9 @@ int64_t vintr_set_upcall(struct monitor *m, uint64_t vcpu_gpa, uint64_t handler)
 	/* 16-byte aligned, so inside one page: the monitor keeps a pointer to
 	 * it and reads it after every exit without a copy. */
 	if ((vcpu_gpa & 15) || gmem_span(&m->pool, vcpu_gpa, sizeof(struct hc_vcpu), &s))
-		return -HC_EFAULT;
+		return -HCERR_FAULT;
 	if (!trap_handler_ok(m, handler))
-		return -HC_EINVAL;
+		return -HCERR_INVAL;
 	m->vcpu = (volatile struct hc_vcpu *)gmem_page_hva(&m->pool, s.gpa);
 	m->upcall = handler;
 	return 0;
@@ -26,8 +26,8 @@ int64_t vintr_set_upcall(struct monitor *m, uint64_t vcpu_gpa, uint64_t handler)
 
 int64_t vintr_timer(struct monitor *m, uint64_t deadline_ns, uint64_t period_ns)
 {
-	if (period_ns && (period_ns < HC_TIMER_MIN_PERIOD_NS || period_ns > HC_TIMER_MAX_PERIOD_NS))
-		return -HC_EINVAL;
+	if (period_ns && (period_ns < HCLIM_TIMER_MIN_NS || period_ns > HCLIM_TIMER_MAX_NS))
+		return -HCERR_INVAL;
 	m->timer_deadline_ns = deadline_ns;
 	m->timer_period_ns = deadline_ns ? period_ns : 0;
 	return 0;
@@ -56,7 +56,7 @@ static int vintr_update(struct monitor *m)
 			} else {
 				m->timer_deadline_ns = 0;
 			}
-			v->events |= HC_EV_TIMER;
+			v->events |= HCEV_TIMER;
 			v->timer_fired += n;
 		}
 	}
@@ -68,14 +68,14 @@ int vintr_due(struct monitor *m)
 	return m->upcall && vintr_update(m);
 }
 
-enum hc_outcome vintr_check(struct monitor *m)
+enum run_outcome vintr_check(struct monitor *m)
 {
-	enum hc_outcome how;
+	enum run_outcome how;
 
 	if (!m->upcall || m->in_handler || !vintr_update(m))
-		return HC_RESUME;
-	how = trap_bounce(m, m->upcall, HC_UPCALL_VECTOR);
-	if (how == HC_RESUME) {
+		return RUN_RESUME;
+	how = trap_bounce(m, m->upcall, HCABI_UPCALL_VECTOR);
+	if (how == RUN_RESUME) {
 		m->vcpu->mask = 1; /* delivering masks, as Xen's evtchn_upcall_mask */
 		m->upcalls++;
 	}

@@ -7,9 +7,9 @@ int gmem_span(const struct pool *p, uint64_t gpa, uint64_t len_bytes, struct gsp
 	uint64_t end = gpa + len_bytes;
 
 	if (end < gpa) /* wraps past 2^64 */
-		return -HC_EFAULT;
+		return -HCERR_FAULT;
 	if (end > pool_bytes(p))
-		return -HC_EFAULT;
+		return -HCERR_FAULT;
 	*out = (struct gspan){ .gpa = gpa, .len_bytes = len_bytes };
 	return 0;
 }

@@ -14,7 +14,7 @@ struct gspan {
 	uint64_t len_bytes;
 };
 
-/* Check [gpa, gpa + len) against the pool: -HC_EFAULT if it wraps around the
+/* Check [gpa, gpa + len) against the pool: -HCERR_FAULT if it wraps around the
  * address space or does not fit in the pool; 0 and *out otherwise. A zero
  * length is valid at any gpa up to the pool's end. */
 int gmem_span(const struct pool *p, uint64_t gpa, uint64_t len_bytes, struct gspan *out);

@@ -11,7 +11,7 @@
 
 struct mm_host {
 	/* Allocate npages physically contiguous, zeroed or not, 4 KiB aligned.
-	 * Returns 0 and sets *ma, or -HC_ENOMEM. */
+	 * Returns 0 and sets *ma, or -HCERR_NOMEM. */
 	int (*alloc_pages)(void *ctx, uint64_t npages, uint64_t *ma);
 	void (*free_pages)(void *ctx, uint64_t ma, uint64_t npages);
 	/* The host's pointer to machine address ma (any ma this host allocated). */

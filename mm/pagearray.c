@@ -8,7 +8,7 @@ static int take_page(const struct mm_host *h, struct parray_ref *ref)
 	uint64_t ma;
 
 	if (h->alloc_pages(h->ctx, 1, &ma) != 0)
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	ref->ma = ma;
 	ref->hva = h->ma_to_hva(h->ctx, ma);
 	__builtin_memset(ref->hva, 0, MM_PAGE_SIZE);
@@ -20,7 +20,7 @@ int parray_init(struct parray *a, const struct mm_host *host)
 	*a = (struct parray){ .host = host };
 	if (take_page(host, &a->root) != 0) {
 		*a = (struct parray){ 0 };
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	}
 	return 0;
 }
@@ -30,16 +30,16 @@ int parray_grow(struct parray *a, uint64_t nentries)
 	struct parray_ref *root = (struct parray_ref *)a->root.hva;
 
 	if (nentries > PARRAY_MAX_ENTRIES)
-		return -HC_E2BIG;
+		return -HCERR_2BIG;
 	while (a->nleaves * PARRAY_LEAF_ENTRIES < nentries) {
 		struct parray_ref *dir_ref = &root[a->nleaves / PARRAY_DIR_REFS];
 		struct parray_ref *dir;
 
 		if (!dir_ref->hva && take_page(a->host, dir_ref) != 0)
-			return -HC_ENOMEM;
+			return -HCERR_NOMEM;
 		dir = (struct parray_ref *)dir_ref->hva;
 		if (take_page(a->host, &dir[a->nleaves % PARRAY_DIR_REFS]) != 0)
-			return -HC_ENOMEM; /* a new directory stays, empty: destroy frees it */
+			return -HCERR_NOMEM; /* a new directory stays, empty: destroy frees it */
 		a->nleaves++;
 	}
 	return 0;

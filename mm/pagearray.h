@@ -29,10 +29,10 @@ struct parray {
 	uint64_t nleaves;       /* capacity: nleaves * PARRAY_LEAF_ENTRIES entries */
 };
 
-/* An empty array (its root page only). 0 or -HC_ENOMEM. */
+/* An empty array (its root page only). 0 or -HCERR_NOMEM. */
 int parray_init(struct parray *a, const struct mm_host *host);
-/* Make room for entries [0, nentries), new ones zero. 0, or -HC_ENOMEM with
- * what was added kept (parray_destroy frees it), or -HC_E2BIG beyond
+/* Make room for entries [0, nentries), new ones zero. 0, or -HCERR_NOMEM with
+ * what was added kept (parray_destroy frees it), or -HCERR_2BIG beyond
  * PARRAY_MAX_ENTRIES. */
 int parray_grow(struct parray *a, uint64_t nentries);
 /* Give every page back; harmless on an array never initialised (zeroed) or

@@ -27,7 +27,7 @@ static uint64_t *table_hva(const struct pt *pt, uint64_t ma)
 static int new_table(struct pt *pt, uint64_t *ma)
 {
 	if (pt->host->alloc_pages(pt->host->ctx, 1, ma) != 0)
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	__builtin_memset(table_hva(pt, *ma), 0, MM_PAGE_SIZE);
 	pt->ntables++;
 	return 0;
@@ -45,7 +45,7 @@ int pt_map(struct pt *pt, uint64_t gva, uint64_t ma, unsigned perms)
 	uint64_t *e, leaf;
 
 	if ((gva | ma) & (MM_PAGE_SIZE - 1) || !canonical(gva) || (ma & ~PTE_ADDR_MASK))
-		return -HC_EINVAL;
+		return -HCERR_INVAL;
 	for (int level = 3; level > 0; level--) {
 		e = &table_hva(pt, table_ma)[pt_index(gva, level)];
 		if (!(*e & PTE_P)) {
@@ -61,7 +61,7 @@ int pt_map(struct pt *pt, uint64_t gva, uint64_t ma, unsigned perms)
 	}
 	e = &table_hva(pt, table_ma)[pt_index(gva, 0)];
 	if (*e & PTE_P)
-		return -HC_EEXIST;
+		return -HCERR_EXIST;
 	/* A and D preset: the CPU need not write them back (SDM 4.8). */
 	leaf = ma | PTE_P | PTE_A | PTE_D;
 	if (perms & PT_WRITE)
@@ -77,11 +77,11 @@ int pt_walk(const struct pt *pt, uint64_t gva, uint64_t *ma, uint64_t *pte_bits)
 	uint64_t table_ma = pt->root_ma, w = PTE_W, nx = 0, e = 0;
 
 	if (!canonical(gva))
-		return -HC_EFAULT;
+		return -HCERR_FAULT;
 	for (int level = 3; level >= 0; level--) {
 		e = table_hva(pt, table_ma)[pt_index(gva, level)];
 		if (!(e & PTE_P))
-			return -HC_EFAULT;
+			return -HCERR_FAULT;
 		w &= e;
 		nx |= e & PTE_NX;
 		table_ma = e & PTE_ADDR_MASK;

@@ -31,12 +31,12 @@ struct pt {
 };
 
 int pt_init(struct pt *pt, const struct mm_host *host, int use_nx);
-/* Map one 4 KiB page gva -> ma with PT_* permissions. Errors: -HC_EINVAL for
- * an unaligned or non-canonical address, -HC_EEXIST if gva is mapped,
- * -HC_ENOMEM if a table page cannot be had (what was built stays valid). */
+/* Map one 4 KiB page gva -> ma with PT_* permissions. Errors: -HCERR_INVAL for
+ * an unaligned or non-canonical address, -HCERR_EXIST if gva is mapped,
+ * -HCERR_NOMEM if a table page cannot be had (what was built stays valid). */
 int pt_map(struct pt *pt, uint64_t gva, uint64_t ma, unsigned perms);
 /* Walk like the MMU: 0 and the leaf's ma and effective PTE bits (W only if
- * every level has W; NX if any level has NX), or -HC_EFAULT if not present. */
+ * every level has W; NX if any level has NX), or -HCERR_FAULT if not present. */
 int pt_walk(const struct pt *pt, uint64_t gva, uint64_t *ma, uint64_t *pte_bits);
 void pt_destroy(struct pt *pt);
 

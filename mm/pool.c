@@ -16,7 +16,7 @@ static int append(struct parray *list, uint64_t *n, uint64_t entry)
 	int err = parray_grow(list, *n + 1);
 
 	if (err)
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	*parray_at(list, (*n)++) = entry;
 	return 0;
 }
@@ -32,14 +32,14 @@ static int take_chunks(struct pool *p, uint64_t max_chunk, int scatter)
 	int err = 0;
 
 	if (scatter && parray_init(&spacers, h) != 0)
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	while (have < p->npages) {
 		uint64_t want = p->npages - have < chunk ? p->npages - have : chunk;
 		uint64_t ma;
 
 		if (h->alloc_pages(h->ctx, want, &ma) != 0) {
 			if (chunk == 1) {
-				err = -HC_ENOMEM;
+				err = -HCERR_NOMEM;
 				break;
 			}
 			chunk /= 2;
@@ -89,12 +89,12 @@ int pool_init(struct pool *p, const struct mm_host *host, uint64_t npages, int s
 	*p = (struct pool){ 0 }; /* pool_destroy must find nothing to free on failure */
 	*got_npages = 0;
 	if (npages == 0 || npages > POOL_MAX_PAGES)
-		return -HC_EINVAL;
+		return -HCERR_INVAL;
 	if (parray_init(&p->p2m, host) != 0)
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	p->host = host;
 	p->npages = npages;
-	err = parray_grow(&p->p2m, npages) ? -HC_ENOMEM : 0;
+	err = parray_grow(&p->p2m, npages) ? -HCERR_NOMEM : 0;
 	if (!err)
 		err = parray_init(&p->chunks, host);
 	if (err)

@@ -32,7 +32,7 @@ struct pool {
 /* Allocate a pool of npages (1 to POOL_MAX_PAGES). scatter != 0 is the debug
  * mode that proves the p2m is used: small chunks, a spacer page between each
  * (so no two are adjacent), assigned to gpas in reverse order of their machine
- * addresses. Returns 0, -HC_EINVAL for a size out of range, or -HC_ENOMEM with
+ * addresses. Returns 0, -HCERR_INVAL for a size out of range, or -HCERR_NOMEM with
  * nothing left allocated (*got_npages says how far it came, for the error
  * message). */
 int pool_init(struct pool *p, const struct mm_host *host, uint64_t npages, int scatter,

@@ -16,7 +16,7 @@
 
 struct bootinfo {
 	uint64_t magic;       /* BOOTINFO_MAGIC */
-	uint32_t abi_version; /* COKERNEL_ABI_VERSION of the monitor */
+	uint32_t abi_version; /* HCABI_VERSION of the monitor */
 	uint32_t size_bytes;  /* sizeof(struct bootinfo) */
 	uint64_t pool_bytes;  /* size of the pseudo-physical RAM */
 	uint64_t dmap_base;   /* gva of gpa 0 (GUEST_DMAP_BASE) */

@@ -44,7 +44,7 @@ struct ck_setup {
 	__u64 image_ptr, image_len;    /* in: the guest ELF */
 	__u64 cmdline_ptr;             /* in: NUL-terminated, < CK_CMDLINE_MAX_BYTES */
 	__u64 disk_sectors;            /* in: 512-byte sectors; 0: no disk */
-	__u32 disk_read_only;          /* in: 1: writes get -HC_EROFS */
+	__u32 disk_read_only;          /* in: 1: writes get -HCERR_ROFS */
 	__u32 pad;
 	__u64 out_ptr, out_len;        /* in: buffer for the monitor's messages */
 	__u64 out_written;             /* out: bytes written there */
@@ -67,7 +67,7 @@ enum ck_exit {
  * whose other fields are not those handed out counts as unanswered. The
  * module hands each out with status -1, so a request left unanswered fails,
  * and a block read or write answered with fewer bytes than len fails too
- * (-HC_EIO). */
+ * (-HCERR_IO). */
 struct ck_req {
 	__u16 device, op;              /* proto/ring.h RING_DEV_*, RING_OP_* */
 	__u32 len;

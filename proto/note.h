@@ -11,7 +11,7 @@
 
 struct cokernel_note_desc {
 	uint32_t magic;       /* COKERNEL_NOTE_MAGIC */
-	uint32_t abi_version; /* COKERNEL_ABI_VERSION the guest was built for */
+	uint32_t abi_version; /* HCABI_VERSION the guest was built for */
 };
 _Static_assert(sizeof(struct cokernel_note_desc) == 8, "note size");
 

@@ -22,7 +22,7 @@
 #define RING_OP_CONSOLE_READ 2  /* host input -> buf, what there is now (may be 0) */
 #define RING_DEV_BLOCK 2
 #define RING_OP_BLK_READ 1     /* sectors [offset, offset + len/512) -> buf */
-#define RING_OP_BLK_WRITE 2    /* buf -> sectors; -HC_EROFS on a read-only disk */
+#define RING_OP_BLK_WRITE 2    /* buf -> sectors; -HCERR_ROFS on a read-only disk */
 #define RING_OP_BLK_FLUSH 3    /* make earlier writes durable; len must be 0 */
 #define RING_OP_BLK_GEOMETRY 4 /* struct ring_blk_geometry -> buf (len >= 16) */
 
@@ -38,7 +38,7 @@ struct ring_desc {
 	uint64_t buf_gpa;    /* guest: buffer, a guest pseudo-physical address */
 	uint64_t offset;     /* guest: block: first sector; console: 0 */
 	uint64_t cookie;     /* guest: the host never reads or changes it */
-	int32_t status;      /* host: 0, or -HC_E* (proto/errors.h) */
+	int32_t status;      /* host: 0, or -HCERR_* (proto/errors.h) */
 	uint32_t done_bytes; /* host: bytes moved */
 	uint64_t reserved[3];
 };

@@ -20,7 +20,7 @@ struct hc_trap_frame {
 /* proto/trapframe.inc hard-codes these offsets for the assembly side. */
 _Static_assert(sizeof(struct hc_trap_frame) == 23 * 8, "trap frame size");
 /* The room a delivered frame takes on the guest stack: 16-byte multiple. */
-#define HC_TRAP_FRAME_BYTES 192
+#define HCABI_TRAP_FRAME_BYTES 192
 _Static_assert(__builtin_offsetof(struct hc_trap_frame, rax) == 15 * 8, "rax");
 _Static_assert(__builtin_offsetof(struct hc_trap_frame, vector) == 16 * 8, "vector");
 _Static_assert(__builtin_offsetof(struct hc_trap_frame, rip) == 18 * 8, "rip");

@@ -7,13 +7,13 @@
 
 #include <stdint.h>
 
-#define HC_EV_TIMER 1u /* the virtual timer expired (timer_fired says how often) */
-#define HC_EV_SELF (1u << 31) /* set by the guest itself: an upcall at the next exit */
+#define HCEV_TIMER 1u /* the virtual timer expired (timer_fired says how often) */
+#define HCEV_SELF (1u << 31) /* set by the guest itself: an upcall at the next exit */
 
 /* In the guest's pool, 16-byte aligned (so within one page). Who writes what:
  *   mask         the guest: 1 = deliver no upcall (the monitor sets it to 1 when
  *                it delivers one; the handler clears it before HC_IRET)
- *   events       the monitor ORs in HC_EV_* bits; the guest clears what it handled
+ *   events       the monitor ORs in HCEV_* bits; the guest clears what it handled
  *   timer_fired  the monitor: expiries of the virtual timer so far */
 struct hc_vcpu {
 	uint32_t mask;
@@ -24,6 +24,6 @@ _Static_assert(sizeof(struct hc_vcpu) == 16, "hc_vcpu size");
 
 /* An upcall is delivered like an exception (proto/trapframe.h), with this
  * vector in the frame, to the handler HC_SET_UPCALL named. */
-#define HC_UPCALL_VECTOR 32
+#define HCABI_UPCALL_VECTOR 32
 
 #endif

@@ -296,7 +296,7 @@ programs() {
 		"guest: blk: wrote, read back and flushed sectors 2032-2047" \
 		"guest: blk: 64 requests completed by one POST" "SUCCESS"
 	scenario "$p-badring" "$fw" "$tmo" "guest=badring disk=ro scatter=1" 0 \
-		"ok   write to a read-only disk: status -HC_EROFS" \
+		"ok   write to a read-only disk: status -HCERR_ROFS" \
 		"ok   the data landed across non-contiguous machine pages" \
 		"ok   prod more than RING_ENTRIES ahead: POST fails" "checks, 0 failed" "SUCCESS"
 }

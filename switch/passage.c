@@ -172,7 +172,7 @@ int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_
 	    hdr->gates_off + PASSAGE_NGATES * sizeof(uint16_t) > len ||
 	    hdr->fpu_save_modrm >= len || hdr->fpu_restore_modrm >= len ||
 	    hdr->irq_stubs_off + 224u * PASSAGE_IRQ_STUB_BYTES > len)
-		return -HC_EINVAL;
+		return -HCERR_INVAL;
 	gates = (const uint16_t *)(switch_blob_start + hdr->gates_off);
 	*ps = (struct passage){ .hva = hva };
 	for (int i = 0; i < PASSAGE_NPAGES; i++)
@@ -336,7 +336,7 @@ static int agree_tr(struct passage *ps, struct pt *pt)
 		    hits_guest(ps, page, 4096)) {
 			log_printf("monitor: refused: the host's TSS at %lx cannot be mirrored "
 				   "in the guest world\n", base);
-			return -HC_ERANGE;
+			return -HCERR_RANGE;
 		}
 		ps->tss_off = base & 0xfff;
 		ps->tss_placed = 1;
@@ -345,13 +345,13 @@ static int agree_tr(struct passage *ps, struct pt *pt)
 	if ((base & 0xfff) != ps->tss_off || hits_guest(ps, page, 4096)) {
 		log_printf("monitor: refused: this CPU's TSS at %lx does not sit where the "
 			   "others do (page offset %lx)\n", base, ps->tss_off);
-		return -HC_ERANGE;
+		return -HCERR_RANGE;
 	}
 	ps->tr_base = base;
 	if (pt_walk(pt, page, &ma, &bits) == 0)
-		return ma == ps->ma[PASSAGE_PAGE_TSS] ? 0 : -HC_ERANGE;
+		return ma == ps->ma[PASSAGE_PAGE_TSS] ? 0 : -HCERR_RANGE;
 	ps->tss_missing_va = page;
-	return -HC_EAGAIN;
+	return -HCERR_AGAIN;
 }
 
 int passage_map_tss(struct passage *ps, struct pt *pt)
@@ -388,7 +388,7 @@ int passage_host_prepare(struct passage *ps, struct pt *pt)
 	    ss_i > PASSAGE_GDT_HOST_MAX || ss_i == cs_i) {
 		log_printf("monitor: refused: the host's CS %x / SS %x collide with the guest "
 			   "world's GDT\n", h->cs, h->ss);
-		return -HC_ERANGE;
+		return -HCERR_RANGE;
 	}
 	if (h->cs != ps->tables_cs || h->ss != ps->tables_ss) { /* once per host, in practice */
 		for (unsigned i = 1; i <= PASSAGE_GDT_HOST_MAX; i++)

@@ -50,7 +50,7 @@ enum passage_fpu_mode {
 #define PASSAGE_GDT_HOST_MAX 27   /* the host's CS and SS must lie below */
 #define PASSAGE_TSS_SEL (PASSAGE_GDT_TSS * 8)
 
-#define PASSAGE_HC_VECTOR 0x81 /* = HC_VECTOR (proto/hypercall.h) */
+#define PASSAGE_HC_VECTOR 0x81 /* = HCABI_VECTOR (proto/hypercall.h) */
 #define PASSAGE_NGATES 33      /* vectors 0-31, then the hypercall gate */
 
 /* What ended the last enter (passage_guest.exit): a vector 0-255 that the
@@ -164,7 +164,7 @@ struct passage {
 	uint64_t tss_off;    /* where the TSS sits in page 4: the host TR base's page offset */
 	int tss_placed;      /* tss_off is fixed (the first run placed it) */
 	uint64_t tr_base;    /* the host's TR base on this run's CPU */
-	uint64_t tss_missing_va; /* -HC_EAGAIN from prepare: map page 4 here first */
+	uint64_t tss_missing_va; /* -HCERR_AGAIN from prepare: map page 4 here first */
 	uint16_t tables_cs, tables_ss; /* the host CS and SS the GDT and IDT agree with */
 	int vendor_amd;      /* SYSENTER is #UD in long mode: no SYSENTER_CS to zero */
 	enum passage_fpu_mode fpu_mode;
@@ -174,7 +174,7 @@ struct passage {
 struct pt;
 /* Copy the stub into page 0, build the IDT and the fixed GDT entries. hva is
  * where the host mapped the pages (contiguously, in this order). Returns
- * -HC_EINVAL if the embedded stub is malformed. */
+ * -HCERR_INVAL if the embedded stub is malformed. */
 int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_NPAGES]);
 /* Map the pages into the guest's tables at ps->hva with the permissions of
  * the table above. */
@@ -182,9 +182,9 @@ int passage_map_guest(const struct passage *ps, struct pt *pt);
 /* The start of every run on a CPU: save the host state that cannot change
  * within the run (CR3, descriptor tables, selectors, FS/GS bases, TR) and
  * make the guest world's tables agree with it. 0, or a named error:
- * -HC_EAGAIN: the guest's tables lack the TSS alias for this CPU's TR base
+ * -HCERR_AGAIN: the guest's tables lack the TSS alias for this CPU's TR base
  *   (ps->tss_missing_va): passage_map_tss, outside any atomic section, then again;
- * -HC_ERANGE: a host selector or TR base the guest world cannot serve (log says). */
+ * -HCERR_RANGE: a host selector or TR base the guest world cannot serve (log says). */
 int passage_host_prepare(struct passage *ps, struct pt *pt);
 int passage_map_tss(struct passage *ps, struct pt *pt);
 /* The host's own extended state, around a run, on hosts whose kernel does not

@@ -7,7 +7,7 @@
 #include "../blk.h"
 #include "../hypercall.h"
 #include "../kernel.h"
-#include "../libc/fmt.h"
+#include "../../lib/fmt.h"
 #include "../../proto/diskimg.h"
 
 #define GUARD 0xa5
@@ -47,41 +47,41 @@ static void malformed(uint64_t nsectors)
 {
 	uint64_t pool = boot->pool_bytes, b = virt_to_gpa(buf);
 
-	expect_status("device 0", -HC_ENODEV, (struct ring_desc){.device = 0, .op = 1});
-	expect_status("device 99", -HC_ENODEV, (struct ring_desc){.device = 99, .op = 1});
-	expect_status("console op 0", -HC_EINVAL, (struct ring_desc){.device = RING_DEV_CONSOLE});
-	expect_status("console op 99", -HC_EINVAL,
+	expect_status("device 0", -HCERR_NODEV, (struct ring_desc){.device = 0, .op = 1});
+	expect_status("device 99", -HCERR_NODEV, (struct ring_desc){.device = 99, .op = 1});
+	expect_status("console op 0", -HCERR_INVAL, (struct ring_desc){.device = RING_DEV_CONSOLE});
+	expect_status("console op 99", -HCERR_INVAL,
 		      (struct ring_desc){.device = RING_DEV_CONSOLE, .op = 99});
-	expect_status("console write with an offset", -HC_EINVAL,
+	expect_status("console write with an offset", -HCERR_INVAL,
 		      (struct ring_desc){.device = RING_DEV_CONSOLE,
 					 .op = RING_OP_CONSOLE_WRITE,
 					 .buf_gpa = b,
 					 .len_bytes = 1,
 					 .offset = 5});
-	expect_status("block op 0", -HC_EINVAL, blk_req(0, b, 512, 0));
-	expect_status("block op 5", -HC_EINVAL, blk_req(5, b, 512, 0));
-	expect_status("block op 0xffff", -HC_EINVAL, blk_req(0xffff, b, 512, 0));
-	expect_status("buffer at the pool's end", -HC_EFAULT,
+	expect_status("block op 0", -HCERR_INVAL, blk_req(0, b, 512, 0));
+	expect_status("block op 5", -HCERR_INVAL, blk_req(5, b, 512, 0));
+	expect_status("block op 0xffff", -HCERR_INVAL, blk_req(0xffff, b, 512, 0));
+	expect_status("buffer at the pool's end", -HCERR_FAULT,
 		      blk_req(RING_OP_BLK_READ, pool, 512, 0));
-	expect_status("buffer running past the pool's end", -HC_EFAULT,
+	expect_status("buffer running past the pool's end", -HCERR_FAULT,
 		      blk_req(RING_OP_BLK_READ, pool - 256, 512, 0));
-	expect_status("buffer whose end wraps past 2^64", -HC_EFAULT,
+	expect_status("buffer whose end wraps past 2^64", -HCERR_FAULT,
 		      blk_req(RING_OP_BLK_READ, ~0ull - 100, 512, 0));
-	expect_status("length over RING_MAX_LEN_BYTES", -HC_E2BIG,
+	expect_status("length over RING_MAX_LEN_BYTES", -HCERR_2BIG,
 		      blk_req(RING_OP_BLK_READ, 0, RING_MAX_LEN_BYTES + 512, 0));
-	expect_status("length 2^32-1", -HC_E2BIG, blk_req(RING_OP_BLK_READ, 0, 0xffffffffu, 0));
-	expect_status("length not whole sectors", -HC_EINVAL, blk_req(RING_OP_BLK_READ, b, 100, 0));
-	expect_status("first sector past the end", -HC_ERANGE,
+	expect_status("length 2^32-1", -HCERR_2BIG, blk_req(RING_OP_BLK_READ, 0, 0xffffffffu, 0));
+	expect_status("length not whole sectors", -HCERR_INVAL, blk_req(RING_OP_BLK_READ, b, 100, 0));
+	expect_status("first sector past the end", -HCERR_RANGE,
 		      blk_req(RING_OP_BLK_READ, b, 512, nsectors));
-	expect_status("last sector past the end", -HC_ERANGE,
+	expect_status("last sector past the end", -HCERR_RANGE,
 		      blk_req(RING_OP_BLK_READ, b, 1024, nsectors - 1));
-	expect_status("sector 2^64-1", -HC_ERANGE, blk_req(RING_OP_BLK_READ, b, 512, ~0ull));
-	expect_status("sector 2^55 (byte offset overflows)", -HC_ERANGE,
+	expect_status("sector 2^64-1", -HCERR_RANGE, blk_req(RING_OP_BLK_READ, b, 512, ~0ull));
+	expect_status("sector 2^55 (byte offset overflows)", -HCERR_RANGE,
 		      blk_req(RING_OP_BLK_READ, b, 512, 1ull << 55));
-	expect_status("write to a read-only disk", -HC_EROFS,
+	expect_status("write to a read-only disk", -HCERR_ROFS,
 		      blk_req(RING_OP_BLK_WRITE, b, 512, 1));
-	expect_status("flush with a length", -HC_EINVAL, blk_req(RING_OP_BLK_FLUSH, b, 512, 0));
-	expect_status("geometry into 8 bytes", -HC_EINVAL, blk_req(RING_OP_BLK_GEOMETRY, b, 8, 0));
+	expect_status("flush with a length", -HCERR_INVAL, blk_req(RING_OP_BLK_FLUSH, b, 512, 0));
+	expect_status("geometry into 8 bytes", -HCERR_INVAL, blk_req(RING_OP_BLK_GEOMETRY, b, 8, 0));
 }
 
 /* A good read into a buffer that crosses to a non-adjacent machine page: the
@@ -119,7 +119,7 @@ static void bad_prod(void)
 
 	*(volatile uint32_t *)&h->prod = cons + RING_ENTRIES + 1;
 	check_eq("prod more than RING_ENTRIES ahead: POST fails", (uint64_t)ring_post(),
-		 (uint64_t)-HC_EBADRING);
+		 (uint64_t)-HCERR_BADRING);
 	check_eq("... and completes nothing", *(volatile uint32_t *)&h->cons, cons);
 	*(volatile uint32_t *)&h->prod = cons;
 	check_eq("POST with nothing posted completes nothing", (uint64_t)ring_post(), 0);
@@ -157,7 +157,7 @@ static void garbage(void)
 			    ((struct ring_desc *)((char *)ring_header() + RING_DESC_OFFSET))[i]
 				.status;
 
-			bad_status += st > 0 || st <= -HC_NERRORS;
+			bad_status += st > 0 || st <= -HCERR_COUNT;
 		}
 	}
 	check_eq("40 POSTs of 128 random descriptors: each completes 128 (mismatches)", bad_count,

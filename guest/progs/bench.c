@@ -135,7 +135,7 @@ static void on_upcall(struct hc_trap_frame *f)
 
 static void yield_upcall(void)
 {
-	vcpu.events |= HC_EV_SELF;
+	vcpu.events |= HCEV_SELF;
 	hypercall(HC_YIELD, 0, 0, 0);
 }
 

@@ -31,7 +31,7 @@ fpu_regs_survive:
 	mov rbx, rsi
 .again:
 	mov eax, HC_YIELD
-	int HC_VECTOR           ; preserves every register but RAX
+	int HCABI_VECTOR           ; preserves every register but RAX
 	dec rbx
 	jnz .again
 	fstp qword [rcx + 520]  ; the x87 stack gives them back in reverse

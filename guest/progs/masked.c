@@ -10,7 +10,7 @@ static volatile uint64_t upcalls;
 static void on_timer(struct hc_trap_frame *f)
 {
 	(void)f;
-	vcpu.events &= ~HC_EV_TIMER;
+	vcpu.events &= ~HCEV_TIMER;
 	upcalls++;
 }
 
@@ -28,7 +28,7 @@ int prog_masked(void)
 	hypercall(HC_YIELD, 0, 0, 0); /* and the monitor has certainly looked */
 	before = upcalls;
 	printf("guest: masked: while masked: %lu upcalls, events %x\n", before, vcpu.events);
-	if (before != 0 || !(vcpu.events & HC_EV_TIMER)) {
+	if (before != 0 || !(vcpu.events & HCEV_TIMER)) {
 		printf("ABORT: expected the event pending and no upcall while masked\n");
 		return 1;
 	}

@@ -28,7 +28,7 @@ hc_clobbered:
 	mov r14, PAT(12)
 	mov r15, PAT(13)
 	xor eax, eax            ; HC_YIELD
-	int 0x81                ; HC_VECTOR
+	int 0x81                ; HCABI_VECTOR
 	xor eax, eax
 %macro CHECK 2
 	mov r11, PAT(%2)        ; r11 is checked last, so it is free until then

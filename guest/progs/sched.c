@@ -22,7 +22,7 @@ static volatile unsigned nturns;
 
 static void on_tick(struct hc_trap_frame *f)
 {
-	vcpu.events &= ~HC_EV_TIMER;
+	vcpu.events &= ~HCEV_TIMER;
 	ctx[cur] = *f; /* the interrupted thread, as it was */
 	cur = (cur + 1) % NTHREADS;
 	*f = ctx[cur]; /* HC_IRET resumes the next one */

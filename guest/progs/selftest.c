@@ -5,7 +5,7 @@
 #include "progs.h"
 #include "../hypercall.h"
 #include "../kernel.h"
-#include "../libc/fmt.h"
+#include "../../lib/fmt.h"
 #include "../../proto/layout.h"
 
 uint64_t hc_clobbered(void); /* guest/progs/regcheck.asm */
@@ -40,7 +40,7 @@ static void check_bootinfo(void)
 
 	__asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
 	check_eq("boot info magic", boot->magic, BOOTINFO_MAGIC);
-	check_eq("boot info ABI version", boot->abi_version, COKERNEL_ABI_VERSION);
+	check_eq("boot info ABI version", boot->abi_version, HCABI_VERSION);
 	check_eq("boot info size", boot->size_bytes, sizeof(struct bootinfo));
 	check_eq("direct-map base", boot->dmap_base, GUEST_DMAP_BASE);
 	check_eq("kernel base", boot->kernel_base, GUEST_KERNEL_BASE);
@@ -166,8 +166,8 @@ static void check_hypercalls(void)
 {
 	static const char msg[] = "guest: selftest: a LOG of a buffer in the image\n";
 	uint64_t pool = boot->pool_bytes, rflags, cs;
-	static uint64_t bad_traps[HC_NTRAPS] = { [6] = 0xffffffff80000000ull + (64ull << 20) };
-	const uint64_t efault = (uint64_t)-HC_EFAULT, einval = (uint64_t)-HC_EINVAL;
+	static uint64_t bad_traps[HCLIM_TRAPS] = { [6] = 0xffffffff80000000ull + (64ull << 20) };
+	const uint64_t efault = (uint64_t)-HCERR_FAULT, einval = (uint64_t)-HCERR_INVAL;
 
 	check_eq("YIELD returns 0", (uint64_t)hypercall(HC_YIELD, 0, 0, 0), 0);
 	check_eq("LOG returns its length",
@@ -175,43 +175,43 @@ static void check_hypercalls(void)
 		  sizeof(msg) - 1);
 	check_eq("LOG of 0 bytes", (uint64_t)hypercall(HC_LOG, 0, 0, 0), 0);
 	check_eq("LOG of 0 bytes at the pool's end", (uint64_t)hypercall(HC_LOG, pool, 0, 0), 0);
-	check_eq("LOG of 1 byte at the pool's end: HC_EFAULT",
+	check_eq("LOG of 1 byte at the pool's end: HCERR_FAULT",
 		  (uint64_t)hypercall(HC_LOG, pool, 1, 0), efault);
 	*(volatile char *)gpa_to_virt(pool - 1) = '\n';
 	check_eq("LOG of the pool's last byte", (uint64_t)hypercall(HC_LOG, pool - 1, 1, 0), 1);
-	check_eq("LOG running past the pool's end: HC_EFAULT",
+	check_eq("LOG running past the pool's end: HCERR_FAULT",
 		  (uint64_t)hypercall(HC_LOG, pool - 8, 16, 0), efault);
-	check_eq("LOG whose end wraps past 2^64: HC_EFAULT",
+	check_eq("LOG whose end wraps past 2^64: HCERR_FAULT",
 		  (uint64_t)hypercall(HC_LOG, ~0ull - 4, 16, 0), efault);
-	check_eq("LOG far outside the pool: HC_EFAULT",
+	check_eq("LOG far outside the pool: HCERR_FAULT",
 		  (uint64_t)hypercall(HC_LOG, 1ull << 50, 4, 0), efault);
-	check_eq("LOG longer than HC_LOG_MAX_BYTES: HC_E2BIG",
-		  (uint64_t)hypercall(HC_LOG, 0, HC_LOG_MAX_BYTES + 1, 0), (uint64_t)-HC_E2BIG);
-	check_eq("LOG of 2^64-1 bytes: HC_E2BIG", (uint64_t)hypercall(HC_LOG, 0, ~0ull, 0),
-		  (uint64_t)-HC_E2BIG);
+	check_eq("LOG longer than HCLIM_LOG_BYTES: HCERR_2BIG",
+		  (uint64_t)hypercall(HC_LOG, 0, HCLIM_LOG_BYTES + 1, 0), (uint64_t)-HCERR_2BIG);
+	check_eq("LOG of 2^64-1 bytes: HCERR_2BIG", (uint64_t)hypercall(HC_LOG, 0, ~0ull, 0),
+		  (uint64_t)-HCERR_2BIG);
 	check_log_across_chunks();
-	check_eq("unknown call HC_NCALLS: HC_ENOSYS", (uint64_t)hypercall(HC_NCALLS, 0, 0, 0),
-		  (uint64_t)-HC_ENOSYS);
-	check_eq("unknown call 2^64-1: HC_ENOSYS", (uint64_t)hypercall(~0ull, 0, 0, 0),
-		  (uint64_t)-HC_ENOSYS);
-	check_eq("EXIT with code 100: HC_EINVAL", (uint64_t)hypercall(HC_EXIT, 100, 0, 0), einval);
-	check_eq("EXIT with code 2^64-1: HC_EINVAL", (uint64_t)hypercall(HC_EXIT, ~0ull, 0, 0),
+	check_eq("unknown call HC_NCALLS: HCERR_NOSYS", (uint64_t)hypercall(HC_NCALLS, 0, 0, 0),
+		  (uint64_t)-HCERR_NOSYS);
+	check_eq("unknown call 2^64-1: HCERR_NOSYS", (uint64_t)hypercall(~0ull, 0, 0, 0),
+		  (uint64_t)-HCERR_NOSYS);
+	check_eq("EXIT with code 100: HCERR_INVAL", (uint64_t)hypercall(HC_EXIT, 100, 0, 0), einval);
+	check_eq("EXIT with code 2^64-1: HCERR_INVAL", (uint64_t)hypercall(HC_EXIT, ~0ull, 0, 0),
 		  einval);
-	check_eq("CRASH with reason 0: HC_EINVAL", (uint64_t)hypercall(HC_CRASH, 0, 0, 0), einval);
-	check_eq("CRASH with a frame outside the pool: HC_EFAULT",
-		  (uint64_t)hypercall(HC_CRASH, pool, HC_CRASH_UNHANDLED, 0), efault);
-	check_eq("CRASH with a frame running past the pool: HC_EFAULT",
-		  (uint64_t)hypercall(HC_CRASH, pool - 8, HC_CRASH_UNHANDLED, 0), efault);
+	check_eq("CRASH with reason 0: HCERR_INVAL", (uint64_t)hypercall(HC_CRASH, 0, 0, 0), einval);
+	check_eq("CRASH with a frame outside the pool: HCERR_FAULT",
+		  (uint64_t)hypercall(HC_CRASH, pool, HCCRASH_UNHANDLED, 0), efault);
+	check_eq("CRASH with a frame running past the pool: HCERR_FAULT",
+		  (uint64_t)hypercall(HC_CRASH, pool - 8, HCCRASH_UNHANDLED, 0), efault);
 	check_eq("a hypercall preserves every register but RAX (mask of changed ones)",
 		  hc_clobbered(), 0);
-	check_eq("SET_TRAPS with a handler outside the text: HC_EINVAL",
+	check_eq("SET_TRAPS with a handler outside the text: HCERR_INVAL",
 		  (uint64_t)hypercall(HC_SET_TRAPS, virt_to_gpa(bad_traps), 0, 0), einval);
-	check_eq("SET_TRAPS with a table outside the pool: HC_EFAULT",
+	check_eq("SET_TRAPS with a table outside the pool: HCERR_FAULT",
 		  (uint64_t)hypercall(HC_SET_TRAPS, pool, 0, 0), efault);
-	check_eq("IRET with no handler running: HC_EINVAL", (uint64_t)hypercall(HC_IRET, 0, 0, 0),
+	check_eq("IRET with no handler running: HCERR_INVAL", (uint64_t)hypercall(HC_IRET, 0, 0, 0),
 		  einval);
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	check_eq("the guest runs in ring 1 on the ABI's code selector", cs, HC_GUEST_CS);
+	check_eq("the guest runs in ring 1 on the ABI's code selector", cs, HCABI_GUEST_CS);
 	__asm__ volatile("pushfq; popq %0" : "=r"(rflags));
 	check_eq("the host's interrupts are on in the guest world (RFLAGS.IF)", rflags & 0x200,
 		  0x200);

@@ -12,7 +12,7 @@ static volatile uint64_t upcalls;
 static void on_timer(struct hc_trap_frame *f)
 {
 	(void)f;
-	vcpu.events &= ~HC_EV_TIMER;
+	vcpu.events &= ~HCEV_TIMER;
 	upcalls++;
 }
 

@@ -20,7 +20,7 @@ static uint8_t bounce[BOUNCE_BYTES] __attribute__((aligned(4096)));
 static int fw_failed(const char *what, EFI_STATUS s)
 {
 	log_printf("monitor: efi: %s returned %s\n", what, efi_status_name(s));
-	return -HC_EIO;
+	return -HCERR_IO;
 }
 
 /* One block-aligned stretch of at most BOUNCE_BYTES through the bounce buffer. */

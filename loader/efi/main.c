@@ -88,7 +88,7 @@ static int efi_alloc(void *ctx, uint64_t npages, uint64_t *ma)
 	 * would reclaim it after ExitBootServices anyway (UEFI spec 7.2). */
 	s = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderData, npages, &a);
 	if (failed("AllocatePages", s))
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	*ma = a;
 	held_pages += npages;
 	return 0;
@@ -118,7 +118,7 @@ static int efi_alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *h
 	s = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderCode,
 			      PASSAGE_NPAGES, &a);
 	if (failed("AllocatePages(passage)", s))
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	held_pages += PASSAGE_NPAGES;
 	for (int i = 0; i < PASSAGE_NPAGES; i++)
 		ma[i] = a + (uint64_t)i * 4096;

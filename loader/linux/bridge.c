@@ -11,7 +11,7 @@
 
 struct ckb_guest {
 	struct monitor m;
-	enum hc_outcome end; /* how the guest ended (CKB_EXIT) */
+	enum run_outcome end; /* how the guest ended (CKB_EXIT) */
 	struct host_ops ops;
 	struct host_blk blk;
 	struct ckb_env env;
@@ -32,12 +32,12 @@ void ckb_set_log_sink(void (*write)(const char *buf, size_t len))
 }
 
 /* The module's allocators fail with any non-zero value; the core's name
- * for it is -HC_ENOMEM. */
+ * for it is -HCERR_NOMEM. */
 static int alloc_pages(void *ctx, uint64_t npages, uint64_t *ma)
 {
 	const struct ckb_guest *g = ctx;
 
-	return g->env.alloc_pages(g->env.ctx, npages, ma) ? -HC_ENOMEM : 0;
+	return g->env.alloc_pages(g->env.ctx, npages, ma) ? -HCERR_NOMEM : 0;
 }
 
 static void free_pages(void *ctx, uint64_t ma, uint64_t npages)
@@ -58,7 +58,7 @@ static int alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva)
 {
 	const struct ckb_guest *g = ctx;
 
-	return g->env.alloc_passage(g->env.ctx, ma, hva) ? -HC_ENOMEM : 0;
+	return g->env.alloc_passage(g->env.ctx, ma, hva) ? -HCERR_NOMEM : 0;
 }
 
 static void free_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t hva)
@@ -72,7 +72,7 @@ static int seal_passage(void *ctx, uint64_t hva)
 {
 	const struct ckb_guest *g = ctx;
 
-	return g->env.seal_passage(g->env.ctx, hva) ? -HC_ENOMEM : 0;
+	return g->env.seal_passage(g->env.ctx, hva) ? -HCERR_NOMEM : 0;
 }
 
 /* The clock of HC_WAIT's deadline (proto/hypercall.h): the TSC, which the
@@ -88,19 +88,19 @@ static uint64_t time_ns(void *ctx)
 static int no_read(void *ctx, uint64_t off, void *buf, uint64_t len)
 {
 	(void)ctx, (void)off, (void)buf, (void)len;
-	return -HC_EIO;
+	return -HCERR_IO;
 }
 
 static int no_write(void *ctx, uint64_t off, const void *buf, uint64_t len)
 {
 	(void)ctx, (void)off, (void)buf, (void)len;
-	return -HC_EIO;
+	return -HCERR_IO;
 }
 
 static int no_flush(void *ctx)
 {
 	(void)ctx;
-	return -HC_EIO;
+	return -HCERR_IO;
 }
 
 int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdline,
@@ -155,7 +155,7 @@ int ckb_prepare(struct ckb_guest *g)
 {
 	int err = monitor_prepare(&g->m);
 
-	return err == 0 ? 0 : err == -HC_EAGAIN ? 1 : -1;
+	return err == 0 ? 0 : err == -HCERR_AGAIN ? 1 : -1;
 }
 
 int ckb_map_tss(struct ckb_guest *g)
@@ -165,14 +165,14 @@ int ckb_map_tss(struct ckb_guest *g)
 
 int ckb_step(struct ckb_guest *g)
 {
-	enum hc_outcome how = monitor_step(&g->m);
+	enum run_outcome how = monitor_step(&g->m);
 
 	switch (how) {
-	case HC_RESUME:
+	case RUN_RESUME:
 		return CKB_RESUME;
-	case HC_HOST_IO:
+	case RUN_HOST_IO:
 		return CKB_IO;
-	case HC_HOST_WAIT:
+	case RUN_HOST_WAIT:
 		return CKB_WAIT;
 	default:
 		g->end = how;

@@ -41,7 +41,7 @@ enum ckb_error {
 	CKB_ENODEV,  /* this CPU cannot host a guest (another hypervisor, LA57) */
 };
 
-/* What ckb_step says (enum hc_outcome). CKB_EXIT covers every end of the
+/* What ckb_step says (enum run_outcome). CKB_EXIT covers every end of the
  * guest (exit, crash, a hypervisor appearing, a fault in the switch):
  * ckb_report tells which. */
 enum ckb_outcome { CKB_RESUME, CKB_EXIT, CKB_IO, CKB_WAIT };

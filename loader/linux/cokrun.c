@@ -34,7 +34,7 @@ static const char *usage_text =
 	"  ARGs are the guest's command line (default: guest=hello), e.g. guest=blk scatter=1\n"
 	"  --image FILE  a guest ELF instead of the one built in\n"
 	"  --disk FILE   the guest's block device (a file of 512-byte sectors)\n"
-	"  --read-only   open the disk read-only: the guest's writes fail with -HC_EROFS\n"
+	"  --read-only   open the disk read-only: the guest's writes fail with -HCERR_ROFS\n"
 	"  --pool SIZE   the pseudo-physical RAM pool, e.g. 16M (adds pool=SIZE)\n";
 
 static volatile sig_atomic_t stop_signal;
@@ -116,7 +116,7 @@ static void complete(struct ck_req *q, uint8_t *pool, int disk)
 		n = fsync(disk);
 	}
 	if (n < 0 || (q->device == RING_DEV_BLOCK && q->op != RING_OP_BLK_FLUSH && n != q->len))
-		q->status = -1; /* the module reports it to the guest as -HC_EIO */
+		q->status = -1; /* the module reports it to the guest as -HCERR_IO */
 	else
 		q->done = (uint32_t)n;
 }

@@ -83,7 +83,7 @@ static int mb2_alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *h
 {
 	(void)ctx;
 	if (pmem_alloc(PASSAGE_NPAGES, &ma[0]) != 0)
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	for (int i = 1; i < PASSAGE_NPAGES; i++)
 		ma[i] = ma[0] + (uint64_t)i * 4096;
 	*hva = ma[0];

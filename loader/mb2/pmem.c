@@ -79,9 +79,9 @@ int pmem_alloc(uint64_t npages, uint64_t *ma)
 	uint64_t first;
 
 	if (npages == 0 || npages > nfree)
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	if (find_run(hint, npages, &first) != 0 && find_run(0, npages, &first) != 0)
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	*ma = first << 12;
 	set_range(*ma, npages << 12, 1);
 	hint = first + npages;

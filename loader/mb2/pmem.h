@@ -13,7 +13,7 @@ void pmem_add_free(uint64_t base, uint64_t len_bytes);
 void pmem_reserve(uint64_t base, uint64_t len_bytes);
 uint64_t pmem_free_pages(void);
 
-/* First fit, npages contiguous. 0 and *ma, or -HC_ENOMEM. */
+/* First fit, npages contiguous. 0 and *ma, or -HCERR_NOMEM. */
 int pmem_alloc(uint64_t npages, uint64_t *ma);
 void pmem_free(uint64_t ma, uint64_t npages);
 

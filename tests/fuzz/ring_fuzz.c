@@ -43,7 +43,7 @@ static int f_alloc(void *ctx, uint64_t n, uint64_t *ma)
 			return 0;
 		}
 	}
-	return -HC_ENOMEM;
+	return -HCERR_NOMEM;
 }
 
 static void f_free(void *ctx, uint64_t ma, uint64_t n)
@@ -117,7 +117,7 @@ static struct host_ops host_defer;
 
 /* A deferring host answers the batch with whatever the input says (the
  * POST's unused RDX, spread over the slots); the monitor must bound it:
- * statuses 0 or -HC_EIO, done within each length. */
+ * statuses 0 or -HCERR_IO, done within each length. */
 static void answer_batch(uint64_t seed)
 {
 	struct ring_batch *b = &mon.batch;
@@ -140,7 +140,7 @@ static void answer_batch(uint64_t seed)
 		uint32_t result[2]; /* status, done_bytes */
 
 		memcpy(result, gmem_page_hva(&mon.pool, gpa + 32), sizeof(result));
-		if (b->slot[i].deferred && ((result[0] != 0 && result[0] != (uint32_t)-HC_EIO) ||
+		if (b->slot[i].deferred && ((result[0] != 0 && result[0] != (uint32_t)-HCERR_IO) ||
 					    result[1] > b->slot[i].r.buf.len_bytes))
 			abort();
 	}
@@ -181,7 +181,7 @@ static void check_last_status(uint32_t cons)
 	int32_t st;
 
 	memcpy(&st, gmem_page_hva(&mon.pool, gpa), sizeof(st));
-	if (st > 0 || st <= -HC_NERRORS)
+	if (st > 0 || st <= -HCERR_COUNT)
 		abort(); /* a status that names nothing */
 }
 
@@ -240,10 +240,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (nr == HC_WAIT)
 			regs.rdi %= 1000000000; /* deadlines within a (fake) second */
 		switch (hc_dispatch(&mon)) {
-		case HC_HOST_IO:
+		case RUN_HOST_IO:
 			answer_batch(regs.rdx);
 			break;
-		case HC_HOST_WAIT:
+		case RUN_HOST_WAIT:
 			monitor_wait_done(&mon, c & 1);
 			break;
 		default:
@@ -251,7 +251,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		ret = (int64_t)regs.rax;
 		if (nr == HC_POST) {
-			if (ret == -HC_EBADRING ? mon.ring_cons != before
+			if (ret == -HCERR_BADRING ? mon.ring_cons != before
 						: ret < 0 || ret > RING_ENTRIES ||
 							  mon.ring_cons - before != (uint32_t)ret)
 				abort();

@@ -81,7 +81,7 @@ static int f_alloc(void *ctx, uint64_t n, uint64_t *ma)
 {
 	(void)ctx;
 	if (fail_after == 0)
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	for (uint64_t i = 0; n && i + n <= FAKE_PAGES; i++) {
 		uint64_t k = 0;
 
@@ -97,7 +97,7 @@ static int f_alloc(void *ctx, uint64_t n, uint64_t *ma)
 		}
 		i += k;
 	}
-	return -HC_ENOMEM;
+	return -HCERR_NOMEM;
 }
 
 static void f_free(void *ctx, uint64_t ma, uint64_t n)

@@ -48,22 +48,22 @@ TEST(cmdline_refuses_bad_sizes_naming_them)
 				     "pool=18446744073709551615G" };
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		EXPECT_EQ(parse(bad[i]), -HC_EINVAL);
+		EXPECT_EQ(parse(bad[i]), -HCERR_INVAL);
 		EXPECT(strstr(err, bad[i]) == err); /* the message starts with the word */
 	}
 }
 
 TEST(cmdline_refuses_bad_names_and_flags)
 {
-	EXPECT_EQ(parse("guest=Hello"), -HC_EINVAL);
+	EXPECT_EQ(parse("guest=Hello"), -HCERR_INVAL);
 	EXPECT(strstr(err, "guest=Hello") != NULL);
-	EXPECT_EQ(parse("guest="), -HC_EINVAL);
-	EXPECT_EQ(parse("guest=abcdefghijklmnopqrstuvwxyz012345"), -HC_EINVAL); /* 32 */
+	EXPECT_EQ(parse("guest="), -HCERR_INVAL);
+	EXPECT_EQ(parse("guest=abcdefghijklmnopqrstuvwxyz012345"), -HCERR_INVAL); /* 32 */
 	EXPECT_EQ(parse("guest=abcdefghijklmnopqrstuvwxyz01234"), 0);          /* 31 */
 	EXPECT_STR(cfg.guest, "abcdefghijklmnopqrstuvwxyz01234");
-	EXPECT_EQ(parse("scatter=2"), -HC_EINVAL);
+	EXPECT_EQ(parse("scatter=2"), -HCERR_INVAL);
 	EXPECT(strstr(err, "scatter=2") != NULL);
-	EXPECT_EQ(parse("disk=maybe"), -HC_EINVAL);
+	EXPECT_EQ(parse("disk=maybe"), -HCERR_INVAL);
 	EXPECT(strstr(err, "expected ro or rw") != NULL);
 }
 
@@ -73,7 +73,7 @@ TEST(cmdline_refuses_a_line_longer_than_the_boot_info_holds)
 
 	memset(line, 'x', sizeof(line) - 1);
 	line[sizeof(line) - 1] = 0;
-	EXPECT_EQ(parse(line), -HC_EINVAL);
+	EXPECT_EQ(parse(line), -HCERR_INVAL);
 	EXPECT(strstr(err, "at most 255") != NULL);
 	line[255] = 0;
 	EXPECT_EQ(parse(line), 0);

@@ -49,7 +49,7 @@ static void good_image(void)
 	ph[1] = (struct elf64_phdr){ PT_LOAD, PF_R | PF_W, 0x2000, KB + 0x2000, KB + 0x2000,
 				     0x100, 0x3000, 4096 };
 	ph[2] = (struct elf64_phdr){ PT_NOTE, PF_R, 0x3000, 0, 0, 32, 32, 4 };
-	note_at(0x3000, COKERNEL_NOTE_TYPE, COKERNEL_NOTE_MAGIC, COKERNEL_ABI_VERSION);
+	note_at(0x3000, COKERNEL_NOTE_TYPE, COKERNEL_NOTE_MAGIC, HCABI_VERSION);
 	for (int i = 0; i < 0x800; i++)
 		img[0x1000 + i] = (uint8_t)(i * 3);
 	for (int i = 0; i < 0x100; i++)
@@ -199,7 +199,7 @@ TEST(elf_refuses_a_missing_or_foreign_abi_note)
 	ph[2].type = PT_PHDR;
 	EXPECT_EQ(check(), -ELF_ENONOTE);
 	good_image();
-	note_at(0x3000, COKERNEL_NOTE_TYPE, 0x12345678, COKERNEL_ABI_VERSION);
+	note_at(0x3000, COKERNEL_NOTE_TYPE, 0x12345678, HCABI_VERSION);
 	EXPECT_EQ(check(), -ELF_ENONOTE);
 	good_image();
 	note_at(0x3000, COKERNEL_NOTE_TYPE, COKERNEL_NOTE_MAGIC, 99);

@@ -26,12 +26,12 @@ TEST(gmem_span_accepts_exactly_the_pool)
 	EXPECT_EQ(gmem_span(&pool, end - 1, 1, &s), 0);
 	EXPECT_EQ(s.gpa, end - 1);
 	EXPECT_EQ(s.len_bytes, 1);
-	EXPECT_EQ(gmem_span(&pool, end, 1, &s), -HC_EFAULT);
-	EXPECT_EQ(gmem_span(&pool, end + 1, 0, &s), -HC_EFAULT);
-	EXPECT_EQ(gmem_span(&pool, 0, end + 1, &s), -HC_EFAULT);
-	EXPECT_EQ(gmem_span(&pool, UINT64_MAX - 4, 16, &s), -HC_EFAULT); /* wraps */
-	EXPECT_EQ(gmem_span(&pool, 16, UINT64_MAX, &s), -HC_EFAULT);
-	EXPECT_EQ(gmem_span(&pool, 1ull << 50, 4, &s), -HC_EFAULT);
+	EXPECT_EQ(gmem_span(&pool, end, 1, &s), -HCERR_FAULT);
+	EXPECT_EQ(gmem_span(&pool, end + 1, 0, &s), -HCERR_FAULT);
+	EXPECT_EQ(gmem_span(&pool, 0, end + 1, &s), -HCERR_FAULT);
+	EXPECT_EQ(gmem_span(&pool, UINT64_MAX - 4, 16, &s), -HCERR_FAULT); /* wraps */
+	EXPECT_EQ(gmem_span(&pool, 16, UINT64_MAX, &s), -HCERR_FAULT);
+	EXPECT_EQ(gmem_span(&pool, 1ull << 50, 4, &s), -HCERR_FAULT);
 	pool_destroy(&pool);
 }
 
@@ -79,7 +79,7 @@ static int count_pieces(void *hva, uint64_t len, uint64_t off, void *ctx)
 	EXPECT_EQ(off, c[1]);
 	c[0]++;
 	c[1] += len;
-	return c[0] == 99 ? -HC_EIO : 0;
+	return c[0] == 99 ? -HCERR_IO : 0;
 }
 
 TEST(gmem_each_gives_page_pieces_in_order_and_stops_on_error)

@@ -53,7 +53,7 @@ static int f_alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva
 	uint64_t first;
 
 	if (fake_mm.alloc_pages(ctx, PASSAGE_NPAGES, &first) != 0)
-		return -HC_ENOMEM;
+		return -HCERR_NOMEM;
 	for (int i = 0; i < PASSAGE_NPAGES; i++)
 		ma[i] = first + (uint64_t)i * 4096;
 	*hva = passage_hva ? passage_hva : (uint64_t)(uintptr_t)fake_hva(first);
@@ -140,7 +140,7 @@ TEST(monitor_sets_up_a_guest_with_its_p2m_mapped_page_by_page)
 		EXPECT_EQ(pt_walk(&m.pt, GUEST_P2M_BASE + gpa_page * 8, &ma, &bits), 0);
 		EXPECT_EQ(*(uint64_t *)fake_hva(ma), pool_page_ma(&m.pool, gpa_page));
 	}
-	EXPECT_EQ(pt_walk(&m.pt, GUEST_P2M_BASE + n * 4096, &ma, &bits), -HC_EFAULT);
+	EXPECT_EQ(pt_walk(&m.pt, GUEST_P2M_BASE + n * 4096, &ma, &bits), -HCERR_FAULT);
 	EXPECT(logged("p2m in 2 page(s)"));
 	stop();
 }

@@ -55,13 +55,13 @@ TEST(parray_growth_failing_at_any_page_leaks_nothing)
 		err = parray_init(&a, &fake_mm);
 		if (err == 0) {
 			err = parray_grow(&a, N);
-			EXPECT(err == 0 || err == -HC_ENOMEM);
+			EXPECT(err == 0 || err == -HCERR_NOMEM);
 			if (err == 0) /* the whole growth takes 261 pages */
 				EXPECT(fail_at[k] >= 261);
 			for (uint64_t i = 0; i < a.nleaves * PARRAY_LEAF_ENTRIES; i++)
 				*parray_at(&a, i) = i; /* what was added is usable */
 		} else {
-			EXPECT_EQ(err, -HC_ENOMEM);
+			EXPECT_EQ(err, -HCERR_NOMEM);
 			EXPECT_EQ(fail_at[k], 0);
 		}
 		parray_destroy(&a);
@@ -75,7 +75,7 @@ TEST(parray_refuses_more_than_it_can_index)
 
 	fake_reset();
 	EXPECT_EQ(parray_init(&a, &fake_mm), 0);
-	EXPECT_EQ(parray_grow(&a, PARRAY_MAX_ENTRIES + 1), -HC_E2BIG);
+	EXPECT_EQ(parray_grow(&a, PARRAY_MAX_ENTRIES + 1), -HCERR_2BIG);
 	EXPECT_EQ(a.nleaves, 0);
 	parray_destroy(&a);
 	EXPECT_EQ(fake_outstanding(), 0);

@@ -74,14 +74,14 @@ TEST(pt_refuses_bad_addresses_and_double_maps)
 	fake_reset();
 	ma = page(1);
 	EXPECT_EQ(pt_init(&pt, &fake_mm, 1), 0);
-	EXPECT_EQ(pt_map(&pt, GUEST_DMAP_BASE + 1, ma, 0), -HC_EINVAL);
-	EXPECT_EQ(pt_map(&pt, GUEST_DMAP_BASE, ma + 8, 0), -HC_EINVAL);
-	EXPECT_EQ(pt_map(&pt, 0x0000800000000000ull, ma, 0), -HC_EINVAL); /* non-canonical */
-	EXPECT_EQ(pt_map(&pt, GUEST_DMAP_BASE, 1ull << 52, 0), -HC_EINVAL); /* beyond MAXPHYADDR */
+	EXPECT_EQ(pt_map(&pt, GUEST_DMAP_BASE + 1, ma, 0), -HCERR_INVAL);
+	EXPECT_EQ(pt_map(&pt, GUEST_DMAP_BASE, ma + 8, 0), -HCERR_INVAL);
+	EXPECT_EQ(pt_map(&pt, 0x0000800000000000ull, ma, 0), -HCERR_INVAL); /* non-canonical */
+	EXPECT_EQ(pt_map(&pt, GUEST_DMAP_BASE, 1ull << 52, 0), -HCERR_INVAL); /* beyond MAXPHYADDR */
 	EXPECT_EQ(pt_map(&pt, GUEST_DMAP_BASE, ma, 0), 0);
-	EXPECT_EQ(pt_map(&pt, GUEST_DMAP_BASE, ma, PT_WRITE), -HC_EEXIST);
-	EXPECT_EQ(pt_walk(&pt, GUEST_DMAP_BASE + 4096, &got, &bits), -HC_EFAULT);
-	EXPECT_EQ(pt_walk(&pt, 0x0000900000000000ull, &got, &bits), -HC_EFAULT);
+	EXPECT_EQ(pt_map(&pt, GUEST_DMAP_BASE, ma, PT_WRITE), -HCERR_EXIST);
+	EXPECT_EQ(pt_walk(&pt, GUEST_DMAP_BASE + 4096, &got, &bits), -HCERR_FAULT);
+	EXPECT_EQ(pt_walk(&pt, 0x0000900000000000ull, &got, &bits), -HCERR_FAULT);
 	pt_destroy(&pt);
 }
 
@@ -119,8 +119,8 @@ TEST(pt_out_of_memory_mid_map_keeps_tables_valid_and_leaks_nothing)
 		EXPECT_EQ(pt_init(&pt, &fake_mm, 1), 0);
 		fake_fail_after(n);
 		err = pt_map(&pt, GUEST_KERNEL_BASE, ma, 0);
-		EXPECT_EQ(err, n < 3 ? -HC_ENOMEM : 0);
-		EXPECT_EQ(pt_walk(&pt, GUEST_KERNEL_BASE, &got, &bits), n < 3 ? -HC_EFAULT : 0);
+		EXPECT_EQ(err, n < 3 ? -HCERR_NOMEM : 0);
+		EXPECT_EQ(pt_walk(&pt, GUEST_KERNEL_BASE, &got, &bits), n < 3 ? -HCERR_FAULT : 0);
 		fake_fail_after(-1);
 		pt_destroy(&pt);
 		fake_mm.free_pages(0, ma, 1);
@@ -161,8 +161,8 @@ TEST(pt_guest_layout_walks_to_the_p2m_everywhere)
 	EXPECT_EQ(pt_walk(&pt, GUEST_P2M_BASE, &ma, &bits), 0);
 	EXPECT_EQ(ma, pool_p2m_page_ma(&p, 0));
 	EXPECT_EQ(bits & (PTE_W | PTE_NX), PTE_NX);
-	EXPECT_EQ(pt_walk(&pt, GUEST_DMAP_BASE + p.npages * 4096, &ma, &bits), -HC_EFAULT);
-	EXPECT_EQ(pt_walk(&pt, GUEST_KERNEL_BASE + 16 * 4096, &ma, &bits), -HC_EFAULT);
+	EXPECT_EQ(pt_walk(&pt, GUEST_DMAP_BASE + p.npages * 4096, &ma, &bits), -HCERR_FAULT);
+	EXPECT_EQ(pt_walk(&pt, GUEST_KERNEL_BASE + 16 * 4096, &ma, &bits), -HCERR_FAULT);
 	pt_destroy(&pt);
 	pool_destroy(&p);
 	EXPECT_EQ(fake_outstanding(), 0);

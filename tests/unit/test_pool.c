@@ -82,7 +82,7 @@ TEST(pool_too_large_fails_cleanly_and_says_how_far_it_came)
 	uint64_t got;
 
 	fake_reset();
-	EXPECT_EQ(pool_init(&p, &fake_mm, FAKE_PAGES, 0, &got), -HC_ENOMEM);
+	EXPECT_EQ(pool_init(&p, &fake_mm, FAKE_PAGES, 0, &got), -HCERR_NOMEM);
 	EXPECT(got > FAKE_PAGES / 2 && got < FAKE_PAGES);
 	EXPECT_EQ(fake_outstanding(), 0);
 	EXPECT(p.host == 0);
@@ -95,7 +95,7 @@ TEST(pool_zero_pages_is_invalid)
 	uint64_t got;
 
 	fake_reset();
-	EXPECT_EQ(pool_init(&p, &fake_mm, 0, 0, &got), -HC_EINVAL);
+	EXPECT_EQ(pool_init(&p, &fake_mm, 0, 0, &got), -HCERR_INVAL);
 	EXPECT_EQ(fake_outstanding(), 0);
 }
 
@@ -114,7 +114,7 @@ TEST(pool_allocation_failing_at_any_step_leaks_nothing)
 				expect_sane_p2m(&p);
 				pool_destroy(&p);
 			} else {
-				EXPECT_EQ(err, -HC_ENOMEM);
+				EXPECT_EQ(err, -HCERR_NOMEM);
 				/* The monitor's one exit path destroys whatever
 				 * init left: a failed pool must free nothing. */
 				pool_destroy(&p);
@@ -130,7 +130,7 @@ TEST(pool_size_beyond_the_p2m_is_invalid)
 	uint64_t got;
 
 	fake_reset();
-	EXPECT_EQ(pool_init(&p, &fake_mm, POOL_MAX_PAGES + 1, 0, &got), -HC_EINVAL);
+	EXPECT_EQ(pool_init(&p, &fake_mm, POOL_MAX_PAGES + 1, 0, &got), -HCERR_INVAL);
 	EXPECT_EQ(fake_outstanding(), 0);
 	EXPECT(POOL_MAX_PAGES >= (64ull << 30) / 4096); /* the ABI's 64 GiB */
 }

@@ -38,7 +38,7 @@ static int d_write(void *c, uint64_t off, const void *buf, uint64_t len)
 static int d_flush(void *c)
 {
 	(void)c;
-	return -HC_EIO; /* a backend failure, to see it reported */
+	return -HCERR_IO; /* a backend failure, to see it reported */
 }
 
 static uint64_t con_read(void *c, char *buf, uint64_t len)
@@ -141,33 +141,33 @@ static struct ring_desc blk_req(uint16_t op, uint64_t gpa, uint32_t len, uint64_
 TEST(ring_every_malformed_descriptor_gets_its_named_status)
 {
 	setup();
-	EXPECT_EQ(status_of((struct ring_desc){ .device = 0, .op = 1 }), -HC_ENODEV);
-	EXPECT_EQ(status_of((struct ring_desc){ .device = 9, .op = 1 }), -HC_ENODEV);
-	EXPECT_EQ(status_of((struct ring_desc){ .device = RING_DEV_CONSOLE, .op = 3 }), -HC_EINVAL);
+	EXPECT_EQ(status_of((struct ring_desc){ .device = 0, .op = 1 }), -HCERR_NODEV);
+	EXPECT_EQ(status_of((struct ring_desc){ .device = 9, .op = 1 }), -HCERR_NODEV);
+	EXPECT_EQ(status_of((struct ring_desc){ .device = RING_DEV_CONSOLE, .op = 3 }), -HCERR_INVAL);
 	EXPECT_EQ(status_of((struct ring_desc){ .device = RING_DEV_CONSOLE, .op = 1, .offset = 1 }),
-		  -HC_EINVAL);
-	EXPECT_EQ(status_of(blk_req(0, BUF_GPA, 512, 0)), -HC_EINVAL);
-	EXPECT_EQ(status_of(blk_req(5, BUF_GPA, 512, 0)), -HC_EINVAL);
-	EXPECT_EQ(status_of(blk_req(1, POOL_PAGES * 4096, 512, 0)), -HC_EFAULT);
-	EXPECT_EQ(status_of(blk_req(1, POOL_PAGES * 4096 - 256, 512, 0)), -HC_EFAULT);
-	EXPECT_EQ(status_of(blk_req(1, UINT64_MAX - 100, 512, 0)), -HC_EFAULT);
-	EXPECT_EQ(status_of(blk_req(1, 0, RING_MAX_LEN_BYTES + 512, 0)), -HC_E2BIG);
-	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 100, 0)), -HC_EINVAL);
-	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, SECTORS)), -HC_ERANGE);
-	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 1024, SECTORS - 1)), -HC_ERANGE);
-	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, UINT64_MAX)), -HC_ERANGE);
-	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, 1ull << 55)), -HC_ERANGE);
-	EXPECT_EQ(status_of(blk_req(3, BUF_GPA, 512, 0)), -HC_EINVAL); /* flush with a length */
-	EXPECT_EQ(status_of(blk_req(4, BUF_GPA, 8, 0)), -HC_EINVAL);   /* geometry too short */
-	EXPECT_EQ(status_of(blk_req(3, 0, 0, 0)), -HC_EIO);            /* the backend failed */
+		  -HCERR_INVAL);
+	EXPECT_EQ(status_of(blk_req(0, BUF_GPA, 512, 0)), -HCERR_INVAL);
+	EXPECT_EQ(status_of(blk_req(5, BUF_GPA, 512, 0)), -HCERR_INVAL);
+	EXPECT_EQ(status_of(blk_req(1, POOL_PAGES * 4096, 512, 0)), -HCERR_FAULT);
+	EXPECT_EQ(status_of(blk_req(1, POOL_PAGES * 4096 - 256, 512, 0)), -HCERR_FAULT);
+	EXPECT_EQ(status_of(blk_req(1, UINT64_MAX - 100, 512, 0)), -HCERR_FAULT);
+	EXPECT_EQ(status_of(blk_req(1, 0, RING_MAX_LEN_BYTES + 512, 0)), -HCERR_2BIG);
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 100, 0)), -HCERR_INVAL);
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, SECTORS)), -HCERR_RANGE);
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 1024, SECTORS - 1)), -HCERR_RANGE);
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, UINT64_MAX)), -HCERR_RANGE);
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, 1ull << 55)), -HCERR_RANGE);
+	EXPECT_EQ(status_of(blk_req(3, BUF_GPA, 512, 0)), -HCERR_INVAL); /* flush with a length */
+	EXPECT_EQ(status_of(blk_req(4, BUF_GPA, 8, 0)), -HCERR_INVAL);   /* geometry too short */
+	EXPECT_EQ(status_of(blk_req(3, 0, 0, 0)), -HCERR_IO);            /* the backend failed */
 	blk.read_only = 1;
-	EXPECT_EQ(status_of(blk_req(2, BUF_GPA, 512, 0)), -HC_EROFS);
+	EXPECT_EQ(status_of(blk_req(2, BUF_GPA, 512, 0)), -HCERR_ROFS);
 	blk.read_only = 0;
 	m.cfg.disk_ro = 1;
-	EXPECT_EQ(status_of(blk_req(2, BUF_GPA, 512, 0)), -HC_EROFS);
+	EXPECT_EQ(status_of(blk_req(2, BUF_GPA, 512, 0)), -HCERR_ROFS);
 	m.cfg.disk_ro = 0;
 	host.blk = NULL;
-	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, 0)), -HC_ENODEV);
+	EXPECT_EQ(status_of(blk_req(1, BUF_GPA, 512, 0)), -HCERR_NODEV);
 	teardown();
 }
 
@@ -178,7 +178,7 @@ TEST(ring_errors_leave_the_guest_fields_and_memory_alone)
 	setup();
 	memset(g(BUF_GPA), 0x77, 4096);
 	d = post1(blk_req(1, BUF_GPA, 512, SECTORS));
-	EXPECT_EQ(d.status, -HC_ERANGE);
+	EXPECT_EQ(d.status, -HCERR_RANGE);
 	EXPECT_EQ(d.done_bytes, 0);
 	EXPECT_EQ(d.cookie, 0x1234);
 	EXPECT_EQ(d.offset, SECTORS);
@@ -254,10 +254,10 @@ TEST(ring_post_is_bounded_and_trusts_only_its_own_cons)
 	EXPECT_EQ(*cons, RING_ENTRIES);
 	EXPECT_EQ(post(), 0); /* nothing new */
 	*prod() = 2 * RING_ENTRIES + 1; /* claims 129 */
-	EXPECT_EQ(post(), -HC_EBADRING);
+	EXPECT_EQ(post(), -HCERR_BADRING);
 	EXPECT_EQ(m.ring_cons, RING_ENTRIES);
 	*prod() = RING_ENTRIES - 5; /* behind cons: claims ~2^32 */
-	EXPECT_EQ(post(), -HC_EBADRING);
+	EXPECT_EQ(post(), -HCERR_BADRING);
 	*cons = 0; /* the guest scribbles on cons: the host does not care */
 	*prod() = RING_ENTRIES + 1;
 	EXPECT_EQ(post(), 1);
@@ -297,12 +297,12 @@ TEST(ring_defers_io_to_the_host_and_bounds_its_answers)
 	EXPECT_EQ(b->slot[0].r.disk_off, 3 * 512);
 	EXPECT_EQ(b->slot[0].r.buf.len_bytes, 1024);
 	EXPECT_EQ(b->slot[1].deferred, 0);
-	EXPECT_EQ(b->slot[1].status, -HC_EINVAL);
+	EXPECT_EQ(b->slot[1].status, -HCERR_INVAL);
 	EXPECT_EQ(b->slot[2].deferred, 0);
 	EXPECT_EQ(b->slot[2].done, 2); /* from the monitor's input buffer */
 	EXPECT_EQ(memcmp(g(BUF_GPA + 8192), "hi", 2), 0);
 	b->slot[0].done = 1u << 30;     /* the host claims more than the length */
-	b->slot[3].status = -5;         /* any failure becomes -HC_EIO */
+	b->slot[3].status = -5;         /* any failure becomes -HCERR_IO */
 	b->slot[3].done = 512;
 	b->slot[4].status = 0;
 	ring_finish(&m);
@@ -310,9 +310,9 @@ TEST(ring_defers_io_to_the_host_and_bounds_its_answers)
 	EXPECT_EQ(*cons, 5);
 	EXPECT_EQ(slot(0)->status, 0);
 	EXPECT_EQ(slot(0)->done_bytes, 1024);
-	EXPECT_EQ(slot(1)->status, -HC_EINVAL);
+	EXPECT_EQ(slot(1)->status, -HCERR_INVAL);
 	EXPECT_EQ(slot(2)->done_bytes, 2);
-	EXPECT_EQ(slot(3)->status, -HC_EIO);
+	EXPECT_EQ(slot(3)->status, -HCERR_IO);
 	EXPECT_EQ(slot(3)->done_bytes, 0);
 	EXPECT_EQ(slot(4)->status, 0);
 	EXPECT_EQ(b->n, 0);
@@ -343,9 +343,9 @@ TEST(ring_short_deferred_block_transfers_are_errors)
 	b->slot[2].done = 1024;
 	b->slot[3].done = 8;
 	ring_finish(&m);
-	EXPECT_EQ(slot(0)->status, -HC_EIO);
+	EXPECT_EQ(slot(0)->status, -HCERR_IO);
 	EXPECT_EQ(slot(0)->done_bytes, 0);
-	EXPECT_EQ(slot(1)->status, -HC_EIO);
+	EXPECT_EQ(slot(1)->status, -HCERR_IO);
 	EXPECT_EQ(slot(1)->done_bytes, 0);
 	EXPECT_EQ(slot(2)->status, 0);
 	EXPECT_EQ(slot(2)->done_bytes, 1024);
@@ -356,9 +356,9 @@ TEST(ring_short_deferred_block_transfers_are_errors)
 }
 
 /* The hypercalls as the run loop dispatches them, registers in, RAX out. */
-static int64_t hc(uint64_t nr, uint64_t a0, uint64_t a1, enum hc_outcome *how)
+static int64_t hc(uint64_t nr, uint64_t a0, uint64_t a1, enum run_outcome *how)
 {
-	enum hc_outcome o;
+	enum run_outcome o;
 
 	regs.rax = nr;
 	regs.rdi = a0;
@@ -371,31 +371,31 @@ static int64_t hc(uint64_t nr, uint64_t a0, uint64_t a1, enum hc_outcome *how)
 
 TEST(hypercalls_check_their_arguments)
 {
-	enum hc_outcome how;
+	enum run_outcome how;
 	uint64_t end = POOL_PAGES * 4096;
 
 	setup();
 	EXPECT_EQ(hc(HC_YIELD, 0, 0, &how), 0);
-	EXPECT_EQ(how, HC_RESUME);
+	EXPECT_EQ(how, RUN_RESUME);
 	EXPECT_EQ(hc(HC_LOG, BUF_GPA, 10, 0), 10);
 	EXPECT_EQ(hc(HC_LOG, end, 0, 0), 0);
-	EXPECT_EQ(hc(HC_LOG, end, 1, 0), -HC_EFAULT);
+	EXPECT_EQ(hc(HC_LOG, end, 1, 0), -HCERR_FAULT);
 	EXPECT_EQ(hc(HC_LOG, end - 1, 1, 0), 1);
-	EXPECT_EQ(hc(HC_LOG, UINT64_MAX - 4, 16, 0), -HC_EFAULT);
-	EXPECT_EQ(hc(HC_LOG, 0, HC_LOG_MAX_BYTES + 1, 0), -HC_E2BIG);
-	EXPECT_EQ(hc(HC_NCALLS, 0, 0, 0), -HC_ENOSYS);
-	EXPECT_EQ(hc(UINT64_MAX, 0, 0, 0), -HC_ENOSYS);
+	EXPECT_EQ(hc(HC_LOG, UINT64_MAX - 4, 16, 0), -HCERR_FAULT);
+	EXPECT_EQ(hc(HC_LOG, 0, HCLIM_LOG_BYTES + 1, 0), -HCERR_2BIG);
+	EXPECT_EQ(hc(HC_NCALLS, 0, 0, 0), -HCERR_NOSYS);
+	EXPECT_EQ(hc(UINT64_MAX, 0, 0, 0), -HCERR_NOSYS);
 	EXPECT_EQ(m.bad_calls, 2);
-	EXPECT_EQ(hc(HC_EXIT, 100, 0, &how), -HC_EINVAL);
-	EXPECT_EQ(how, HC_RESUME);
-	EXPECT_EQ(hc(HC_CRASH, BUF_GPA, 0, &how), -HC_EINVAL);
-	EXPECT_EQ(hc(HC_CRASH, end - 8, HC_CRASH_UNHANDLED, &how), -HC_EFAULT);
-	EXPECT_EQ(how, HC_RESUME);
-	hc(HC_CRASH, BUF_GPA, HC_CRASH_NESTED, &how);
-	EXPECT_EQ(how, HC_GUEST_CRASH);
-	EXPECT_EQ(m.crash_reason, HC_CRASH_NESTED);
+	EXPECT_EQ(hc(HC_EXIT, 100, 0, &how), -HCERR_INVAL);
+	EXPECT_EQ(how, RUN_RESUME);
+	EXPECT_EQ(hc(HC_CRASH, BUF_GPA, 0, &how), -HCERR_INVAL);
+	EXPECT_EQ(hc(HC_CRASH, end - 8, HCCRASH_UNHANDLED, &how), -HCERR_FAULT);
+	EXPECT_EQ(how, RUN_RESUME);
+	hc(HC_CRASH, BUF_GPA, HCCRASH_NESTED, &how);
+	EXPECT_EQ(how, RUN_GUEST_CRASH);
+	EXPECT_EQ(m.crash_reason, HCCRASH_NESTED);
 	hc(HC_EXIT, 7, 0, &how);
-	EXPECT_EQ(how, HC_GUEST_EXIT);
+	EXPECT_EQ(how, RUN_GUEST_EXIT);
 	EXPECT_EQ(m.exit_code, 7);
 	EXPECT_EQ(m.calls[HC_LOG], 6);
 	teardown();
@@ -418,23 +418,23 @@ TEST(hypercall_wait_returns_on_input_or_at_the_deadline)
  * has passed; the host's answer becomes the guest's result. */
 TEST(hypercall_wait_is_left_to_a_host_that_defers)
 {
-	enum hc_outcome how;
+	enum run_outcome how;
 
 	setup();
 	host.defer_io = 1;
 	host.console_read = 0; /* its input arrives through the monitor's buffer */
 	now_ns = 0;
 	hc(HC_WAIT, 50000000, 0, &how);
-	EXPECT_EQ(how, HC_HOST_WAIT);
+	EXPECT_EQ(how, RUN_HOST_WAIT);
 	EXPECT_EQ(m.wait_deadline_ns, 50000000);
 	monitor_wait_done(&m, 0);
 	EXPECT_EQ(regs.rax, 0); /* the host's wait ended without input */
 	EXPECT_EQ(hc(HC_WAIT, 1000, 0, &how), 0); /* a deadline already passed */
-	EXPECT_EQ(how, HC_RESUME);
+	EXPECT_EQ(how, RUN_RESUME);
 	m.input[0] = 'x';
 	m.input_len = 1;
 	EXPECT_EQ(hc(HC_WAIT, UINT64_MAX, 0, &how), 1); /* input already waiting */
-	EXPECT_EQ(how, HC_RESUME);
+	EXPECT_EQ(how, RUN_RESUME);
 	host.defer_io = 0;
 	host.console_read = con_read;
 	teardown();

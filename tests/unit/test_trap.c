@@ -55,10 +55,10 @@ static void fault(uint64_t vector, uint64_t error, uint64_t rip, uint64_t rsp)
 
 static int64_t set_traps(uint64_t handler_for_all)
 {
-	uint64_t t[HC_NTRAPS];
+	uint64_t t[HCLIM_TRAPS];
 	struct gspan s;
 
-	for (int v = 0; v < HC_NTRAPS; v++)
+	for (int v = 0; v < HCLIM_TRAPS; v++)
 		t[v] = handler_for_all;
 	t[2] = 0; /* no NMI handler: allowed */
 	gmem_span(&m.pool, 0x4000, sizeof(t), &s);
@@ -70,12 +70,12 @@ TEST(trap_before_any_handler_ends_the_guest_with_its_own_reason)
 {
 	setup();
 	fault(6, 0, TEXT_GVA + 0x10, GUEST_DMAP_BASE + 0x8000);
-	EXPECT_EQ(trap_deliver(&m), HC_GUEST_CRASH);
+	EXPECT_EQ(trap_deliver(&m), RUN_GUEST_CRASH);
 	EXPECT_EQ(m.crash_reason, MON_CRASH_NO_TRAPS);
 	EXPECT_EQ(m.crash.vector, 6);
 	EXPECT_EQ(m.crash.rip, TEXT_GVA + 0x10);
 	EXPECT_EQ(m.crash.cr2, 0); /* not a #PF: CR2 is not the guest's to see */
-	EXPECT_EQ(m.crash.cs, HC_GUEST_CS);
+	EXPECT_EQ(m.crash.cs, HCABI_GUEST_CS);
 	EXPECT_EQ(m.crash.rax, 0x1111);
 	teardown();
 }
@@ -83,15 +83,15 @@ TEST(trap_before_any_handler_ends_the_guest_with_its_own_reason)
 TEST(trap_set_checks_every_handler_and_changes_nothing_on_error)
 {
 	setup();
-	EXPECT_EQ(set_traps(TEXT_GVA + 0x2000), -HC_EINVAL); /* one past the text */
-	EXPECT_EQ(set_traps(GUEST_DMAP_BASE + 0x1000), -HC_EINVAL); /* data, not text */
+	EXPECT_EQ(set_traps(TEXT_GVA + 0x2000), -HCERR_INVAL); /* one past the text */
+	EXPECT_EQ(set_traps(GUEST_DMAP_BASE + 0x1000), -HCERR_INVAL); /* data, not text */
 	EXPECT_EQ(m.traps_set, 0);
-	EXPECT_EQ(trap_set(&m, POOL_PAGES * 4096 - 8), -HC_EFAULT);
+	EXPECT_EQ(trap_set(&m, POOL_PAGES * 4096 - 8), -HCERR_FAULT);
 	EXPECT_EQ(set_traps(TEXT_GVA + 0x1ff0), 0);
 	EXPECT_EQ(m.traps[13], TEXT_GVA + 0x1ff0);
 	EXPECT_EQ(m.traps[2], 0);
 	fault(2, 0, TEXT_GVA, GUEST_DMAP_BASE + 0x8000); /* the vector with no handler */
-	EXPECT_EQ(trap_deliver(&m), HC_GUEST_CRASH);
+	EXPECT_EQ(trap_deliver(&m), RUN_GUEST_CRASH);
 	EXPECT_EQ(m.crash_reason, MON_CRASH_NO_HANDLER);
 	teardown();
 }
@@ -105,7 +105,7 @@ TEST(trap_frame_lands_where_the_abi_says_and_iret_resumes_from_it)
 	setup();
 	EXPECT_EQ(set_traps(TEXT_GVA + 0x100), 0);
 	fault(14, 0x2, TEXT_GVA + 0x40, rsp);
-	EXPECT_EQ(trap_deliver(&m), HC_RESUME);
+	EXPECT_EQ(trap_deliver(&m), RUN_RESUME);
 	EXPECT_EQ(regs.rip, TEXT_GVA + 0x100);
 	EXPECT_EQ(regs.rsp, at);
 	EXPECT_EQ(regs.rdi, at);
@@ -118,10 +118,10 @@ TEST(trap_frame_lands_where_the_abi_says_and_iret_resumes_from_it)
 	EXPECT_EQ(f.rip, TEXT_GVA + 0x40);
 	EXPECT_EQ(f.rsp, rsp);
 	EXPECT_EQ(f.r15, 0x1515);
-	EXPECT_EQ(f.ss, HC_GUEST_DS);
+	EXPECT_EQ(f.ss, HCABI_GUEST_DS);
 	/* A fault inside the handler ends the guest. */
 	regs.exit = 13;
-	EXPECT_EQ(trap_deliver(&m), HC_GUEST_CRASH);
+	EXPECT_EQ(trap_deliver(&m), RUN_GUEST_CRASH);
 	EXPECT_EQ(m.crash_reason, MON_CRASH_IN_HANDLER);
 	/* The handler moves RIP on (a fixup) and returns. */
 	f.rip = TEXT_GVA + 0x80;
@@ -131,7 +131,7 @@ TEST(trap_frame_lands_where_the_abi_says_and_iret_resumes_from_it)
 	EXPECT_EQ(regs.rsp, rsp);
 	EXPECT_EQ(regs.rax, 0x1111);
 	EXPECT_EQ(regs.rflags, 0x302); /* enter masks it, not trap_return */
-	EXPECT_EQ(trap_return(&m), -HC_EINVAL); /* no handler runs any more */
+	EXPECT_EQ(trap_return(&m), -HCERR_INVAL); /* no handler runs any more */
 	teardown();
 }
 
@@ -149,7 +149,7 @@ TEST(trap_with_a_stack_that_cannot_take_the_frame_is_a_double_fault)
 		setup();
 		EXPECT_EQ(set_traps(TEXT_GVA), 0);
 		fault(6, 0, TEXT_GVA, bad_rsp[i]);
-		EXPECT_EQ(trap_deliver(&m), HC_GUEST_CRASH);
+		EXPECT_EQ(trap_deliver(&m), RUN_GUEST_CRASH);
 		EXPECT_EQ(m.crash_reason, MON_CRASH_STACK);
 		EXPECT_EQ(m.in_handler, 0);
 		teardown();
@@ -163,7 +163,7 @@ TEST(hypercall_numbers_agree_between_c_and_assembly)
 		const char *name;
 		long value;
 	} want[] = {
-		{ "HC_VECTOR", HC_VECTOR }, { "HC_YIELD", HC_YIELD }, { "HC_LOG", HC_LOG },
+		{ "HCABI_VECTOR", HCABI_VECTOR }, { "HC_YIELD", HC_YIELD }, { "HC_LOG", HC_LOG },
 		{ "HC_EXIT", HC_EXIT },     { "HC_CRASH", HC_CRASH }, { "HC_POST", HC_POST },
 		{ "HC_WAIT", HC_WAIT },     { "HC_SET_TRAPS", HC_SET_TRAPS },
 		{ "HC_IRET", HC_IRET },

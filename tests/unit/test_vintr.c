@@ -54,14 +54,14 @@ static struct hc_vcpu *vcpu(void)
 TEST(vintr_set_upcall_checks_its_page_and_handler)
 {
 	setup();
-	EXPECT_EQ(vintr_set_upcall(&m, VCPU_GPA + 8, TEXT_GVA), -HC_EFAULT); /* not 16-aligned */
-	EXPECT_EQ(vintr_set_upcall(&m, POOL_PAGES * 4096, TEXT_GVA), -HC_EFAULT);
-	EXPECT_EQ(vintr_set_upcall(&m, VCPU_GPA, GUEST_DMAP_BASE), -HC_EINVAL);
+	EXPECT_EQ(vintr_set_upcall(&m, VCPU_GPA + 8, TEXT_GVA), -HCERR_FAULT); /* not 16-aligned */
+	EXPECT_EQ(vintr_set_upcall(&m, POOL_PAGES * 4096, TEXT_GVA), -HCERR_FAULT);
+	EXPECT_EQ(vintr_set_upcall(&m, VCPU_GPA, GUEST_DMAP_BASE), -HCERR_INVAL);
 	EXPECT_EQ(m.upcall, 0);
 	EXPECT_EQ(vintr_set_upcall(&m, VCPU_GPA, TEXT_GVA + 4), 0);
-	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, 50000), -HC_EINVAL); /* under 100 us */
-	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, UINT64_MAX), -HC_EINVAL); /* would wrap */
-	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, HC_TIMER_MAX_PERIOD_NS), 0);
+	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, 50000), -HCERR_INVAL); /* under 100 us */
+	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, UINT64_MAX), -HCERR_INVAL); /* would wrap */
+	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, HCLIM_TIMER_MAX_NS), 0);
 	teardown();
 }
 
@@ -71,12 +71,12 @@ TEST(vintr_timer_counts_missed_periods_and_fires_a_one_shot_once)
 	EXPECT_EQ(vintr_set_upcall(&m, VCPU_GPA, TEXT_GVA), 0);
 	vcpu()->mask = 1;
 	EXPECT_EQ(vintr_timer(&m, 2000000, 1000000), 0);
-	EXPECT_EQ(vintr_check(&m), HC_RESUME);
+	EXPECT_EQ(vintr_check(&m), RUN_RESUME);
 	EXPECT_EQ(vcpu()->timer_fired, 0);
 	clock_ns = 5500000; /* the deadline and three more periods passed */
-	EXPECT_EQ(vintr_check(&m), HC_RESUME);
+	EXPECT_EQ(vintr_check(&m), RUN_RESUME);
 	EXPECT_EQ(vcpu()->timer_fired, 4);
-	EXPECT_EQ(vcpu()->events, HC_EV_TIMER);
+	EXPECT_EQ(vcpu()->events, HCEV_TIMER);
 	EXPECT_EQ(m.upcalls, 0); /* masked */
 	EXPECT_EQ(vintr_next_ns(&m), 6000000);
 	EXPECT_EQ(vintr_timer(&m, 7000000, 0), 0);
@@ -95,20 +95,20 @@ TEST(vintr_delivers_unmasked_events_once_and_not_inside_a_handler)
 
 	setup();
 	EXPECT_EQ(vintr_set_upcall(&m, VCPU_GPA, TEXT_GVA + 0x40), 0);
-	vcpu()->events = HC_EV_SELF;
+	vcpu()->events = HCEV_SELF;
 	m.in_handler = 1;
-	EXPECT_EQ(vintr_check(&m), HC_RESUME);
+	EXPECT_EQ(vintr_check(&m), RUN_RESUME);
 	EXPECT_EQ(m.upcalls, 0);
 	m.in_handler = 0;
-	EXPECT_EQ(vintr_check(&m), HC_RESUME);
+	EXPECT_EQ(vintr_check(&m), RUN_RESUME);
 	EXPECT_EQ(m.upcalls, 1);
 	EXPECT_EQ(vcpu()->mask, 1);
 	EXPECT_EQ(regs.rip, TEXT_GVA + 0x40);
 	gmem_span(&m.pool, regs.rsp - GUEST_DMAP_BASE, sizeof(f), &s);
 	gmem_read(&m.pool, &f, s);
-	EXPECT_EQ(f.vector, HC_UPCALL_VECTOR);
+	EXPECT_EQ(f.vector, HCABI_UPCALL_VECTOR);
 	EXPECT_EQ(f.rip, TEXT_GVA + 0x10);
-	EXPECT_EQ(vintr_check(&m), HC_RESUME); /* masked and in the handler: no second one */
+	EXPECT_EQ(vintr_check(&m), RUN_RESUME); /* masked and in the handler: no second one */
 	EXPECT_EQ(m.upcalls, 1);
 	teardown();
 }

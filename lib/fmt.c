@@ -1,4 +1,4 @@
-/* The formatter of guest/libc/fmt.h. */
+/* The formatter of lib/fmt.h. */
 #include "fmt.h"
 #include <stdint.h>
 
