@@ -1,4 +1,4 @@
-/* The interface every host port implements (loader/mb2, later efi and linux),
+/* The interface every host port implements (loader/mb2, loader/efi, loader/linux),
  * and the only thing the monitor core knows of its host. */
 #ifndef LOADER_HOST_H
 #define LOADER_HOST_H

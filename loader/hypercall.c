@@ -1,120 +1,148 @@
-/* Hypercall dispatch: read the call from the saved guest registers, check
- * every argument at this boundary (mm/guestmem.h does the range checks), act,
- * and write the result back to the guest's RAX. Nothing a guest passes here can
- * make the host fault: every path ends in a named error or a checked copy. */
+/* Hypercall dispatch (proto/hypercall.h): one handler per call, in a table
+ * by number, as xv6's syscall table. A handler checks every argument at this
+ * boundary (mm/guestmem.h does the range checks), acts, and returns what
+ * becomes of the guest: resume it with a result in RAX, or another outcome
+ * (it exited, crashed, or waits for the host). Nothing a guest passes here
+ * can make the host fault: every path ends in a named error or a checked copy. */
 #include "monitor.h"
 #include "log.h"
 #include "ring.h"
+#include "wait.h"
 #include "../mm/guestmem.h"
 
-static int64_t hc_log(struct monitor *m, uint64_t gpa, uint64_t len)
+/* What a handler returns: resume with RAX = result, or an outcome of its own
+ * (RAX then comes from elsewhere: a frame, or the host's later completion). */
+struct hc_ret {
+	enum run_outcome run;
+	int has_result;
+	int64_t result;
+};
+#define RESULT(v) ((struct hc_ret){ RUN_RESUME, 1, (v) })
+#define OUTCOME(o) ((struct hc_ret){ (o), 0, 0 })
+
+typedef struct hc_ret hc_handler(struct monitor *m, uint64_t a0, uint64_t a1);
+
+static struct hc_ret hc_yield(struct monitor *m, uint64_t a0, uint64_t a1)
+{
+	(void)m, (void)a0, (void)a1;
+	return RESULT(0);
+}
+
+static struct hc_ret hc_log(struct monitor *m, uint64_t gpa, uint64_t len)
 {
 	struct gspan buf;
 	int err;
 
 	if (len > HCLIM_LOG_BYTES)
-		return -HCERR_2BIG;
+		return RESULT(-HCERR_2BIG);
 	err = gmem_span(&m->pool, gpa, len, &buf);
 	if (err)
-		return err;
+		return RESULT(err);
 	gmem_read(&m->pool, m->log_buf, buf);
 	log_write(m->log_buf, len);
-	return (int64_t)len;
+	return RESULT((int64_t)len);
 }
 
-static int64_t hc_crash(struct monitor *m, uint64_t frame_gpa, uint64_t reason)
+static struct hc_ret hc_exit(struct monitor *m, uint64_t code, uint64_t a1)
+{
+	(void)a1;
+	if (code > HCLIM_EXIT_CODE)
+		return RESULT(-HCERR_INVAL);
+	m->exit_code = code;
+	return OUTCOME(RUN_GUEST_EXIT);
+}
+
+static struct hc_ret hc_crash(struct monitor *m, uint64_t frame_gpa, uint64_t reason)
 {
 	struct gspan f;
 	int err;
 
 	if (reason != HCCRASH_UNHANDLED && reason != HCCRASH_NESTED)
-		return -HCERR_INVAL;
+		return RESULT(-HCERR_INVAL);
 	err = gmem_span(&m->pool, frame_gpa, sizeof(m->crash), &f);
 	if (err)
-		return err;
+		return RESULT(err);
 	gmem_read(&m->pool, &m->crash, f);
 	m->crash_reason = reason;
-	return 0;
+	return OUTCOME(RUN_GUEST_CRASH);
 }
 
-static enum run_outcome hc_dispatch_call(struct monitor *m, struct passage_guest *g, uint64_t nr);
+static struct hc_ret hc_post(struct monitor *m, uint64_t a0, uint64_t a1)
+{
+	int deferred;
+	int64_t n = ring_post(m, &deferred);
+
+	(void)a0, (void)a1;
+	/* deferred: the host does the I/O, then ring_finish sets the result */
+	return deferred ? OUTCOME(RUN_HOST_IO) : RESULT(n);
+}
+
+static struct hc_ret hc_wait(struct monitor *m, uint64_t deadline_ns, uint64_t a1)
+{
+	int deferred;
+	int64_t why = wait_for_event(m, deadline_ns, &deferred);
+
+	(void)a1;
+	/* deferred: the host waits, then monitor_wait_done sets the result */
+	return deferred ? OUTCOME(RUN_HOST_WAIT) : RESULT(why);
+}
+
+static struct hc_ret hc_set_traps(struct monitor *m, uint64_t table_gpa, uint64_t a1)
+{
+	(void)a1;
+	return RESULT(trap_set(m, table_gpa));
+}
+
+static struct hc_ret hc_iret(struct monitor *m, uint64_t a0, uint64_t a1)
+{
+	int err = trap_return(m);
+
+	(void)a0, (void)a1;
+	return err ? RESULT(err) : OUTCOME(RUN_RESUME); /* every register from the frame */
+}
+
+static struct hc_ret hc_set_upcall(struct monitor *m, uint64_t vcpu_gpa, uint64_t handler)
+{
+	return RESULT(vintr_set_upcall(m, vcpu_gpa, handler));
+}
+
+static struct hc_ret hc_timer(struct monitor *m, uint64_t deadline_ns, uint64_t period_ns)
+{
+	return RESULT(vintr_timer(m, deadline_ns, period_ns));
+}
+
+static hc_handler *const handlers[HC_NCALLS] = {
+	[HC_YIELD] = hc_yield,
+	[HC_LOG] = hc_log,
+	[HC_EXIT] = hc_exit,
+	[HC_CRASH] = hc_crash,
+	[HC_POST] = hc_post,
+	[HC_WAIT] = hc_wait,
+	[HC_SET_TRAPS] = hc_set_traps,
+	[HC_IRET] = hc_iret,
+	[HC_SET_UPCALL] = hc_set_upcall,
+	[HC_TIMER] = hc_timer,
+};
 
 enum run_outcome hc_dispatch(struct monitor *m)
 {
 	struct passage_guest *g = m->ps.guest;
 	uint64_t nr = g->rax;
+	struct hc_ret r;
 
-	if (nr == HC_YIELD) { /* the hot call: no argument to check, no frame to build */
+	if (nr == HC_YIELD) { /* the hot call: no argument, no indirect call */
 		m->calls[HC_YIELD]++;
-		g->rax = 0;
+		hc_set_result(m, 0);
 		return RUN_RESUME;
 	}
-	return hc_dispatch_call(m, g, nr);
-}
-
-static enum run_outcome hc_dispatch_call(struct monitor *m, struct passage_guest *g, uint64_t nr)
-{
-	int64_t ret;
-	int deferred;
-
 	if (nr >= HC_NCALLS) {
 		m->bad_calls++;
-		g->rax = (uint64_t)-HCERR_NOSYS;
-		return RUN_RESUME;
+		r = RESULT(-HCERR_NOSYS);
+	} else {
+		m->calls[nr]++;
+		r = handlers[nr](m, g->rdi, g->rsi);
 	}
-	m->calls[nr]++;
-	switch (nr) {
-	case HC_YIELD:
-		ret = 0;
-		break;
-	case HC_LOG:
-		ret = hc_log(m, g->rdi, g->rsi);
-		break;
-	case HC_EXIT:
-		if (g->rdi <= HCLIM_EXIT_CODE) {
-			m->exit_code = g->rdi;
-			return RUN_GUEST_EXIT;
-		}
-		ret = -HCERR_INVAL;
-		break;
-	case HC_CRASH:
-		ret = hc_crash(m, g->rdi, g->rsi);
-		if (ret == 0)
-			return RUN_GUEST_CRASH;
-		break;
-	case HC_POST:
-		ret = ring_post(m, &deferred);
-		if (deferred)
-			return RUN_HOST_IO; /* ring_finish sets the guest's RAX */
-		break;
-	case HC_WAIT:
-		ret = ring_wait(m, g->rdi, &deferred);
-		if (deferred)
-			return RUN_HOST_WAIT; /* monitor_wait_done sets the guest's RAX */
-		break;
-	case HC_SET_TRAPS:
-		ret = trap_set(m, g->rdi);
-		break;
-	case HC_IRET:
-		ret = trap_return(m);
-		if (ret == 0)
-			return RUN_RESUME; /* every register comes from the frame */
-		break;
-	case HC_SET_UPCALL:
-		ret = vintr_set_upcall(m, g->rdi, g->rsi);
-		break;
-	case HC_TIMER:
-		ret = vintr_timer(m, g->rdi, g->rsi);
-		break;
-	default:
-		ret = -HCERR_NOSYS; /* a number below HC_NCALLS with no case */
-	}
-	g->rax = (uint64_t)ret;
-	return RUN_RESUME;
-}
-
-void monitor_wait_done(struct monitor *m, int got_input)
-{
-	/* HC_WAIT's result (proto/hypercall.h): input, else a virtual interrupt. */
-	m->ps.guest->rax = got_input ? 1 : vintr_due(m) ? 2 : 0;
+	if (r.has_result)
+		hc_set_result(m, r.result);
+	return r.run;
 }

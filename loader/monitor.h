@@ -107,12 +107,18 @@ int monitor_run(const struct host_ops *host, const char *cmdline, const void *im
  * one boot; the status of the last. */
 int monitor_run_all(const struct host_ops *host, const char *cmdline, const void *image,
 		    uint64_t image_len);
-/* After RUN_HOST_WAIT: got_input says whether console input arrived (it is in
- * m->input); the guest's HC_WAIT returns it. */
+/* loader/wait.c, after RUN_HOST_WAIT: got_input says whether console input
+ * arrived (it is in m->input); the guest's HC_WAIT returns it. */
 void monitor_wait_done(struct monitor *m, int got_input);
 
 /* loader/hypercall.c: act on the hypercall the guest just made. */
 enum run_outcome hc_dispatch(struct monitor *m);
+/* The one place a hypercall's result reaches the guest's RAX: at once
+ * (hc_dispatch), or after the host's work (ring_finish, monitor_wait_done). */
+static inline void hc_set_result(struct monitor *m, int64_t result)
+{
+	m->ps.guest->rax = (uint64_t)result;
+}
 
 /* loader/trap.c: the guest's exceptions and handlers. */
 enum run_outcome trap_deliver(struct monitor *m);

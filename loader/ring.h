@@ -1,5 +1,6 @@
 /* The host side of the request ring (proto/ring.h): set-up, the HC_POST
- * doorbell that completes a batch, and HC_WAIT. */
+ * doorbell that completes a batch (loader/ring.c; the devices behind it in
+ * loader/ring_device.h). */
 #ifndef LOADER_RING_H
 #define LOADER_RING_H
 
@@ -41,11 +42,5 @@ int64_t ring_post(struct monitor *m, int *deferred);
  * less than its length, and its done to at most its length), advance the
  * consumer index, and give the guest the count. */
 void ring_finish(struct monitor *m);
-/* 1 if console input is waiting, 0 at the deadline or the end of the slice.
- * With a host that defers I/O, *deferred is set instead of spinning: the host
- * waits until m->wait_deadline_ns, then monitor_wait_done gives the result. */
-int64_t ring_wait(struct monitor *m, uint64_t deadline_ns, int *deferred);
-
-#define RING_WAIT_SLICE_NS 100000000ull /* HC_WAIT returns at least every 100 ms */
 
 #endif

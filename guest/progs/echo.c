@@ -15,7 +15,7 @@ int prog_echo(void)
 	for (;;) {
 		uint32_t n = 0;
 
-		if (hypercall(HC_WAIT, now_ns() + 1000000000ull, 0, 0) == 0)
+		if (hypercall(HC_WAIT, now_ns() + 1000000000ull, 0, 0) == HC_WAIT_TIMEOUT)
 			continue; /* a second without input */
 		ring_call(RING_DEV_CONSOLE, RING_OP_CONSOLE_READ, in, sizeof(in), 0, &n);
 		for (uint32_t i = 0; i < n; i++) {

@@ -2,8 +2,7 @@
  * host: a fault before any handler, no handler, a fault inside a handler and
  * a stack that cannot take the frame each end the guest with their own
  * reason; a delivered frame lands where the ABI says, holds what the CPU
- * saw (CR2 only for #PF), and HC_IRET resumes from it, once. Also: the
- * assembly copy of the hypercall numbers agrees with the C header. */
+ * saw (CR2 only for #PF), and HC_IRET resumes from it, once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "fake_host.h"
@@ -154,41 +153,4 @@ TEST(trap_with_a_stack_that_cannot_take_the_frame_is_a_double_fault)
 		EXPECT_EQ(m.in_handler, 0);
 		teardown();
 	}
-}
-
-/* proto/hypercall.inc, for the guest's assembly, says what hypercall.h says. */
-TEST(hypercall_numbers_agree_between_c_and_assembly)
-{
-	static const struct {
-		const char *name;
-		long value;
-	} want[] = {
-		{ "HCABI_VECTOR", HCABI_VECTOR }, { "HC_YIELD", HC_YIELD }, { "HC_LOG", HC_LOG },
-		{ "HC_EXIT", HC_EXIT },     { "HC_CRASH", HC_CRASH }, { "HC_POST", HC_POST },
-		{ "HC_WAIT", HC_WAIT },     { "HC_SET_TRAPS", HC_SET_TRAPS },
-		{ "HC_IRET", HC_IRET },
-	};
-	char line[256], name[64];
-	unsigned found = 0;
-	FILE *f = fopen("proto/hypercall.inc", "r");
-
-	EXPECT(f != NULL);
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		long v;
-
-		if (sscanf(line, "%%define %63s %li", name, &v) != 2)
-			continue;
-		for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-			if (strcmp(name, want[i].name) == 0) {
-				found++;
-				if (v != want[i].value)
-					unit_fail(__FILE__, __LINE__, "%s: hypercall.h says %ld, "
-						  "hypercall.inc says %ld", name, want[i].value, v);
-			}
-		}
-	}
-	fclose(f);
-	EXPECT_EQ(found, sizeof(want) / sizeof(want[0]));
 }
