@@ -180,12 +180,8 @@ $(BUILD)/linux-tools/refs: scripts/linux/refs.c
 	$(call say,HOSTCC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -pthread $< -o $@
 
-$(BUILD)/linux-tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
-	$(call say,HOSTCC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
-
 LINUX_VM_FILES := $(BUILD)/cokernel.ko $(BUILD)/cokrun $(BUILD)/disk.img $(BUILD)/guest.elf \
-	$(BUILD)/linux-tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors \
+	$(BUILD)/tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors \
 	$(BUILD)/linux-tools/tsd_flip $(BUILD)/linux-tools/concurrency $(BUILD)/linux-tools/copyfail \
 	$(BUILD)/linux-tools/fpu_loop $(BUILD)/linux-tools/tick_storm $(BUILD)/linux-tools/jitter
 $(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
@@ -193,10 +189,11 @@ $(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
 	$(Q)scripts/linux/mkinitramfs.sh $@ $(LINUX_VM_FILES)
 
 # ------------------------------------------------------------------ ISO ----
-# The test disk (proto/diskimg.h), written by a tool built for this machine.
+# The test disk (proto/diskimg.h), written by a tool that also checks a disk
+# after the tests, here and in the Linux VM: static, so one build serves both.
 $(BUILD)/tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
 	$(call say,HOSTCC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) -std=c11 -O2 $(WARN) $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
 
 $(BUILD)/disk.img: $(BUILD)/tools/mkdisk
 	$(call say,GEN,$@)
@@ -211,8 +208,12 @@ $(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk
 .PHONY: all deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test test clean format
 all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/esp.img $(BUILD)/linux-initramfs.cpio.gz
 
+# deps installs what everything needs; deps-iso, deps-efi, deps-linux and
+# deps-fuzz only what one target does (scripts/deps.sh says which is which).
 deps:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh test
+deps-%:
+	$(Q)scripts/deps.sh $*
 
 # ---------------------------------------------------------------- tests ----
 # Host-side unit tests of mm/, the ELF loader and the command line, built for
@@ -245,7 +246,7 @@ $(BUILD)/fuzz/ring_fuzz: $(FUZZ_SRC) $(wildcard loader/*.h mm/*.h proto/*.h)
 		-fno-sanitize-recover=all -Ilib $(WARN) $(FUZZ_SRC) -o $@
 
 fuzz:
-	$(Q)scripts/deps.sh --fuzz
+	$(Q)scripts/deps.sh fuzz
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/fuzz/ring_fuzz
 	$(Q)cd $(BUILD)/fuzz && ./ring_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 		-print_final_stats=1 corpus $(CURDIR)/tests/fuzz/seeds 2>&1 | grep -E 'Done|stat::number_of_executed|ERROR|SUMMARY|crash' ; \
@@ -267,7 +268,7 @@ test: deps
 # GUEST=NAME and ARGS="..." pick the command line; with neither, GRUB's menu.
 QEMU_ARGS = $(strip $(if $(GUEST),guest=$(GUEST)) $(ARGS))
 FIRMWARE ?= bios
-qemu: deps $(BUILD)/cokernel.iso
+qemu: deps-iso $(BUILD)/cokernel.iso
 	$(Q)scripts/qemu-run.sh --$(FIRMWARE) --interactive --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
 
 # The UEFI application host, straight from the ESP under OVMF (no GRUB), with a
@@ -280,7 +281,7 @@ qemu-efi: deps $(BUILD)/cokernel.iso $(BUILD)/esp.img $(BUILD)/disk.img
 
 # The Linux host: Debian's kernel in QEMU (2 CPUs), cokernel.ko loaded, a
 # busybox shell with /cokrun; `exit` powers the VM off.
-qemu-linux: deps $(BUILD)/linux-initramfs.cpio.gz
+qemu-linux: deps-linux $(BUILD)/linux-initramfs.cpio.gz
 	$(Q)scripts/linux/run-vm.sh --interactive $(BUILD)/linux-initramfs.cpio.gz shell /dev/null
 
 # gdb with both symbol tables: the monitor at its identity addresses, the guest
@@ -289,7 +290,7 @@ $(BUILD)/gdbinit: Makefile
 	$(Q)printf '%s\n' 'set architecture i386:x86-64' 'symbol-file $(BUILD)/cokernel.elf' \
 		'add-symbol-file $(BUILD)/guest.elf' 'target remote :1234' > $@
 
-qemu-gdb: deps $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/gdbinit
+qemu-gdb: deps-iso $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/gdbinit
 	$(Q)scripts/qemu-run.sh --interactive --gdb --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
 
 format:

@@ -1,41 +1,63 @@
 #!/usr/bin/env bash
-# Make sure the Debian packages the build and the tests need are installed:
-# install the missing ones when we are root with apt-get, otherwise print the
-# exact command to run. Quiet when everything is there.
-# usage: deps.sh [--fuzz]   (--fuzz: also clang and libFuzzer, for make fuzz)
+# Make sure the Debian packages a target needs are installed: install the
+# missing ones when we are root with apt-get, otherwise print the exact
+# command to run. Quiet when everything is there.
+# usage: deps.sh [iso|efi|linux|test|fuzz]...   (none: test, i.e. everything)
+#   iso:   build the ISO (both monitors) and boot it under BIOS (make qemu)
+#   efi:   iso, and OVMF to boot it or the ESP under UEFI (make qemu-efi)
+#   linux: the Linux host's module, runner and VM (make qemu-linux)
+#   test:  all of the above and the test tools (make test, make bench)
+#   fuzz:  clang and libFuzzer (make fuzz)
 set -euo pipefail
 
 # package : a file or command that proves it is installed
-need=(
+iso=(
 	"nasm:/usr/bin/nasm"
-	"qemu-system-x86:/usr/bin/qemu-system-x86_64"
+	"gcc:/usr/bin/gcc"
+	"make:/usr/bin/make"
+	"libc6-dev:/usr/include/stdio.h"
+	"gnu-efi:/usr/lib/crt0-efi-x86_64.o" # the ISO carries the UEFI app too
 	"grub-common:/usr/bin/grub-mkrescue"
 	"grub-pc-bin:/usr/lib/grub/i386-pc/multiboot2.mod"
 	"grub-efi-amd64-bin:/usr/lib/grub/x86_64-efi/multiboot2.mod"
 	"xorriso:/usr/bin/xorriso"
 	"mtools:/usr/bin/mformat"
-	"ovmf:/usr/share/ovmf/OVMF.fd"
-	"gnu-efi:/usr/lib/crt0-efi-x86_64.o"
-	"gcc:/usr/bin/gcc"
-	"make:/usr/bin/make"
-	"libc6-dev:/usr/include/stdio.h"
-	"libc6-dev:/usr/lib/x86_64-linux-gnu/libc.a"
-	# The Linux host: the kernel the tests boot, its headers for kbuild, and
-	# the initramfs's makings (the busybox must be the static one).
+	"qemu-system-x86:/usr/bin/qemu-system-x86_64"
+)
+efi=("ovmf:/usr/share/ovmf/OVMF.fd")
+# The Linux host: the kernel the VM boots, its headers for kbuild, and the
+# initramfs's makings (the busybox must be the static one; the tools are
+# static too, hence libc.a).
+linux=(
 	"linux-image-amd64:/boot/vmlinuz-*[0-9]-amd64"
 	"linux-headers-amd64:/usr/src/linux-headers-*-amd64/Makefile"
 	"busybox-static:/usr/share/doc/busybox-static"
 	"cpio:/usr/bin/cpio"
 	"gzip:/usr/bin/gzip"
-	# --nmi: scripts/qemu-nmi.sh talks to QEMU's monitor socket with it
-	"socat:/usr/bin/socat"
+	"libc6-dev:/usr/lib/x86_64-linux-gnu/libc.a"
 )
-if [ "${1:-}" = --fuzz ]; then
-	need+=("clang:/usr/bin/clang" "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a")
-fi
+# --nmi: scripts/qemu-nmi.sh talks to QEMU's monitor socket with socat
+tools=("socat:/usr/bin/socat")
+fuzz=("clang:/usr/bin/clang"
+	"libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a")
+
+need=()
+[ $# -gt 0 ] || set -- test
+for what in "$@"; do
+	case "$what" in
+	iso) need+=("${iso[@]}") ;;
+	efi) need+=("${iso[@]}" "${efi[@]}") ;;
+	linux) need+=("${iso[@]}" "${linux[@]}") ;;
+	test) need+=("${iso[@]}" "${efi[@]}" "${linux[@]}" "${tools[@]}") ;;
+	fuzz | --fuzz) need+=("${fuzz[@]}") ;;
+	*) echo "deps: unknown set $what (iso, efi, linux, test, fuzz)" >&2; exit 2 ;;
+	esac
+done
 missing=()
 for entry in "${need[@]}"; do
-	compgen -G "${entry#*:}" >/dev/null || missing+=("${entry%%:*}")
+	pkg="${entry%%:*}"
+	compgen -G "${entry#*:}" >/dev/null && continue
+	[[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

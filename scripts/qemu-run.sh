@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# The one QEMU runner that `make qemu`, `make qemu-gdb` and the test harness
-# share. Boots the ISO under TCG on BIOS (SeaBIOS) or UEFI (OVMF). The monitor's
+# The one QEMU runner: every QEMU command line of the project is built here
+# (`make qemu`, `make qemu-efi`, `make qemu-gdb`, the tests, the bench, and
+# the Linux host's VM through scripts/linux/run-vm.sh); --show prints it.
+# Boots the ISO under TCG on BIOS (SeaBIOS) or UEFI (OVMF), an ESP image under
+# OVMF, or a Linux kernel and initramfs directly. The monitor's
 # command line reaches GRUB on a tiny FAT disk holding /cokernel.cfg, which the
 # ISO's grub.cfg sources when it finds one (scripts/grub.cfg), so any command
 # line can be tested on the very ISO a user boots.
 #
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
 #                    [--timeout SECONDS] [--interactive] [--gdb] [--icount]
-#                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] [--nmi COUNT] ISO
+#                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] [--nmi COUNT]
+#                    [--kernel BZIMAGE --initrd FILE --append ARGS]
+#                    [--smp N] [--mem SIZE] [--show] [ISO]
 #   --icount: -icount shift=0, one TSC tick per instruction (scripts/bench.sh)
 #   --cpu MODEL: a QEMU CPU model (default: QEMU's own, qemu64)
 #   --chain:  (UEFI) GRUB chainloads the ISO's cokernel.efi instead of multiboot2
@@ -15,6 +20,10 @@
 #             line goes into its \cokernel.cfg
 #   --disk:   attach this raw image (written in place) on virtio, where the UEFI
 #             host's BlockIo finds it
+#   --kernel, --initrd, --append: boot this kernel directly (the Linux host's
+#             VM, scripts/linux/run-vm.sh); no ISO
+#   --smp, --mem: CPUs (default 1) and memory (default 256M)
+#   --show:   print the QEMU command line before running it
 #   --nmi:    (not with --interactive) QEMU gets a human monitor on a socket and
 #             scripts/qemu-nmi.sh sends it `nmi` COUNT times once the serial log
 #             shows "nmi: inject now" ($QEMU_NMI_TRIGGER overrides), then
@@ -25,8 +34,8 @@
 set -euo pipefail
 
 firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0
-cpu=
-while [ $# -gt 1 ]; do
+cpu="" kernel="" initrd="" append="" smp=1 mem=256M show=0
+while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	case "$1" in
 	--uefi) firmware=uefi ;;
 	--bios) firmware=bios ;;
@@ -41,18 +50,26 @@ while [ $# -gt 1 ]; do
 	--esp) esp="$2" firmware=uefi; shift ;;
 	--disk) disk="$2"; shift ;;
 	--nmi) nmi="$2"; shift ;;
+	--kernel) kernel="$2"; shift ;;
+	--initrd) initrd="$2"; shift ;;
+	--append) append="$2"; shift ;;
+	--smp) smp="$2"; shift ;;
+	--mem) mem="$2"; shift ;;
+	--show) show=1 ;;
 	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
-iso="${1:?usage: qemu-run.sh [options] ISO}"
-build="$(dirname "$iso")"
+iso="${1:-}"
+[ -n "$iso" ] || [ -n "$esp" ] || [ -n "$kernel" ] ||
+	{ echo "usage: qemu-run.sh [options] ISO (or --esp IMG, or --kernel K --initrd I)" >&2; exit 2; }
+build="$(dirname "${iso:-${esp:-$initrd}}")"
 case "$nmi" in ''|*[!0-9]*) echo "qemu-run: --nmi needs a count" >&2; exit 2 ;; esac
 if [ "$nmi" != 0 ] && [ "$interactive" = 1 ]; then
 	echo "qemu-run: --nmi needs a non-interactive run" >&2; exit 2
 fi
 
-qemu=(qemu-system-x86_64 -machine pc -m 256M -no-reboot -display none -nic none
+qemu=(qemu-system-x86_64 -machine pc -smp "$smp" -m "$mem" -no-reboot -display none -nic none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 cfgdir="$(mktemp -d "$build/qemu-run.XXXXXX")"
 nmi_pid=""
@@ -68,7 +85,9 @@ if [ -n "$disk" ]; then
 	qemu+=(-drive "file=$disk,format=raw,if=virtio")
 fi
 
-if [ -n "$esp" ]; then
+if [ -n "$kernel" ]; then
+	qemu+=(-kernel "$kernel" -initrd "$initrd" -append "$append")
+elif [ -n "$esp" ]; then
 	# Straight from the ESP: the firmware boots \EFI\BOOT\BOOTX64.EFI itself.
 	cp "$esp" "$cfgdir/esp.img"
 	printf '%s\n' "$args" > "$cfgdir/cokernel.cfg"
@@ -80,7 +99,7 @@ fi
 
 # The command-line disk: a 1.44 MB FAT image (mtools, no root needed). Without
 # --args an interactive run shows GRUB's own menu instead.
-if [ -z "$esp" ] && { [ -n "$args" ] || [ "$interactive" = 0 ]; }; then
+if [ -z "$esp" ] && [ -z "$kernel" ] && { [ -n "$args" ] || [ "$interactive" = 0 ]; }; then
 	printf 'set cokernel_args="%s"\nset timeout=0\n' "$args" > "$cfgdir/cokernel.cfg"
 	[ "$chain" = 1 ] && printf 'set cokernel_host=efi\n' >> "$cfgdir/cokernel.cfg"
 	mformat -i "$cfgdir/cfg.img" -C -f 1440 -v CKCFG ::
@@ -99,7 +118,12 @@ if [ "$gdb" = 1 ]; then
 	echo "qemu-run: waiting for gdb on :1234; attach with:"
 	echo "  gdb -x $build/gdbinit"
 fi
+show_cmd() {	# the command line, one argument per quoted word
+	[ "$show" = 1 ] || [ "$interactive" = 1 ] || return 0
+	printf 'qemu-run:'; printf ' %q' "${qemu[@]}" "$@"; printf '\n'
+}
 if [ "$interactive" = 1 ]; then
+	show_cmd -serial mon:stdio
 	echo "qemu-run: serial console below; quit with Ctrl-A then X"
 	set +e
 	"${qemu[@]}" -serial mon:stdio
@@ -127,6 +151,7 @@ if [ "$nmi" != 0 ]; then
 else
 	qemu+=(-serial "file:${log:-/dev/null}")
 fi
+show_cmd
 set +e
 if [ "$timeout_s" -gt 0 ]; then
 	timeout --foreground -k 5 "$timeout_s" "${qemu[@]}" </dev/null

@@ -276,114 +276,101 @@ verdict() {
 	fi
 }
 
-# The programs on one firmware. Expected lines come from the guest (guest:),
-# the monitor (monitor:) and the verdict line.
+# A guest program's expectations sit beside it, at the end of
+# guest/progs/PROG.c: " * status: N", " * args: WORDS", " * expect: LINE", and
+# for a program that takes op=OP, " * expect op=OP: LINE". prog_expect PROG
+# sets prog_status, prog_args, prog_lines (the plain lines) and prog_ops (the
+# ops, in order).
+prog_expect() {
+	local f="guest/progs/$1.c"
+	prog_name="$1"
+	prog_status=$(sed -n 's/^ \* status: //p' "$f")
+	prog_args=$(sed -n 's/^ \* args: //p' "$f")
+	mapfile -t prog_lines < <(sed -n 's/^ \* expect: //p' "$f")
+	prog_ops=$(sed -n 's/^ \* expect op=\([a-z0-9]*\): .*/\1/p' "$f" | awk '!seen[$0]++' | tr '\n' ' ')
+}
+# The lines a run of PROG with op=OP must print.
+prog_op_line() {
+	sed -n "s/^ \\* expect op=$2: //p" "guest/progs/$1.c"
+}
+# prog NAME FW TIMEOUT PROG [EXTRA LINE...]: a scenario that runs guest=PROG
+# and checks what its file says, and the extra lines of this host.
+prog() {
+	local name="$1" fw="$2" tmo="$3"
+	prog_expect "$4"
+	shift 4
+	scenario "$name" "$fw" "$tmo" "guest=$prog_name${prog_args:+ $prog_args}" "$prog_status" \
+		"${prog_lines[@]}" "$@"
+}
+# prog_ops NAME FW TIMEOUT PROG [OP...]: one run per op (every op in the file
+# when none is named), in one boot, each checked for its own line.
+prog_ops() {
+	local name="$1" fw="$2" tmo="$3" p="$4" op runs="" lines=() l
+	shift 4
+	prog_expect "$p"
+	[ $# -gt 0 ] || set -- $prog_ops
+	for op in "$@"; do
+		runs+="${runs:+ -- }guest=$p op=$op"
+		mapfile -t l < <(prog_op_line "$p" "$op")
+		lines+=("${l[@]}")
+		# On Linux each run has its own status line: a run the monitor
+		# ends (its line is the monitor's report) exits with the program's.
+		[ "$fw" = linux ] && [[ "${l[0]}" == monitor:* ]] &&
+			lines+=("linux: $p op=$op exit status $prog_status")
+	done
+	[ "$fw" = linux ] && prog_status=- # checked run by run above
+	scenario "$name" "$fw" "$tmo" "$runs" "$prog_status" "${lines[@]}"
+}
+
+# The programs on one firmware.
 programs() {
 	local fw="$1" tmo="${2:--}" p="$1"
 	[ "$fw" = esp ] || [ "$fw" = chain ] && p="efi-$fw" # the UEFI application host
-	scenario "$p-hello" "$fw" "$tmo" "guest=hello" 0 \
-		"guest: hello: 1000 yields done" "SUCCESS" "hypercalls: yield 1000," \
-		"monitor: guest exited with code 0"
-	scenario "$p-selftest" "$fw" "$tmo" "guest=selftest" 0 \
-		"guest: selftest: pool is 32768 KiB" "checks, 0 failed" "SUCCESS"
-	scenario "$p-fault" "$fw" "$tmo" "guest=fault" 100 \
-		"guest: exception: vector 14 error code 0x0" \
-		"guest: fault: page fault reported with cr2 ffff900000dead00, as expected" \
-		"monitor: guest crashed (fault inside its own handler): vector 14 (#PF page fault)" \
-		"cr2    ffff900000beef00"
-	scenario "$p-blk" "$fw" "$tmo" "guest=blk" 0 \
-		"guest: blk: 32 ranges of the test disk match their checksums" \
-		"guest: blk: wrote, read back and flushed sectors 2032-2047" \
-		"guest: blk: 64 requests completed by one POST" "SUCCESS"
-	scenario "$p-badring" "$fw" "$tmo" "guest=badring disk=ro scatter=1" 0 \
-		"ok   write to a read-only disk: status -HCERR_ROFS" \
-		"ok   the data landed across non-contiguous machine pages" \
-		"ok   prod more than RING_ENTRIES ahead: POST fails" "checks, 0 failed" "SUCCESS"
+	prog "$p-hello" "$fw" "$tmo" hello
+	prog "$p-selftest" "$fw" "$tmo" selftest
+	prog "$p-fault" "$fw" "$tmo" fault
+	prog "$p-blk" "$fw" "$tmo" blk
+	prog "$p-badring" "$fw" "$tmo" badring
 }
 
 # Containment: a ring-1 guest's faults end in a report, the host goes on.
 NMI_COUNT=200 # injected while guest=nmi runs, 10 ms apart (scripts/qemu-nmi.sh): QEMU
 # merges two NMIs raised before its vCPU took the first, which a busy machine
 # can make happen at shorter intervals, guest or no guest
-PRIVILEGED_OPS="cli sti hlt wrmsr rdmsr cr0 cr3 cr8 lgdt lidt ltr in out swapgs invlpg dr7
-	sysenter int3 int80 wrfsbase wrpkru selector"
-# The name the monitor's report gives each op of guest=privileged.
-insn_name() {
-	case "$1" in
-	cr0 | cr8) echo "mov to $1" ;;
-	cr3) echo "mov from cr3" ;;
-	dr7) echo "mov to dr7" ;;
-	int80) echo "int 0x80" ;;
-	*) echo "$1" ;;
-	esac
-}
-# What the monitor's report says for each: the instruction's name, or for the
-# bad selector the #GP with the selector as its error code.
-privileged_line() {
-	if [ "$1" = selector ]; then
-		echo "monitor: guest crashed (unhandled exception): vector 13 (#GP general protection) error code 0x10"
-	else
-		echo "monitor: guest executed \`$(insn_name "$1")\` at RIP"
-	fi
-}
-privileged_lines=()
-for op in $PRIVILEGED_OPS; do
-	privileged_lines+=("$(privileged_line "$op")")
-done
-
 contain() {
-	local fw="$1" tmo="$2" p="$1" runs="" op
+	local fw="$1" tmo="$2" p="$1" ops
 	[ "$fw" = esp ] && p=efi-esp
-	for op in $PRIVILEGED_OPS; do runs+="${runs:+ -- }guest=privileged op=$op"; done
-	scenario "$p-ud2-first" "$fw" "$tmo" "guest=ud2-first" 100 \
-		"monitor: guest crashed (exception before it registered any handler): vector 6 (#UD invalid opcode)"
-	scenario "$p-doublefault" "$fw" "$tmo" "guest=doublefault" 100 \
-		"monitor: guest crashed (double fault: its stack cannot take the exception frame)" \
-		"rsp ffff900000001000"
-	scenario "$p-privileged" "$fw" "$tmo" "$runs" 100 "${privileged_lines[@]}" \
-		"monitor: run 21 ended with status 100; the next one"
-	scenario "$p-syscall" "$fw" "$tmo" "guest=privileged op=syscall" 100 \
-		"monitor: guest crashed (unhandled exception): vector 6 (#UD invalid opcode)" \
-		"monitor: guest executed \`syscall\` at RIP"
-	scenario "$p-trapflag" "$fw" "$tmo" "guest=trapflag" 0 \
-		"single-step traps across 10 hypercalls" "SUCCESS"
-	scenario "$p-nmi" "$fw" "$tmo" "guest=nmi" 0 \
-		"every one came back" "SUCCESS" "qemu-nmi: injected $NMI_COUNT NMIs"
+	prog_expect privileged
+	ops=${prog_ops//syscall/} # syscall has a scenario of its own
+	prog "$p-ud2-first" "$fw" "$tmo" ud2-first
+	prog "$p-doublefault" "$fw" "$tmo" doublefault
+	prog_ops "$p-privileged" "$fw" "$tmo" privileged $ops
+	prog_ops "$p-syscall" "$fw" "$tmo" privileged syscall
+	prog "$p-trapflag" "$fw" "$tmo" trapflag
+	prog "$p-nmi" "$fw" "$tmo" nmi "qemu-nmi: injected $NMI_COUNT NMIs"
 	fpu "$fw" "$tmo" "$p"
 	# A guest that computes 5 s without a hypercall: the host's timer
 	# interrupts reach the host through the monitor's gates and keep time.
 	local timer="monitor: the host's 100 Hz timer ticked"
 	[ "$fw" = esp ] && timer="monitor: efi: the 10 ms firmware timer event fired"
-	scenario "$p-preempt" "$fw" "$tmo" "guest=preempt" 0 \
-		"guest: preempt: computing for 5 s without a hypercall" "rounds computed" "SUCCESS" \
-		"$timer" "while the guests ran: ok"
+	prog "$p-preempt" "$fw" "$tmo" preempt "$timer" "while the guests ran: ok"
 	vintr "$fw" "$tmo" "$p"
 }
 
 # Virtual interrupts: the guest's own timer, upcalls, masking, and a scheduler.
 vintr() {
 	local fw="$1" tmo="$2" p="$3"
-	scenario "$p-vtimer" "$fw" "$tmo" "guest=vtimer" 0 "guest: vtimer:" "upcalls in 2 s at 100 Hz" \
-		"SUCCESS"
-	scenario "$p-masked" "$fw" "$tmo" "guest=masked" 0 \
-		"guest: masked: the masked event was delivered once, right after unmasking" "SUCCESS"
-	scenario "$p-sched" "$fw" "$tmo" "guest=sched" 0 "turns: BCABCABCABC" \
-		"guest: sched: three threads that never yield, interleaved by the timer" "SUCCESS"
+	prog "$p-vtimer" "$fw" "$tmo" vtimer
+	prog "$p-masked" "$fw" "$tmo" masked
+	prog "$p-sched" "$fw" "$tmo" sched
 }
 
 # The guest's own x87/SSE/AVX state, and its floating-point faults. #XM and a
 # bad MXCSR are not raised by QEMU's TCG: the guest then says what the CPU did.
-SIMD_FAULT_OPS="xm mf mxcsr xsetbv"
-simd_fault_lines=("guest: simd-fault: op=xm: no #XM; MXCSR.ZE is 1"
-	"monitor: guest crashed (unhandled exception): vector 16 (#MF x87 error)"
-	"guest: simd-fault: op=mxcsr: no #GP" "monitor: guest executed \`xsetbv\` at RIP")
 fpu() {
-	local fw="$1" tmo="$2" p="$3" runs="" op
-	for op in $SIMD_FAULT_OPS; do runs+="${runs:+ -- }guest=simd-fault op=$op"; done
-	scenario "$p-fpu" "$fw" "$tmo" "guest=fpu" 0 \
-		"guest: fpu: the series without switches 4044a0c5d76c6130, with 6000 switches 4044a0c5d76c6130" \
-		"two x87 registers and MXCSR intact across 4000 switches" "SUCCESS"
-	scenario "$p-simd-fault" "$fw" "$tmo" "$runs" 100 "${simd_fault_lines[@]}"
+	local fw="$1" tmo="$2" p="$3"
+	prog "$p-fpu" "$fw" "$tmo" fpu
+	prog_ops "$p-simd-fault" "$fw" "$tmo" simd-fault
 }
 
 programs bios 30
@@ -391,11 +378,8 @@ contain bios 30
 # QEMU's most capable CPU (without LA57, which the monitor refuses) under the
 # bare-metal host: the same containment with FSGSBASE, PKU, UMIP, SMEP, SMAP
 # and AVX present.
-runs=""
-for op in $PRIVILEGED_OPS syscall; do runs+="${runs:+ -- }guest=privileged op=$op"; done
-scenario bios-cpumax-privileged bios 30 "$runs" 100 "${privileged_lines[@]}" \
-	"monitor: guest executed \`syscall\` at RIP"
-scenario bios-cpumax-selftest bios 30 "guest=selftest" 0 "checks, 0 failed" "SUCCESS"
+prog_ops bios-cpumax-privileged bios 30 privileged
+prog bios-cpumax-selftest bios 30 selftest
 # A storm: the host's timer at 10 kHz while the guest computes 3 s. The guest
 # must get on and the host answer; that the tick count keeps time within 10%
 # is not asked here: at 10 kHz a busy machine makes QEMU's PIC merge ticks.
@@ -462,23 +446,18 @@ scenario linux-refused linux - "" - \
 	"monitor: refused: pool=4096M: the host could give only" "linux: pool too large: status 101" \
 	"monitor: refused: pool=12Q: expected a size such as 32M" "linux: bad pool size: status 101"
 # The ring-1 guest's faults: each a guest ended with a report, the host going on.
-privileged_linux=()
-for op in $PRIVILEGED_OPS; do
-	privileged_linux+=("$(privileged_line "$op")" "linux: privileged op=$op exit status 100")
-done
 linux_contain() {
-	local p="$1"
-	scenario "linux-${p}ud2-first" linux - "" 100 \
-		"monitor: guest crashed (exception before it registered any handler): vector 6"
-	scenario "linux-${p}doublefault" linux - "" 100 \
-		"monitor: guest crashed (double fault: its stack cannot take the exception frame)"
-	scenario "linux-${p}privileged" linux - "" - "${privileged_linux[@]}"
-	scenario "linux-${p}syscall" linux - "" 100 "monitor: guest executed \`syscall\` at RIP"
-	scenario "linux-${p}trapflag" linux - "" 0 "single-step traps across 10 hypercalls"
-	scenario "linux-${p}fpu" linux - "" 0 "two x87 registers and MXCSR intact across 4000 switches" \
-		"linux: fpu: every register and every series intact: ok"
-	scenario "linux-${p}simd-fault" linux - "" - "${simd_fault_lines[@]}" \
-		"linux: simd-fault op=mf exit status 100" "linux: simd-fault op=xsetbv exit status 100"
+	local p="$1" l ops
+	prog_expect privileged
+	ops=${prog_ops//syscall/}
+	prog "linux-${p}ud2-first" linux - ud2-first
+	prog "linux-${p}doublefault" linux - doublefault
+	prog_ops "linux-${p}privileged" linux - privileged $ops
+	mapfile -t l < <(prog_op_line privileged syscall)
+	prog "linux-${p}syscall" linux - privileged "${l[@]}"
+	prog "linux-${p}trapflag" linux - trapflag
+	prog "linux-${p}fpu" linux - fpu "linux: fpu: every register and every series intact: ok"
+	prog_ops "linux-${p}simd-fault" linux - simd-fault
 }
 linux_contain ""
 linux_vm 150 ""
@@ -513,11 +492,9 @@ scenario linux-hardened linux - "" 0 \
 scenario linux-storm linux - "" 0 "guest: preempt: computing for 3 s without a hypercall" \
 	"rounds computed" "linux: storm: the host kept answering (over 1000 a second): ok"
 # Virtual interrupts, in the same VM: under KPTI, SMEP and SMAP too.
-scenario linux-vtimer linux - "" 0 "upcalls in 2 s at 100 Hz" "SUCCESS"
-scenario linux-masked linux - "" 0 \
-	"guest: masked: the masked event was delivered once, right after unmasking" "SUCCESS"
-scenario linux-sched linux - "" 0 "turns: BCABCABCABC" \
-	"guest: sched: three threads that never yield, interleaved by the timer" "SUCCESS"
+prog linux-vtimer linux - vtimer
+prog linux-masked linux - masked
+prog linux-sched linux - sched
 linux_vm 150 "cpu=qemu64,+smep,+smap pti=on"
 # Pools as large as the ABI lets a VM with 5 GiB give: 2 GiB (where the p2m's
 # one table ended) and 3.5 GiB, the guest touching its last page.
@@ -532,16 +509,16 @@ linux_vm 300 "mem=5G"
 # monitor refuses): Linux then turns on FSGSBASE, PKU, UMIP, SMEP and SMAP, and
 # the guest world must take wrfsbase and wrpkru away from ring 1 itself.
 linux_contain cpumax-
-scenario linux-cpumax-selftest linux - "" 0 "checks, 0 failed"
+prog linux-cpumax-selftest linux - selftest
 linux_vm 150 "cpu=max,la57=off"
 # NMIs injected while the guest runs on CPU 0; a CR4 bit flipping under it.
 # loglevel=0: the kernel's console lines about each unknown NMI, printed from
 # NMI context, would make it miss some of the injected ones even with no guest.
-scenario linux-nmi linux - "" 0 "every one came back" "qemu-nmi: injected $NMI_COUNT NMIs"
+prog linux-nmi linux - nmi "qemu-nmi: injected $NMI_COUNT NMIs"
 # A guest that computes without hypercalls: a process on the same CPU keeps its
 # share, the host's timer keeps time, SIGKILL stops the runner of one that
 # computes forever within a second, and no lockup or stall is reported.
-scenario linux-preempt linux - "" 0 "guest: preempt: computing for 5 s without a hypercall" \
+prog linux-preempt linux - preempt \
 	"linux: preempt: the loop kept its share of CPU 0: ok" \
 	"linux: preempt: the host's ticks kept time: ok" "linux: preempt: SIGKILL within a second: ok"
 scenario linux-cr4-change linux - "" - "linux: cr4-change: guest exit status 0" \

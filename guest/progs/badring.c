@@ -182,3 +182,14 @@ int prog_badring(void)
 	garbage();
 	return check_end();
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 0
+ * args: disk=ro scatter=1
+ * expect: ok   write to a read-only disk: status -HCERR_ROFS
+ * expect: ok   the data landed across non-contiguous machine pages
+ * expect: ok   prod more than RING_ENTRIES ahead: POST fails
+ * expect: checks, 0 failed
+ * expect: SUCCESS
+ */

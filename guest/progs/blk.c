@@ -119,3 +119,12 @@ int prog_blk(void)
 		return 1;
 	return 0;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 0
+ * expect: guest: blk: 32 ranges of the test disk match their checksums
+ * expect: guest: blk: wrote, read back and flushed sectors 2032-2047
+ * expect: guest: blk: 64 requests completed by one POST
+ * expect: SUCCESS
+ */

@@ -13,3 +13,10 @@ int prog_doublefault(void)
 	__asm__ volatile("mov %0, %%rsp\n\tud2" : : "r"(BAD_STACK));
 	return 1; /* not reached: the monitor cannot resume a guest without a stack */
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 100
+ * expect: monitor: guest crashed (double fault: its stack cannot take the exception frame)
+ * expect: rsp ffff900000001000
+ */

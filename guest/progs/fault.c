@@ -33,3 +33,12 @@ int prog_fault(void)
 	printf("ABORT: the nested fault came back to the guest\n");
 	return 1;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 100
+ * expect: guest: exception: vector 14 error code 0x0
+ * expect: guest: fault: page fault reported with cr2 ffff900000dead00, as expected
+ * expect: monitor: guest crashed (fault inside its own handler): vector 14 (#PF page fault)
+ * expect: cr2    ffff900000beef00
+ */

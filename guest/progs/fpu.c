@@ -120,3 +120,11 @@ int prog_fpu(void)
 	}
 	return 0;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 0
+ * expect: guest: fpu: the series without switches 4044a0c5d76c6130, with 6000 switches 4044a0c5d76c6130
+ * expect: two x87 registers and MXCSR intact across 4000 switches
+ * expect: SUCCESS
+ */

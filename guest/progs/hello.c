@@ -22,3 +22,12 @@ int prog_hello(void)
 	printf("guest: hello: %d yields done\n", HELLO_YIELDS);
 	return 0;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 0
+ * expect: guest: hello: 1000 yields done
+ * expect: SUCCESS
+ * expect: hypercalls: yield 1000,
+ * expect: monitor: guest exited with code 0
+ */

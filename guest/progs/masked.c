@@ -43,3 +43,10 @@ int prog_masked(void)
 	printf("guest: masked: the masked event was delivered once, right after unmasking\n");
 	return 0;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 0
+ * expect: guest: masked: the masked event was delivered once, right after unmasking
+ * expect: SUCCESS
+ */

@@ -21,3 +21,10 @@ int prog_nmi(void)
 	printf("guest: nmi: %lu yields in %d s, every one came back\n", n, NMI_SECONDS);
 	return 0;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 0
+ * expect: every one came back
+ * expect: SUCCESS
+ */

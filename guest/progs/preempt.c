@@ -29,3 +29,11 @@ int prog_preempt(void)
 	printf("guest: preempt: %lu rounds computed (sum %lx)\n", n, sum);
 	return 0;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 0
+ * expect: guest: preempt: computing for 5 s without a hypercall
+ * expect: rounds computed
+ * expect: SUCCESS
+ */

@@ -90,3 +90,32 @@ int prog_privileged(void)
 	       "swapgs invlpg dr7 syscall sysenter int3 int80 wrfsbase wrpkru selector)\n", op);
 	return 2;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 100
+ * expect op=cli: monitor: guest executed `cli` at RIP
+ * expect op=sti: monitor: guest executed `sti` at RIP
+ * expect op=hlt: monitor: guest executed `hlt` at RIP
+ * expect op=wrmsr: monitor: guest executed `wrmsr` at RIP
+ * expect op=rdmsr: monitor: guest executed `rdmsr` at RIP
+ * expect op=cr0: monitor: guest executed `mov to cr0` at RIP
+ * expect op=cr3: monitor: guest executed `mov from cr3` at RIP
+ * expect op=cr8: monitor: guest executed `mov to cr8` at RIP
+ * expect op=lgdt: monitor: guest executed `lgdt` at RIP
+ * expect op=lidt: monitor: guest executed `lidt` at RIP
+ * expect op=ltr: monitor: guest executed `ltr` at RIP
+ * expect op=in: monitor: guest executed `in` at RIP
+ * expect op=out: monitor: guest executed `out` at RIP
+ * expect op=swapgs: monitor: guest executed `swapgs` at RIP
+ * expect op=invlpg: monitor: guest executed `invlpg` at RIP
+ * expect op=dr7: monitor: guest executed `mov to dr7` at RIP
+ * expect op=sysenter: monitor: guest executed `sysenter` at RIP
+ * expect op=int3: monitor: guest executed `int3` at RIP
+ * expect op=int80: monitor: guest executed `int 0x80` at RIP
+ * expect op=wrfsbase: monitor: guest executed `wrfsbase` at RIP
+ * expect op=wrpkru: monitor: guest executed `wrpkru` at RIP
+ * expect op=selector: monitor: guest crashed (unhandled exception): vector 13 (#GP general protection) error code 0x10
+ * expect op=syscall: monitor: guest crashed (unhandled exception): vector 6 (#UD invalid opcode)
+ * expect op=syscall: monitor: guest executed `syscall` at RIP
+ */

@@ -66,3 +66,11 @@ int prog_sched(void)
 	printf("guest: sched: three threads that never yield, interleaved by the timer\n");
 	return 0;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 0
+ * expect: turns: BCABCABCABC
+ * expect: guest: sched: three threads that never yield, interleaved by the timer
+ * expect: SUCCESS
+ */

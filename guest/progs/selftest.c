@@ -231,3 +231,11 @@ int prog_selftest(void)
 	check_hypercalls();
 	return check_end();
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 0
+ * expect: guest: selftest: pool is 32768 KiB
+ * expect: checks, 0 failed
+ * expect: SUCCESS
+ */

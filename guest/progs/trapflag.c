@@ -36,3 +36,10 @@ int prog_trapflag(void)
 	}
 	return 0;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 0
+ * expect: single-step traps across 10 hypercalls
+ * expect: SUCCESS
+ */

@@ -38,3 +38,11 @@ int prog_vtimer(void)
 	}
 	return 0;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 0
+ * expect: guest: vtimer:
+ * expect: upcalls in 2 s at 100 Hz
+ * expect: SUCCESS
+ */

@@ -17,9 +17,9 @@ set -uo pipefail
 extra=() tmo=120 cpus=2 interactive=0 append="" mem=512M nmi=0
 while [ $# -gt 3 ]; do
 	case "$1" in
-	--icount) extra+=(-icount shift=0) cpus=1 ;;
+	--icount) extra+=(--icount) cpus=1 ;;
 	--interactive) interactive=1 ;;
-	--cpu) extra+=(-cpu "$2"); shift ;;
+	--cpu) extra+=(--cpu "$2"); shift ;;
 	--append) append="$2"; shift ;;
 	--mem) mem="$2"; shift ;;
 	--timeout) tmo="$2"; shift ;;
@@ -37,35 +37,14 @@ fi
 kernel=$(ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1)
 [ -n "$kernel" ] || { echo "run-vm: no /boot/vmlinuz-*: apt-get install linux-image-amd64" >&2; exit 2; }
 # -cpu max would offer LA57 (5-level paging), which the monitor refuses; the
-# default CPU model has NX, which is what the guest's tables need.
+# default CPU model has NX, which is what the guest's tables need. QEMU's
+# command line itself is scripts/qemu-run.sh's.
+run=(--kernel "$kernel" --initrd "$initrd" --smp "$cpus" --mem "$mem" "${extra[@]}"
+	--append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario $append")
 if [ $interactive = 1 ]; then
-	exec qemu-system-x86_64 -machine pc -smp "$cpus" -m "$mem" -nic none -no-reboot \
-		-display none "${extra[@]}" -kernel "$kernel" -initrd "$initrd" -serial mon:stdio \
-		-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario $append"
+	exec "$(dirname "$0")/../qemu-run.sh" "${run[@]}" --interactive
 fi
-serial=(-serial "file:$log") nmi_pid=""
-if [ "$nmi" != 0 ]; then
-	# A monitor socket in a temp dir; QEMU appends to LOG (O_APPEND) like the
-	# injector does, or its next write would land on the injector's line. With
-	# append=on QEMU does not truncate, so empty LOG first (no stale trigger).
-	dir=$(mktemp -d "${TMPDIR:-/tmp}/run-vm.XXXXXX")
-	stop_nmi() {
-		[ -n "$nmi_pid" ] && { kill -TERM "$nmi_pid" 2>/dev/null; wait "$nmi_pid" 2>/dev/null; }
-		nmi_pid=""
-		return 0
-	}
-	trap 'stop_nmi; rm -rf "$dir"' EXIT
-	: > "$log"
-	serial=(-chardev "file,id=serial0,path=$log,append=on" -serial chardev:serial0
-		-chardev "socket,id=hmp,path=$dir/hmp.sock,server=on,wait=off"
-		-mon chardev=hmp,mode=readline)
-	"$(dirname "$0")/../qemu-nmi.sh" "$dir/hmp.sock" "$log" "$nmi" "$tmo" &
-	nmi_pid=$!
-fi
-timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -machine pc -smp "$cpus" -m "$mem" -nic none \
-	-no-reboot -display none "${extra[@]}" \
-	-kernel "$kernel" -initrd "$initrd" "${serial[@]}" </dev/null \
-	-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario $append"
-status=$?
-[ "$nmi" != 0 ] && stop_nmi
-exit $status
+# --nmi: the injector (scripts/qemu-nmi.sh) and QEMU's monitor socket are
+# qemu-run.sh's too.
+[ "$nmi" != 0 ] && run+=(--nmi "$nmi")
+exec "$(dirname "$0")/../qemu-run.sh" "${run[@]}" --timeout "$tmo" --log "$log"

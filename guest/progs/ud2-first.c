@@ -10,3 +10,9 @@ int prog_ud2_first(void)
 	printf("ABORT: ud2 came back to the guest\n");
 	return 1;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 100
+ * expect: monitor: guest crashed (exception before it registered any handler): vector 6 (#UD invalid opcode)
+ */

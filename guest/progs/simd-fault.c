@@ -77,3 +77,12 @@ int prog_simd_fault(void)
 	printf("ABORT: op=%s raised no exception\n", op);
 	return 1;
 }
+
+/* What a run of this program must print, on every host (scripts/qemu-test.sh
+ * reads it: prog_expect): its exit status, extra arguments, and lines of the log.
+ * status: 100
+ * expect op=xm: guest: simd-fault: op=xm: no #XM; MXCSR.ZE is 1
+ * expect op=mf: monitor: guest crashed (unhandled exception): vector 16 (#MF x87 error)
+ * expect op=mxcsr: guest: simd-fault: op=mxcsr: no #GP
+ * expect op=xsetbv: monitor: guest executed `xsetbv` at RIP
+ */
