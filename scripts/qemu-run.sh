@@ -6,8 +6,13 @@
 # line can be tested on the very ISO a user boots.
 #
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
-#                    [--timeout SECONDS] [--interactive] [--gdb] [--icount]
+#                    [--timeout SECONDS] [--interactive] [--gdb | --gdb-stdio] [--icount]
 #                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] [--nmi COUNT] ISO
+#   --gdb:    QEMU's gdbstub on :1234, stopped at the first instruction
+#   --gdb-stdio: (not with --interactive) the gdbstub on this script's stdin and
+#             stdout, stopped at the first instruction, for gdb's
+#             `target remote | qemu-run.sh --gdb-stdio ...` (scripts/switch-walk.sh):
+#             no port, so runs in parallel cannot collide
 #   --icount: -icount shift=0, one TSC tick per instruction (scripts/bench.sh)
 #   --cpu MODEL: a QEMU CPU model (default: QEMU's own, qemu64)
 #   --chain:  (UEFI) GRUB chainloads the ISO's cokernel.efi instead of multiboot2
@@ -35,6 +40,7 @@ while [ $# -gt 1 ]; do
 	--timeout) timeout_s="$2"; shift ;;
 	--interactive) interactive=1 ;;
 	--gdb) gdb=1 ;;
+	--gdb-stdio) gdb=stdio ;;
 	--icount) icount=1 ;;
 	--cpu) cpu="$2"; shift ;;
 	--chain) chain=1 firmware=uefi ;;
@@ -98,6 +104,11 @@ if [ "$gdb" = 1 ]; then
 	qemu+=(-s -S)
 	echo "qemu-run: waiting for gdb on :1234; attach with:"
 	echo "  gdb -x $build/gdbinit"
+elif [ "$gdb" = stdio ]; then
+	if [ "$interactive" = 1 ] || [ "$nmi" != 0 ]; then
+		echo "qemu-run: --gdb-stdio needs a non-interactive run without --nmi" >&2; exit 2
+	fi
+	qemu+=(-gdb stdio -S) # stdout is gdb's from here: say nothing on it
 fi
 if [ "$interactive" = 1 ]; then
 	echo "qemu-run: serial console below; quit with Ctrl-A then X"
@@ -128,10 +139,11 @@ else
 	qemu+=(-serial "file:${log:-/dev/null}")
 fi
 set +e
+[ "$gdb" = stdio ] || exec </dev/null # with --gdb-stdio, gdb's packets arrive on stdin
 if [ "$timeout_s" -gt 0 ]; then
-	timeout --foreground -k 5 "$timeout_s" "${qemu[@]}" </dev/null
+	timeout --foreground -k 5 "$timeout_s" "${qemu[@]}"
 else
-	"${qemu[@]}" </dev/null
+	"${qemu[@]}"
 fi
 status=$?
 stop_nmi
