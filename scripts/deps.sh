@@ -29,6 +29,9 @@ need=(
 	"gzip:/usr/bin/gzip"
 	# --nmi: scripts/qemu-nmi.sh talks to QEMU's monitor socket with it
 	"socat:/usr/bin/socat"
+	# make qemu-gdb and make switch-walk (Debian's gdb has Python, which
+	# scripts/gdb/ needs)
+	"gdb:/usr/bin/gdb"
 )
 if [ "${1:-}" = --fuzz ]; then
 	need+=("clang:/usr/bin/clang" "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a")
