@@ -103,7 +103,7 @@ run_scenario() {
 	fi
 	t1=$(date +%s.%N)
 	verdict "$@"
-	[ -f "$log" ] || rm -f "$logs/$name.trace" # passed: verdict removed the log
+	[ -f "$log" ] || rm -f "$logs/$name.trace" "$logs/$name.trace.gdb.log" # passed
 }
 
 # Several scenarios of one firmware in one boot (a UEFI boot costs more than

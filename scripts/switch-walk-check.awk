@@ -13,6 +13,7 @@
 
 # "NAME A -> B" in a line: sets FROM and TO, returns 1; 0 without one.
 function change(line, name,    t, p) {
+	FROM = TO = ""
 	if (!match(line, name " 0x[0-9a-f/]+ -> 0x[0-9a-f/]+"))
 		return 0
 	t = substr(line, RSTART + length(name) + 1, RLENGTH - length(name) - 1)
@@ -41,6 +42,7 @@ function find(s, i, sre, str) {
 # numbers) and reports them.
 function cr3_loads(s, after, what,    g, h) {
 	g = start_cr3[s]
+	FROM = TO = ""
 	OUT = find(s, after + 1, "^to_host", "mov cr3,")
 	verdict(OUT && change(txt[s, OUT], "CR3") && FROM == g,
 		what ": to_host loads the host's CR3 over the guest's (" g " -> " TO ")")

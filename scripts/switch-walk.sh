@@ -34,16 +34,18 @@ done
 iso="${1:?usage: switch-walk.sh [options] ISO TRACE}" trace="${2:?usage: switch-walk.sh [options] ISO TRACE}"
 build="$(dirname "$iso")"
 log="${log:-$build/switch-walk.serial.log}"
+gdblog="$trace.gdb.log" # what gdb said, for when the walk fails
 rm -f "$trace"
 
 # QEMU is gdb's child, on a pipe (qemu-run.sh --gdb-stdio): no TCP port, so
-# several walks (or a walk and a `make qemu-gdb`) never collide.
+# several walks (or a walk and a `make qemu-gdb`) never collide; its own
+# timeout too, so that it cannot outlive gdb.
 timeout -k 5 "$timeout_s" gdb -nx -batch -ex 'set pagination off' -ex 'set confirm off' \
 	-ex 'set architecture i386:x86-64' -ex "set \$cokernel_build = \"$build\"" \
 	-ex "symbol-file $build/cokernel.elf" -ex "add-symbol-file $build/guest.elf" \
 	-ex "python import sys; sys.path.insert(0, 'scripts/gdb'); import passage, switch_walk" \
-	-ex "target remote | scripts/qemu-run.sh --gdb-stdio --args '$args' --log $log $iso" \
-	-ex "python switch_walk.walk('$trace')" -ex continue > "$build/switch-walk.gdb.log" 2>&1
+	-ex "target remote | scripts/qemu-run.sh --gdb-stdio --timeout $timeout_s --args '$args' --log $log $iso" \
+	-ex "python switch_walk.walk('$trace')" -ex continue > "$gdblog" 2>&1
 status=$?
 # gdb's own status says little: its last command always loses the connection
 # when QEMU exits at the end of the runs. The trace and the checks decide.
@@ -54,7 +56,7 @@ if [ $status -eq 124 ] || [ $status -eq 137 ]; then
 fi
 if ! grep -q '^switch-walk: walk took' "$trace" 2>/dev/null; then
 	echo "switch-walk: FAIL: the walk did not finish; gdb said:" | tee -a "$log"
-	grep -iE 'error|switch-walk|Traceback|exception' "$build/switch-walk.gdb.log" | head -n 20 | tee -a "$log"
+	grep -iE 'error|switch-walk|Traceback|exception' "$gdblog" | head -n 20 | tee -a "$log"
 fi
 awk -f scripts/switch-walk-check.awk "$trace" 2>/dev/null | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] && grep -q '^switch-walk: walk took' "$trace"

@@ -174,10 +174,17 @@ def run_to(spec, cond=None):
 
 
 def walk(out_path):
+	with open(out_path, "w") as out:  # closed (flushed) however the walk ends
+		walk_to(out)
+	# Let both runs end normally: the monitor's own checks close the log.
+	for bp in gdb.breakpoints():
+		bp.delete()
+
+
+def walk_to(out):
 	from passage import passage_symbols
 
 	t0 = time.time()
-	out = open(out_path, "w")
 	w = Walk(out)
 	passage_symbols.listeners.append(w.load_symbols)
 	gdb.execute("set disassembly-flavor intel")
@@ -239,8 +246,4 @@ def walk(out_path):
 		    "the interrupted guest instruction")
 	w.write("switch-walk: forwarded interrupt done in %d instructions" % w.n)
 	w.write("switch-walk: walk took %.1f s" % (time.time() - t0))
-	out.close()
-	# Let both runs end normally: the monitor's own checks close the log.
-	for bp in gdb.breakpoints():
-		bp.delete()
 	passage_symbols.listeners.clear()
