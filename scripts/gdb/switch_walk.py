@@ -206,7 +206,7 @@ def walk_to(out):
 	# 2. A host interrupt in the guest world: find a guest instruction that
 	# run 2's computing loop executes (one that a tick interrupted), stop
 	# there, then step with interrupts on until a tick enters an IRQ stub.
-	run_to("*" + "prog_preempt")
+	run_to("*prog_preempt")
 	stubs = w.syms.addr("irq_stubs")
 	gate_irq = w.syms.addr("gate_irq")
 	while True:
@@ -216,7 +216,7 @@ def walk_to(out):
 			break
 	s = run_to("*0x%x" % rip)
 	gdb.execute("maintenance packet qqemu.sstep=0x%x" % SSTEP_IRQS, to_string=True)
-	waited, last = 0, None  # last: (before, text, after) of the last guest instruction
+	waited, ran, last = 0, 0, None  # last: (before, text, after) of the last instruction run
 	while waited < MAX_WAIT_STEPS:
 		text, prev = disasm(s["pc"]), s
 		gdb.execute("stepi", to_string=True)
@@ -225,7 +225,7 @@ def walk_to(out):
 		if stubs <= s["pc"] < gate_irq:
 			break
 		if s["pc"] != prev["pc"]:  # else a step that ran nothing (QEMU saw an event)
-			last = (prev, text, s)
+			last, ran = (prev, text, s), ran + 1
 	else:
 		raise gdb.GdbError("switch-walk: no tick in %d guest instructions" % MAX_WAIT_STEPS)
 	gdb.execute("maintenance packet qqemu.sstep=0x%x" % SSTEP_QUIET, to_string=True)
@@ -235,7 +235,7 @@ def walk_to(out):
 	w.section("a host interrupt forwarded: guest -> monitor's IRQ stub -> host's handler -> guest",
 		  last[0] if last else prev)
 	w.write("  (%d guest instructions stepped with interrupts on before the tick; the last one:)"
-		% (waited - 1))
+		% ran)
 	if last:
 		w.line(last[0]["pc"], last[1], w.changes(last[0], last[2]))
 	# The step that took the tick ran no instruction when the frame's RIP is
