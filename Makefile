@@ -55,6 +55,20 @@ $(BUILD)/switch.bin: switch/switch.asm $(BUILD)/passage_offsets.inc
 	$(call say,NASM,$@)
 	$(Q)$(NASM) -f bin -I $(BUILD)/ -Werror $< -o $@
 
+# switch.elf: the same source assembled as an ELF object with its labels and
+# line numbers, linked at 0, for gdb: scripts/gdb/passage.py loads it at the
+# passage's address at run time. Its bytes must be switch.bin's, or gdb would
+# show code that does not run.
+$(BUILD)/switch.elf: switch/switch.asm $(BUILD)/passage_offsets.inc $(BUILD)/switch.bin
+	$(call say,NASM,$@)
+	$(Q)$(NASM) -f elf64 -g -F dwarf -I $(BUILD)/ -Werror $< -o $(BUILD)/switch-sym.o
+	@# -N: ld's own end-of-image symbols would name host or guest addresses
+	$(Q)$(LD) -Ttext=0 -e 0 -z noexecstack $(BUILD)/switch-sym.o -o $@
+	$(Q)objcopy -N __bss_start -N _edata -N _end $@
+	$(Q)objcopy -O binary -j .text $@ $@.bin
+	$(Q)cmp -s $@.bin $(BUILD)/switch.bin || { echo "$@: its code differs from switch.bin" >&2; \
+		rm -f $@; exit 1; }
+
 # -------------------------------------------------- bare-metal monitor ----
 CORE_C := $(filter-out loader/tsc.c,$(wildcard loader/*.c)) $(wildcard mm/*.c) switch/passage.c lib/fmt.c lib/string.c
 MB2_C := $(wildcard loader/mb2/*.c) loader/tsc.c
@@ -205,8 +219,10 @@ $(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk
 	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk.img $@
 
 .DEFAULT_GOAL := all
-.PHONY: all deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test test clean format
-all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/esp.img $(BUILD)/linux-initramfs.cpio.gz
+.PHONY: all deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test switch-walk test \
+	clean format
+all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/switch.elf $(BUILD)/esp.img \
+	$(BUILD)/linux-initramfs.cpio.gz
 
 # deps installs what everything needs; deps-iso, deps-efi, deps-linux and
 # deps-fuzz only what one target does (scripts/deps.sh says which is which).
@@ -284,14 +300,24 @@ qemu-efi: deps $(BUILD)/cokernel.iso $(BUILD)/esp.img $(BUILD)/disk.img
 qemu-linux: deps-linux $(BUILD)/linux-initramfs.cpio.gz
 	$(Q)scripts/linux/run-vm.sh --interactive $(BUILD)/linux-initramfs.cpio.gz shell /dev/null
 
-# gdb with both symbol tables: the monitor at its identity addresses, the guest
-# at its link addresses in the top 2 GiB.
+# gdb with three symbol tables: the monitor at its identity addresses, the
+# guest at its link addresses in the top 2 GiB, and the switch stub at the
+# passage's address, loaded by scripts/gdb/passage.py as each run installs its
+# passage (so `break enter` or `break gate_hc` works; docs/SWITCH-WALK.md).
 $(BUILD)/gdbinit: Makefile
 	$(Q)printf '%s\n' 'set architecture i386:x86-64' 'symbol-file $(BUILD)/cokernel.elf' \
-		'add-symbol-file $(BUILD)/guest.elf' 'target remote :1234' > $@
+		'add-symbol-file $(BUILD)/guest.elf' 'set $$cokernel_build = "$(CURDIR)/$(BUILD)"' \
+		'python import sys; sys.path.insert(0, "$(CURDIR)/scripts/gdb"); import passage' \
+		'target remote :1234' > $@
 
-qemu-gdb: deps-iso $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/gdbinit
+qemu-gdb: deps-gdb $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/switch.elf $(BUILD)/gdbinit
 	$(Q)scripts/qemu-run.sh --interactive --gdb --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
+
+# One YIELD round trip and one forwarded host interrupt, single-stepped by gdb
+# over QEMU's gdbstub on the bare-metal monitor: one line per instruction with
+# the CPU state it changed, in build/switch-walk.txt, then its checks.
+switch-walk: deps-gdb $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/switch.elf
+	$(Q)scripts/switch-walk.sh $(BUILD)/cokernel.iso $(BUILD)/switch-walk.txt
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')

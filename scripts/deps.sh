@@ -7,6 +7,7 @@
 #   efi:   iso, and OVMF to boot it or the ESP under UEFI (make qemu-efi)
 #   linux: the Linux host's module, runner and VM (make qemu-linux)
 #   test:  all of the above and the test tools (make test, make bench)
+#   gdb:   iso, and gdb (make qemu-gdb, make switch-walk)
 #   fuzz:  clang and libFuzzer (make fuzz)
 set -euo pipefail
 
@@ -36,8 +37,11 @@ linux=(
 	"gzip:/usr/bin/gzip"
 	"libc6-dev:/usr/lib/x86_64-linux-gnu/libc.a"
 )
-# --nmi: scripts/qemu-nmi.sh talks to QEMU's monitor socket with socat
-tools=("socat:/usr/bin/socat")
+# --nmi: scripts/qemu-nmi.sh talks to QEMU's monitor socket with socat; make
+# qemu-gdb and make switch-walk need gdb (Debian's has Python, which
+# scripts/gdb/ needs)
+tools=("socat:/usr/bin/socat" "gdb:/usr/bin/gdb")
+gdb=("gdb:/usr/bin/gdb")
 fuzz=("clang:/usr/bin/clang"
 	"libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a")
 
@@ -49,8 +53,9 @@ for what in "$@"; do
 	efi) need+=("${iso[@]}" "${efi[@]}") ;;
 	linux) need+=("${iso[@]}" "${linux[@]}") ;;
 	test) need+=("${iso[@]}" "${efi[@]}" "${linux[@]}" "${tools[@]}") ;;
+	gdb) need+=("${iso[@]}" "${gdb[@]}") ;;
 	fuzz | --fuzz) need+=("${fuzz[@]}") ;;
-	*) echo "deps: unknown set $what (iso, efi, linux, test, fuzz)" >&2; exit 2 ;;
+	*) echo "deps: unknown set $what (iso, efi, linux, gdb, test, fuzz)" >&2; exit 2 ;;
 	esac
 done
 missing=()

@@ -9,10 +9,15 @@
 # line can be tested on the very ISO a user boots.
 #
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
-#                    [--timeout SECONDS] [--interactive] [--gdb] [--icount]
+#                    [--timeout SECONDS] [--interactive] [--gdb | --gdb-stdio] [--icount]
 #                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] [--nmi COUNT]
 #                    [--kernel BZIMAGE --initrd FILE --append ARGS]
 #                    [--smp N] [--mem SIZE] [--show] [ISO]
+#   --gdb:    QEMU's gdbstub on :1234, stopped at the first instruction
+#   --gdb-stdio: (not with --interactive) the gdbstub on this script's stdin and
+#             stdout, stopped at the first instruction, for gdb's
+#             `target remote | qemu-run.sh --gdb-stdio ...` (scripts/switch-walk.sh):
+#             no port, so runs in parallel cannot collide
 #   --icount: -icount shift=0, one TSC tick per instruction (scripts/bench.sh)
 #   --cpu MODEL: a QEMU CPU model (default: QEMU's own, qemu64)
 #   --chain:  (UEFI) GRUB chainloads the ISO's cokernel.efi instead of multiboot2
@@ -44,6 +49,7 @@ while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	--timeout) timeout_s="$2"; shift ;;
 	--interactive) interactive=1 ;;
 	--gdb) gdb=1 ;;
+	--gdb-stdio) gdb=stdio ;;
 	--icount) icount=1 ;;
 	--cpu) cpu="$2"; shift ;;
 	--chain) chain=1 firmware=uefi ;;
@@ -117,10 +123,15 @@ if [ "$gdb" = 1 ]; then
 	qemu+=(-s -S)
 	echo "qemu-run: waiting for gdb on :1234; attach with:"
 	echo "  gdb -x $build/gdbinit"
+elif [ "$gdb" = stdio ]; then
+	if [ "$interactive" = 1 ] || [ "$nmi" != 0 ]; then
+		echo "qemu-run: --gdb-stdio needs a non-interactive run without --nmi" >&2; exit 2
+	fi
+	qemu+=(-gdb stdio -S) # stdout is gdb's from here: say nothing on it
 fi
 show_cmd() {	# the command line, one argument per quoted word
 	[ "$show" = 1 ] || [ "$interactive" = 1 ] || return 0
-	printf 'qemu-run:'; printf ' %q' "${qemu[@]}" "$@"; printf '\n'
+	{ printf 'qemu-run:'; printf ' %q' "${qemu[@]}" "$@"; printf '\n'; } >&2
 }
 if [ "$interactive" = 1 ]; then
 	show_cmd -serial mon:stdio
@@ -153,10 +164,11 @@ else
 fi
 show_cmd
 set +e
+[ "$gdb" = stdio ] || exec </dev/null # with --gdb-stdio, gdb's packets arrive on stdin
 if [ "$timeout_s" -gt 0 ]; then
-	timeout --foreground -k 5 "$timeout_s" "${qemu[@]}" </dev/null
+	timeout --foreground -k 5 "$timeout_s" "${qemu[@]}"
 else
-	"${qemu[@]}" </dev/null
+	"${qemu[@]}"
 fi
 status=$?
 stop_nmi
