@@ -24,7 +24,7 @@ FREESTANDING := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fn
 NASMFLAGS := -f elf64 -g -I ./ -I $(BUILD)/ -Werror
 
 # ---------------------------------------------------------------- guest ----
-GUEST_C := $(wildcard guest/*.c guest/progs/*.c lib/*.c)
+GUEST_C := $(wildcard guest/*.c guest/progs/*.c lib/*.c labs/*/guest/*.c)
 GUEST_ASM := $(wildcard guest/*.asm guest/progs/*.asm)
 GUEST_OBJ := $(GUEST_C:%.c=$(BUILD)/guest-obj/%.o) $(GUEST_ASM:%.asm=$(BUILD)/guest-obj/%.o)
 # The guest may use x87, SSE and AVX (the switch gives it its own state); the
@@ -208,7 +208,8 @@ $(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk
 	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk.img $@
 
 .DEFAULT_GOAL := all
-.PHONY: all deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test test clean format
+.PHONY: all deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test test clean format \
+	grade grade-all handout handouts-build
 all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/esp.img $(BUILD)/linux-initramfs.cpio.gz
 
 deps:
@@ -291,6 +292,35 @@ $(BUILD)/gdbinit: Makefile
 
 qemu-gdb: deps $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/gdbinit
 	$(Q)scripts/qemu-run.sh --interactive --gdb --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
+
+# ----------------------------------------------------------------- labs ----
+# The labs (docs/labs/README.md): `make grade LAB=NAME` runs labs/NAME/grade.sh
+# (points, then "N passed, N failed"); `make handout LAB=NAME` writes the
+# student's tree, the solved tree without that lab's solution, to
+# build/handout/NAME/. grade-all and handouts-build do every lab (CI).
+LABS := $(patsubst labs/%/grade.sh,%,$(wildcard labs/*/grade.sh))
+lab-name = $(if $(filter $(LAB),$(LABS)),,$(error LAB=NAME, one of: $(LABS)))
+
+grade: deps all
+	$(lab-name)
+	$(Q)labs/$(LAB)/grade.sh
+
+grade-all: deps all
+	$(Q)set -o pipefail; p=0 f=0 bad=""; for lab in $(LABS); do \
+		labs/$$lab/grade.sh | tee $(BUILD)/grade-$$lab.out || bad="$$bad $$lab"; \
+		read -r a _ b _ < <(tail -n 1 $(BUILD)/grade-$$lab.out); p=$$((p + a)) f=$$((f + b)); done; \
+	echo "grade-all: labs failing:$${bad:- none}"; echo "$$p passed, $$f failed"; test -z "$$bad"
+
+handout:
+	$(lab-name)
+	$(Q)scripts/handout.sh $(LAB)
+
+# Each handout builds on its own (its own build/ inside build/handout/NAME/).
+handouts-build:
+	$(Q)for lab in $(LABS); do scripts/handout.sh $$lab > /dev/null && \
+		$(MAKE) --no-print-directory -C $(BUILD)/handout/$$lab all > $(BUILD)/handout-$$lab.log 2>&1 && \
+		echo "handouts-build: $$lab builds" || { echo "handouts-build: $$lab FAILED:"; \
+		tail -n 20 $(BUILD)/handout-$$lab.log; exit 1; }; done
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
