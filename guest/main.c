@@ -32,6 +32,7 @@ static const struct program {
 	{ "masked", prog_masked, 0 },
 	{ "sched", prog_sched, 0 },
 	{ "lab-hypercall", prog_lab_hypercall, 0 },
+	{ "lab-device", prog_lab_device, 0 },
 };
 
 uint64_t virt_to_gpa(const void *va)

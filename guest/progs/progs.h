@@ -23,5 +23,6 @@ int prog_vtimer(void);
 int prog_masked(void);
 int prog_sched(void);
 int prog_lab_hypercall(void); /* labs/hypercall/guest/prog.c */
+int prog_lab_device(void);    /* labs/device/guest/prog.c */
 
 #endif
