@@ -24,7 +24,7 @@ FREESTANDING := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fn
 NASMFLAGS := -f elf64 -g -I ./ -I $(BUILD)/ -Werror
 
 # ---------------------------------------------------------------- guest ----
-GUEST_C := $(wildcard guest/*.c guest/progs/*.c lib/*.c)
+GUEST_C := $(wildcard guest/*.c guest/progs/*.c lib/*.c labs/*/guest/*.c)
 GUEST_ASM := $(wildcard guest/*.asm guest/progs/*.asm)
 GUEST_OBJ := $(GUEST_C:%.c=$(BUILD)/guest-obj/%.o) $(GUEST_ASM:%.asm=$(BUILD)/guest-obj/%.o)
 # The guest may use x87, SSE and AVX (the switch gives it its own state); the
@@ -220,7 +220,7 @@ $(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk
 
 .DEFAULT_GOAL := all
 .PHONY: all deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test switch-walk test \
-	clean format
+	clean format grade grade-all handout handouts-build
 all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/switch.elf $(BUILD)/esp.img \
 	$(BUILD)/linux-initramfs.cpio.gz
 
@@ -235,7 +235,7 @@ deps-%:
 # Host-side unit tests of mm/, the ELF loader and the command line, built for
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
 UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c loader/elf.c \
-	loader/cmdline.c loader/errors.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/hypercall.c loader/log.c loader/insn.c \
+	loader/cmdline.c loader/errors.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/rng.c loader/hypercall.c loader/log.c loader/insn.c \
 	loader/trap.c loader/vintr.c loader/report.c switch/passage.c lib/fmt.c
 # CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -252,7 +252,7 @@ check: $(BUILD)/tests/unit $(BUILD)/guest.elf
 # libFuzzer over the ring and hypercall validation (clang). FUZZ_SECONDS bounds
 # the run; a crash leaves its input in build/fuzz/ and fails the target.
 FUZZ_SECONDS ?= 30
-FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/hypercall.c loader/log.c loader/trap.c \
+FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/rng.c loader/hypercall.c loader/log.c loader/trap.c \
 	loader/vintr.c \
 	loader/insn.c loader/errors.c mm/pool.c mm/pagearray.c mm/guestmem.c mm/pagetable.c \
 	lib/fmt.c
@@ -318,6 +318,35 @@ qemu-gdb: deps-gdb $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/switch.elf 
 # the CPU state it changed, in build/switch-walk.txt, then its checks.
 switch-walk: deps-gdb $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/switch.elf
 	$(Q)scripts/switch-walk.sh $(BUILD)/cokernel.iso $(BUILD)/switch-walk.txt
+
+# ----------------------------------------------------------------- labs ----
+# The labs (docs/labs/README.md): `make grade LAB=NAME` runs labs/NAME/grade.sh
+# (points, then "N passed, N failed"); `make handout LAB=NAME` writes the
+# student's tree, the solved tree without that lab's solution, to
+# build/handout/NAME/. grade-all and handouts-build do every lab (CI).
+LABS := $(patsubst labs/%/grade.sh,%,$(wildcard labs/*/grade.sh))
+lab-name = $(if $(filter $(LAB),$(LABS)),,$(error LAB=NAME, one of: $(LABS)))
+
+grade: deps all
+	$(lab-name)
+	$(Q)labs/$(LAB)/grade.sh
+
+grade-all: deps all
+	$(Q)set -o pipefail; p=0 f=0 bad=""; for lab in $(LABS); do \
+		labs/$$lab/grade.sh | tee $(BUILD)/grade-$$lab.out || bad="$$bad $$lab"; \
+		read -r a _ b _ < <(tail -n 1 $(BUILD)/grade-$$lab.out); p=$$((p + a)) f=$$((f + b)); done; \
+	echo "grade-all: labs failing:$${bad:- none}"; echo "$$p passed, $$f failed"; test -z "$$bad"
+
+handout:
+	$(lab-name)
+	$(Q)scripts/handout.sh $(LAB)
+
+# Each handout builds on its own (its own build/ inside build/handout/NAME/).
+handouts-build:
+	$(Q)for lab in $(LABS); do scripts/handout.sh $$lab > /dev/null && \
+		$(MAKE) --no-print-directory -C $(BUILD)/handout/$$lab all > $(BUILD)/handout-$$lab.log 2>&1 && \
+		echo "handouts-build: $$lab builds" || { echo "handouts-build: $$lab FAILED:"; \
+		tail -n 20 $(BUILD)/handout-$$lab.log; exit 1; }; done
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')

@@ -31,6 +31,8 @@ static const struct program {
 	{ "vtimer", prog_vtimer, 0 },
 	{ "masked", prog_masked, 0 },
 	{ "sched", prog_sched, 0 },
+	{ "lab-hypercall", prog_lab_hypercall, 0 },
+	{ "lab-device", prog_lab_device, 0 },
 };
 
 uint64_t virt_to_gpa(const void *va)

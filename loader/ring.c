@@ -14,6 +14,9 @@
 static const struct ring_device *const devices[] = {
 	[RING_DEV_CONSOLE] = &console_device,
 	[RING_DEV_BLOCK] = &blk_device,
+	// LAB(device) BEGIN
+	[RING_DEV_RNG] = &rng_device,
+	// LAB(device) END
 };
 #define NDEVICES (sizeof(devices) / sizeof(devices[0]))
 

@@ -28,5 +28,6 @@ extern const struct ring_device console_device; /* loader/console.c */
 /* Move what console input the host has into m->input (HC_WAIT watches it). */
 void console_refill(struct monitor *m);
 extern const struct ring_device blk_device;     /* loader/blk.c */
+extern const struct ring_device rng_device;     /* loader/rng.c (the device lab) */
 
 #endif

@@ -20,11 +20,13 @@
 #ifndef PROTO_HYPERCALL_H
 #define PROTO_HYPERCALL_H
 
+#include <stdint.h>
 #include "errors.h"
 
 /* 2: the request ring, POST and WAIT. 3: the guest in ring 1, the hypercall
- * gate, SET_TRAPS, IRET, SET_UPCALL, TIMER, the monitor's selectors. */
-#define HCABI_VERSION 3
+ * gate, SET_TRAPS, IRET, SET_UPCALL, TIMER, the monitor's selectors.
+ * 4: HC_STATS, and the random-number device on the ring (the labs). */
+#define HCABI_VERSION 4
 
 /* The calls (proto/hypercall.inc repeats them for assembly). */
 #define HC_YIELD       0
@@ -37,7 +39,8 @@
 #define HC_IRET        7
 #define HC_SET_UPCALL  8
 #define HC_TIMER       9
-#define HC_NCALLS     10 /* a number >= this: -HCERR_NOSYS */
+#define HC_STATS      10
+#define HC_NCALLS     11 /* a number >= this: -HCERR_NOSYS */
 
 /* The hypercall gate: an interrupt gate of DPL 1 in the monitor's IDT. */
 #define HCABI_VECTOR 0x81
@@ -145,5 +148,23 @@
  *   returns: yes */
 #define HCLIM_TIMER_MIN_NS 100000u
 #define HCLIM_TIMER_MAX_NS (1ull << 48)
+
+/* HC_STATS: the monitor's counters for this guest (the hypercall lab,
+ * docs/labs/hypercall.md).
+ *   args:    rdi = buf (gpa), rsi = len, which must be sizeof(struct hc_stats)
+ *            (a struct of another size is another version of the call)
+ *   result:  0, with buf holding one struct hc_stats
+ *   errors:  HCERR_INVAL  len is not sizeof(struct hc_stats)
+ *            HCERR_FAULT  [buf, buf + len) not inside the pool, or wraps
+ *   returns: yes. Nothing is written unless the call succeeds; the buffer may
+ *            cross pages. */
+struct hc_stats {
+	uint64_t switches;        /* world switches so far, both directions */
+	uint64_t hypercalls;      /* hypercalls the monitor took, this one included */
+	uint64_t yields;          /* of which HC_YIELD */
+	uint64_t host_interrupts; /* host interrupts taken while the guest ran */
+	uint64_t now_ns;          /* the monotonic clock of HC_WAIT */
+};
+_Static_assert(sizeof(struct hc_stats) == 40, "struct hc_stats is ABI: docs/ABI.md");
 
 #endif

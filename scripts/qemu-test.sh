@@ -464,7 +464,7 @@ scenario linux-refused linux - "" - \
 	"monitor: refused: guest image (" \
 	"cokrun: setup refused (Exec format error): the image is not a cokernel guest ELF of this ABI" \
 	"linux: not an ELF guest: status 101" \
-	"monitor: refused: guest image built for ABI version 2, this monitor speaks version 3" \
+	"monitor: refused: guest image built for ABI version 2, this monitor speaks version 4" \
 	"linux: a guest of ABI version 2: status 101" \
 	"monitor: refused: pool=4096M: the host could give only" "linux: pool too large: status 101" \
 	"monitor: refused: pool=12Q: expected a size such as 32M" "linux: bad pool size: status 101"

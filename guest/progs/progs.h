@@ -22,5 +22,7 @@ int prog_preempt(void);
 int prog_vtimer(void);
 int prog_masked(void);
 int prog_sched(void);
+int prog_lab_hypercall(void); /* labs/hypercall/guest/prog.c */
+int prog_lab_device(void);    /* labs/device/guest/prog.c */
 
 #endif

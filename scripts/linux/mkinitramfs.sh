@@ -16,7 +16,8 @@ done
 # /guest-v2.elf: the guest with its ABI note saying version 2 (proto/note.h:
 # magic "LNRK", then the version), for the refusal of an older guest.
 if [ -f "$root/guest.elf" ]; then
-	at=$(grep -obUaP 'LNRK\x03\x00\x00\x00' "$root/guest.elf" | cut -d: -f1)
+	v=$(sed -n 's/^#define HCABI_VERSION \([0-9]*\).*/\1/p' "$(dirname "$0")/../../proto/hypercall.h")
+	at=$(grep -obUaP "LNRK\\x$(printf %02x "$v")\\x00\\x00\\x00" "$root/guest.elf" | cut -d: -f1)
 	cp "$root/guest.elf" "$root/guest-v2.elf"
 	printf '\x02' | dd of="$root/guest-v2.elf" bs=1 seek=$((at + 4)) conv=notrunc status=none
 fi

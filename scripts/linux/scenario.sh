@@ -223,6 +223,14 @@ run_case() {
 		kill -KILL $g
 		wait $g
 		;;
+	lab) # labs/lib.sh's lab_linux: the shell lines of ck.lab= (base64), in order
+		sed -n 's/.*ck\.lab=\([A-Za-z0-9+/=]*\).*/\1/p' /proc/cmdline | base64 -d > /tmp/lab.sh
+		while IFS= read -r line; do
+			echo "lab: run $line"
+			sh -c "$line" < /dev/null
+			echo "lab: status $?"
+		done < /tmp/lab.sh
+		;;
 	shell) # make qemu-linux: a shell with the module loaded; exit powers off
 		echo "linux: cokernel.ko is loaded; try: /cokrun guest=selftest, /cokrun --disk /disk.img guest=blk,"
 		echo "linux: /cokrun guest=echo (type; quit ends it), /cokrun guest=spin (Ctrl-C stops it)"

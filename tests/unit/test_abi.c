@@ -16,6 +16,7 @@ static const struct {
 	{ "HC_POST", HC_POST },           { "HC_WAIT", HC_WAIT },
 	{ "HC_SET_TRAPS", HC_SET_TRAPS }, { "HC_IRET", HC_IRET },
 	{ "HC_SET_UPCALL", HC_SET_UPCALL }, { "HC_TIMER", HC_TIMER },
+	{ "HC_STATS", HC_STATS },
 };
 #define NCALLS (sizeof(calls) / sizeof(calls[0]))
 

@@ -1,0 +1,157 @@
+# The graders' library (docs/labs/README.md): each labs/<lab>/grade.sh sources
+# it, boots scenarios, and awards points for what the logs show. Every check
+# prints one line, "ok   [p/p] what" or "FAIL [0/p] what"; lab_end prints
+# "<got>/<max> points", then "<N> passed, <N> failed", and its exit status is 0
+# only when every check passed. A grader never stops at a failed check: a
+# student sees every check's verdict at once.
+#
+#   lab_begin <lab>
+#   lab_boot <host> <tag> <timeout> "<monitor cmdline>" [qemu-run.sh args...]
+#   lab_linux <tag> <timeout> "<shell line>" ["<shell line>" ...]
+#   lab_check <points> "<what>" <command...>
+#   lab_expect <points> "<what>" "<ERE>"
+#   lab_end
+#
+# After lab_boot or lab_linux, LAB_LOG is the boot's serial log and LAB_STATUS
+# the monitor's status (lab_boot: the guest's exit code 0-99, 100 crashed, 101
+# refused, 102 monitor exception; "timeout" when QEMU ran out of time;
+# "qemu-N" when QEMU itself failed with status N) or, for lab_linux, the VM's
+# QEMU status (each line's own exit status is in the log as "lab: status N").
+# LAB_DIR is the lab's work directory, build/grade/<lab>/.
+
+# The tree's root: graders run from there (make grade), but be sure.
+LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$LAB_ROOT" || exit 2
+
+LAB_NAME="" LAB_DIR="" LAB_LOG="" LAB_STATUS=""
+LAB_GOT=0 LAB_MAX=0 LAB_PASSED=0 LAB_FAILED=0 LAB_T0=$SECONDS
+
+# lab_begin <lab>: the banner and a fresh work directory.
+lab_begin() {
+	LAB_NAME="$1"
+	LAB_DIR="build/grade/$LAB_NAME"
+	rm -rf "$LAB_DIR"
+	mkdir -p "$LAB_DIR"
+	LAB_GOT=0 LAB_MAX=0 LAB_PASSED=0 LAB_FAILED=0 LAB_T0=$SECONDS
+	echo "== lab $LAB_NAME: grading (logs in $LAB_DIR/) =="
+}
+
+# The monitor's status from QEMU's exit status: isa-debug-exit makes it
+# (status << 1) | 1; qemu-run.sh and run-vm.sh give 124 on a timeout.
+lab_status_of() {
+	local s="$1"
+	if [ "$s" = 124 ]; then
+		echo timeout
+	elif [ $((s & 1)) = 1 ]; then
+		echo $((s >> 1))
+	else
+		echo "qemu-$s"
+	fi
+}
+
+# lab_boot <host> <tag> <timeout> "<cmdline>" [qemu-run.sh args...]
+#   host bios: build/cokernel.iso under SeaBIOS, GRUB's multiboot2 entry (the
+#     test disk is GRUB's module, a RAM disk: writes end with the boot).
+#   host efi-esp: build/esp.img under OVMF, the UEFI application host; the
+#     disk is a fresh copy of build/disk.img at $LAB_DIR/<tag>.disk unless the
+#     extra arguments name one (--disk FILE, written in place: pass the same
+#     FILE to a second boot to see what the first one wrote).
+# " -- " in the command line runs several guests in one boot (the monitor
+# says "run N ended with status S" after each).
+lab_boot() {
+	local host="$1" tag="$2" tmo="$3" args="$4" run=() t0 s
+	shift 4
+	LAB_LOG="$LAB_DIR/$tag.log"
+	case "$host" in
+	bios) run=(--bios) ;;
+	efi-esp)
+		run=(--esp build/esp.img)
+		if [[ " $* " != *" --disk "* ]]; then
+			cp build/disk.img "$LAB_DIR/$tag.disk"
+			run+=(--disk "$LAB_DIR/$tag.disk")
+		fi
+		;;
+	*) echo "lab_boot: unknown host '$host' (bios or efi-esp)" >&2; LAB_STATUS=error; return 0 ;;
+	esac
+	t0=$SECONDS
+	scripts/qemu-run.sh "${run[@]}" --timeout "$tmo" --args "$args" --log "$LAB_LOG" \
+		"$@" build/cokernel.iso > "$LAB_DIR/$tag.qemu" 2>&1
+	s=$?
+	LAB_STATUS=$(lab_status_of "$s")
+	echo "     boot $host '$args': status $LAB_STATUS in $((SECONDS - t0)) s ($LAB_LOG)"
+	return 0
+}
+
+# lab_linux <tag> <timeout> "<shell line>"...: one boot of the Linux-host VM
+# (scripts/linux/run-vm.sh, scenario "lab"), cokernel.ko loaded, /disk.img a
+# fresh test disk; the lines run in order in busybox sh, each followed by
+# "lab: status N" in the log, then the scenario's usual epilogue (a second
+# guest, the pages held, rmmod, a clean dmesg). The lines travel on the
+# kernel's command line (base64), so together they stay under ~1 KiB.
+lab_linux() {
+	local tag="$1" tmo="$2" script t0 s
+	shift 2
+	LAB_LOG="$LAB_DIR/$tag.log"
+	script=$(printf '%s\n' "$@" | base64 -w0)
+	if [ ${#script} -gt 1400 ]; then
+		echo "lab_linux: the lines are too long for the kernel's command line" >&2
+		LAB_STATUS=error
+		return 0
+	fi
+	t0=$SECONDS
+	scripts/linux/run-vm.sh --timeout "$tmo" --append "ck.lab=$script" \
+		build/linux-initramfs.cpio.gz lab "$LAB_LOG" > "$LAB_DIR/$tag.qemu" 2>&1
+	s=$?
+	LAB_STATUS=$s
+	[ "$s" = 124 ] && LAB_STATUS=timeout
+	echo "     boot linux ($# line(s)): status $LAB_STATUS in $((SECONDS - t0)) s ($LAB_LOG)"
+	return 0
+}
+
+# One verdict line, and the totals.
+lab_verdict() {
+	local ok="$1" points="$2" what="$3"
+	LAB_MAX=$((LAB_MAX + points))
+	if [ "$ok" = 1 ]; then
+		LAB_GOT=$((LAB_GOT + points))
+		LAB_PASSED=$((LAB_PASSED + 1))
+		printf 'ok   [%d/%d] %s\n' "$points" "$points" "$what"
+	else
+		LAB_FAILED=$((LAB_FAILED + 1))
+		printf 'FAIL [0/%d] %s\n' "$points" "$what"
+	fi
+}
+
+# lab_check <points> "<what>" <command...>: the command's exit status decides;
+# what it printed is shown (indented, 8 lines at most) when it fails.
+lab_check() {
+	local points="$1" what="$2" out
+	shift 2
+	if out=$("$@" 2>&1); then
+		lab_verdict 1 "$points" "$what"
+	else
+		lab_verdict 0 "$points" "$what"
+		[ -n "$out" ] && printf '%s\n' "$out" | head -n 8 | sed 's/^/       | /'
+	fi
+	return 0
+}
+
+# lab_expect <points> "<what>" "<ERE>": a line of $LAB_LOG matches the ERE.
+lab_expect() {
+	local points="$1" what="$2" ere="$3"
+	if [ -n "$LAB_LOG" ] && grep -aEq -- "$ere" "$LAB_LOG" 2>/dev/null; then
+		lab_verdict 1 "$points" "$what"
+	else
+		lab_verdict 0 "$points" "$what"
+		echo "       | no line matches /$ere/ in ${LAB_LOG:-(no log)}"
+	fi
+	return 0
+}
+
+# lab_end: the score, then the line CI and `make grade-all` read.
+lab_end() {
+	echo "$LAB_GOT/$LAB_MAX points (lab $LAB_NAME, $((SECONDS - LAB_T0)) s)"
+	echo "$LAB_PASSED passed, $LAB_FAILED failed"
+	[ "$LAB_FAILED" = 0 ]
+	exit $?
+}
