@@ -24,12 +24,23 @@ FREESTANDING := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fn
 NASMFLAGS := -f elf64 -g -I ./ -I $(BUILD)/ -Werror
 
 # ---------------------------------------------------------------- guest ----
-GUEST_C := $(wildcard guest/*.c guest/progs/*.c lib/*.c)
-GUEST_ASM := $(wildcard guest/*.asm guest/progs/*.asm)
-GUEST_OBJ := $(GUEST_C:%.c=$(BUILD)/guest-obj/%.o) $(GUEST_ASM:%.asm=$(BUILD)/guest-obj/%.o)
+# The guest kernel is a library and programs (docs/KIT.md). The library, every
+# guest/*.c and *.asm but main.c, and lib/ (fmt, string: shared with the
+# monitor), is build/kit/lib/libcokernel.a; the in-tree guest, build/guest.elf,
+# is guest/main.c (the program table that guest=NAME picks from) and
+# guest/progs/ linked with it. `make kit` installs the library with its header,
+# linker script and cokernel.mk in build/kit/, from which an out-of-tree guest
+# (examples/) builds with a three-line Makefile.
+KIT := $(BUILD)/kit
+GUEST_LIB_SRC := $(filter-out guest/main.c,$(wildcard guest/*.c guest/*.asm)) lib/fmt.c lib/string.c
+GUEST_PROG_SRC := guest/main.c $(wildcard guest/progs/*.c guest/progs/*.asm)
+obj = $(patsubst %.asm,$(1)/%.o,$(patsubst %.c,$(1)/%.o,$(2)))
+GUEST_LIB_OBJ := $(call obj,$(BUILD)/guest-obj,$(GUEST_LIB_SRC))
+GUEST_PROG_OBJ := $(call obj,$(BUILD)/guest-obj,$(GUEST_PROG_SRC))
 # The guest may use x87, SSE and AVX (the switch gives it its own state); the
 # monitor stays general-registers-only.
 GUEST_CFLAGS := $(filter-out -mgeneral-regs-only,$(FREESTANDING)) -mcmodel=kernel
+GUEST_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T guest/linker.ld
 
 $(BUILD)/guest-obj/%.o: %.c
 	$(call say,CC,$@)
@@ -39,10 +50,41 @@ $(BUILD)/guest-obj/%.o: %.asm
 	$(call say,NASM,$@)
 	$(Q)mkdir -p $(@D) && $(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
 
-$(BUILD)/guest.elf: $(GUEST_OBJ) guest/linker.ld
+$(KIT)/lib/libcokernel.a: $(GUEST_LIB_OBJ)
+	$(call say,AR,$@)
+	$(Q)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/guest.elf: $(GUEST_PROG_OBJ) $(KIT)/lib/libcokernel.a guest/linker.ld
 	$(call say,LD,$@)
-	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T guest/linker.ld \
-		$(GUEST_OBJ) -o $@
+	$(Q)$(LD) $(GUEST_LDFLAGS) $(GUEST_PROG_OBJ) $(KIT)/lib/libcokernel.a -o $@
+
+# The kit: the library, the linker script, cokernel.mk (the guest's compiler
+# flags, the ones above without the dependency files, and the link rule), and
+# the headers: cokernel.h and what it includes, in the tree's own layout so
+# their relative includes (../proto/...) hold.
+KIT_HDRS := $(wildcard guest/*.h) $(filter-out proto/linux_ioctl.h,$(wildcard proto/*.h)) lib/fmt.h
+KIT_FILES := $(KIT)/lib/libcokernel.a $(KIT)/cokernel.ld $(KIT)/cokernel.mk \
+	$(KIT)/include/cokernel.h $(KIT_HDRS:%=$(KIT)/include/%)
+
+$(KIT)/include/cokernel.h: guest/kit/cokernel.h
+	$(Q)mkdir -p $(@D) && cp $< $@
+$(KIT)/include/%.h: %.h
+	$(Q)mkdir -p $(@D) && cp $< $@
+$(KIT)/cokernel.ld: guest/linker.ld
+	$(Q)mkdir -p $(@D) && cp $< $@
+$(KIT)/cokernel.mk: guest/kit/cokernel.mk Makefile
+	$(call say,GEN,$@)
+	$(Q)mkdir -p $(@D) && { echo '# Written by the cokernel Makefile (make kit).'; \
+		echo 'KIT_CFLAGS := $(filter-out -MMD -MP,$(GUEST_CFLAGS))'; cat $<; } > $@
+
+# The examples: each a directory with a main.c and a three-line Makefile that
+# knows only the kit; built into build/examples/NAME.elf.
+EXAMPLES := $(notdir $(wildcard examples/*))
+EXAMPLE_ELFS := $(EXAMPLES:%=$(BUILD)/examples/%.elf)
+$(BUILD)/examples/%.elf: examples/%/main.c examples/%/Makefile $(KIT_FILES)
+	$(call say,MAKE,$@)
+	$(Q)$(MAKE) --no-print-directory -s -C examples/$* KIT=$(CURDIR)/$(KIT) \
+		OUT=$(CURDIR)/$(BUILD)/examples
 
 # --------------------------------------------------------- world switch ----
 # asm-offsets: the passage layout of switch/passage.h as NASM %defines.
@@ -208,8 +250,12 @@ $(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk
 	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk.img $@
 
 .DEFAULT_GOAL := all
-.PHONY: all deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test test clean format
-all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/esp.img $(BUILD)/linux-initramfs.cpio.gz
+kit: $(KIT_FILES)
+examples: $(EXAMPLE_ELFS)
+
+.PHONY: all kit examples deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test test clean format
+all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/esp.img $(BUILD)/linux-initramfs.cpio.gz \
+	$(KIT_FILES) $(EXAMPLE_ELFS)
 
 deps:
 	$(Q)scripts/deps.sh
