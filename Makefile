@@ -156,9 +156,9 @@ $(BUILD)/cokernel.efi: $(EFI_OBJ)
 		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 \
 		$(BUILD)/cokernel.so $@
 
-$(BUILD)/esp.img: $(BUILD)/cokernel.efi scripts/mkesp.sh
+$(BUILD)/esp.img: $(BUILD)/cokernel.efi scripts/mkesp.sh $(EXAMPLE_ELFS)
 	$(call say,ESP,$@)
-	$(Q)scripts/mkesp.sh $< $@
+	$(Q)scripts/mkesp.sh $< $@ $(EXAMPLE_ELFS)
 
 # ----------------------------------------------------------- Linux host ----
 # cokernel.ko: module.c built by kbuild against Debian's linux-headers-amd64
@@ -229,7 +229,8 @@ $(BUILD)/linux-tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
 LINUX_VM_FILES := $(BUILD)/cokernel.ko $(BUILD)/cokrun $(BUILD)/disk.img $(BUILD)/guest.elf \
 	$(BUILD)/linux-tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors \
 	$(BUILD)/linux-tools/tsd_flip $(BUILD)/linux-tools/concurrency $(BUILD)/linux-tools/copyfail \
-	$(BUILD)/linux-tools/fpu_loop $(BUILD)/linux-tools/tick_storm $(BUILD)/linux-tools/jitter
+	$(BUILD)/linux-tools/fpu_loop $(BUILD)/linux-tools/tick_storm $(BUILD)/linux-tools/jitter \
+	$(EXAMPLE_ELFS)
 $(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
 	$(call say,CPIO,$@)
 	$(Q)scripts/linux/mkinitramfs.sh $@ $(LINUX_VM_FILES)
@@ -311,23 +312,28 @@ test: deps
 	$(Q)scripts/qemu-test.sh --also $(BUILD)/tests/unit.log $(QEMU_TEST_ARGS)
 
 # GUEST=NAME and ARGS="..." pick the command line; with neither, GRUB's menu.
+# IMAGE=path.elf boots that guest image instead of the built-in one, on every
+# host, without rebuilding the monitor (docs/KIT.md).
 QEMU_ARGS = $(strip $(if $(GUEST),guest=$(GUEST)) $(ARGS))
+QEMU_IMAGE = $(if $(IMAGE),--image $(IMAGE))
 FIRMWARE ?= bios
 qemu: deps $(BUILD)/cokernel.iso
-	$(Q)scripts/qemu-run.sh --$(FIRMWARE) --interactive --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
+	$(Q)scripts/qemu-run.sh --$(FIRMWARE) --interactive $(QEMU_IMAGE) --args "$(QEMU_ARGS)" \
+		$(BUILD)/cokernel.iso
 
 # The UEFI application host, straight from the ESP under OVMF (no GRUB), with a
 # scratch copy of the test disk; FIRMWARE=uefi on `make qemu` boots the ISO
 # under OVMF instead (its GRUB menu also chainloads cokernel.efi).
 qemu-efi: deps $(BUILD)/cokernel.iso $(BUILD)/esp.img $(BUILD)/disk.img
 	$(Q)cp $(BUILD)/disk.img $(BUILD)/disk-scratch.img
-	$(Q)scripts/qemu-run.sh --interactive --esp $(BUILD)/esp.img \
+	$(Q)scripts/qemu-run.sh --interactive --esp $(BUILD)/esp.img $(QEMU_IMAGE) \
 		--disk $(BUILD)/disk-scratch.img --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
 
 # The Linux host: Debian's kernel in QEMU (2 CPUs), cokernel.ko loaded, a
 # busybox shell with /cokrun; `exit` powers the VM off.
 qemu-linux: deps $(BUILD)/linux-initramfs.cpio.gz
-	$(Q)scripts/linux/run-vm.sh --interactive $(BUILD)/linux-initramfs.cpio.gz shell /dev/null
+	$(Q)scripts/linux/run-vm.sh --interactive $(QEMU_IMAGE) $(BUILD)/linux-initramfs.cpio.gz \
+		shell /dev/null
 
 # gdb with both symbol tables: the monitor at its identity addresses, the guest
 # at its link addresses in the top 2 GiB.

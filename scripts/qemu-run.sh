@@ -7,7 +7,8 @@
 #
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
 #                    [--timeout SECONDS] [--interactive] [--gdb] [--icount]
-#                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] [--nmi COUNT] ISO
+#                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] [--nmi COUNT]
+#                    [--image GUEST_ELF] ISO
 #   --icount: -icount shift=0, one TSC tick per instruction (scripts/bench.sh)
 #   --cpu MODEL: a QEMU CPU model (default: QEMU's own, qemu64)
 #   --chain:  (UEFI) GRUB chainloads the ISO's cokernel.efi instead of multiboot2
@@ -15,6 +16,10 @@
 #             line goes into its \cokernel.cfg
 #   --disk:   attach this raw image (written in place) on virtio, where the UEFI
 #             host's BlockIo finds it
+#   --image:  a guest ELF to run instead of the built-in one: through GRUB, a
+#             Multiboot2 module named "guest" from the command-line disk
+#             (scripts/grub.cfg); with --esp, \image.elf on the ESP's copy and
+#             image=\image.elf added to every run's command line
 #   --nmi:    (not with --interactive) QEMU gets a human monitor on a socket and
 #             scripts/qemu-nmi.sh sends it `nmi` COUNT times once the serial log
 #             shows "nmi: inject now" ($QEMU_NMI_TRIGGER overrides), then
@@ -25,7 +30,7 @@
 set -euo pipefail
 
 firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0
-cpu=
+cpu="" image=
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--uefi) firmware=uefi ;;
@@ -41,6 +46,7 @@ while [ $# -gt 1 ]; do
 	--esp) esp="$2" firmware=uefi; shift ;;
 	--disk) disk="$2"; shift ;;
 	--nmi) nmi="$2"; shift ;;
+	--image) image="$2"; shift ;;
 	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -50,6 +56,12 @@ build="$(dirname "$iso")"
 case "$nmi" in ''|*[!0-9]*) echo "qemu-run: --nmi needs a count" >&2; exit 2 ;; esac
 if [ "$nmi" != 0 ] && [ "$interactive" = 1 ]; then
 	echo "qemu-run: --nmi needs a non-interactive run" >&2; exit 2
+fi
+if [ -n "$image" ] && [ ! -f "$image" ]; then
+	echo "qemu-run: --image $image: no such file" >&2; exit 2
+fi
+if [ -n "$image" ] && [ "$chain" = 1 ]; then
+	echo "qemu-run: --image works with GRUB's multiboot2 entry and --esp, not --chain" >&2; exit 2
 fi
 
 qemu=(qemu-system-x86_64 -machine pc -m 256M -no-reboot -display none -nic none
@@ -71,6 +83,10 @@ fi
 if [ -n "$esp" ]; then
 	# Straight from the ESP: the firmware boots \EFI\BOOT\BOOTX64.EFI itself.
 	cp "$esp" "$cfgdir/esp.img"
+	if [ -n "$image" ]; then # every run names it (the UEFI host reads image= per run)
+		mcopy -o -i "$cfgdir/esp.img" "$image" ::/image.elf
+		args="image=\\image.elf $(sed 's/ -- / -- image=\\image.elf /g' <<< "$args")"
+	fi
 	printf '%s\n' "$args" > "$cfgdir/cokernel.cfg"
 	mcopy -o -i "$cfgdir/esp.img" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
 	qemu+=(-drive "file=$cfgdir/esp.img,format=raw,if=ide,index=0")
@@ -78,12 +94,21 @@ else
 	qemu+=(-drive "file=$iso,media=cdrom,readonly=on,format=raw" -boot d)
 fi
 
-# The command-line disk: a 1.44 MB FAT image (mtools, no root needed). Without
-# --args an interactive run shows GRUB's own menu instead.
-if [ -z "$esp" ] && { [ -n "$args" ] || [ "$interactive" = 0 ]; }; then
+# The command-line disk: a FAT image (mtools, no root needed) of 1.44 MB, or
+# as large as the guest image on it needs. Without --args (and --image) an
+# interactive run shows GRUB's own menu instead.
+if [ -z "$esp" ] && { [ -n "$args" ] || [ -n "$image" ] || [ "$interactive" = 0 ]; }; then
 	printf 'set cokernel_args="%s"\nset timeout=0\n' "$args" > "$cfgdir/cokernel.cfg"
 	[ "$chain" = 1 ] && printf 'set cokernel_host=efi\n' >> "$cfgdir/cokernel.cfg"
-	mformat -i "$cfgdir/cfg.img" -C -f 1440 -v CKCFG ::
+	if [ -n "$image" ]; then
+		printf 'set cokernel_image=/image.elf\n' >> "$cfgdir/cokernel.cfg"
+		# 2 heads of 32 sectors a track: whole tracks, 1 MiB more than the image
+		tracks=$(( ($(stat -c %s "$image") / 512 + 2048) / 64 ))
+		mformat -i "$cfgdir/cfg.img" -C -T $((tracks * 64)) -h 2 -s 32 -v CKCFG ::
+		mcopy -i "$cfgdir/cfg.img" "$image" ::/image.elf
+	else
+		mformat -i "$cfgdir/cfg.img" -C -f 1440 -v CKCFG ::
+	fi
 	mcopy -i "$cfgdir/cfg.img" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
 	qemu+=(-drive "file=$cfgdir/cfg.img,format=raw,if=ide,index=1")
 fi

@@ -11,10 +11,13 @@
 # and scripts/qemu-nmi.sh sends it `nmi` COUNT times once LOG shows
 # "nmi: inject now" ($QEMU_NMI_TRIGGER overrides), then appends
 # "qemu-nmi: injected N NMIs in T ms" (or "qemu-nmi: failed: WHY") to LOG.
+# --image FILE: FILE is in the VM as /image.elf (a second cpio archive after
+# the first: the kernel unpacks them in turn, its initramfs buffer format).
 # usage: run-vm.sh [--icount] [--interactive] [--cpu MODEL] [--append ARGS]
-#                  [--mem SIZE] [--timeout SECONDS] [--nmi COUNT] INITRAMFS SCENARIO LOG
+#                  [--mem SIZE] [--timeout SECONDS] [--nmi COUNT] [--image FILE]
+#                  INITRAMFS SCENARIO LOG
 set -uo pipefail
-extra=() tmo=120 cpus=2 interactive=0 append="" mem=512M nmi=0
+extra=() tmo=120 cpus=2 interactive=0 append="" mem=512M nmi=0 image=""
 while [ $# -gt 3 ]; do
 	case "$1" in
 	--icount) extra+=(-icount shift=0) cpus=1 ;;
@@ -24,6 +27,7 @@ while [ $# -gt 3 ]; do
 	--mem) mem="$2"; shift ;;
 	--timeout) tmo="$2"; shift ;;
 	--nmi) nmi="$2"; shift ;;
+	--image) image="$2"; shift ;;
 	*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -33,15 +37,25 @@ case "$nmi" in ''|*[!0-9]*) echo "run-vm: --nmi needs a count" >&2; exit 2 ;; es
 if [ "$nmi" != 0 ] && [ $interactive = 1 ]; then
 	echo "run-vm: --nmi needs a non-interactive run" >&2; exit 2
 fi
+if [ -n "$image" ]; then
+	[ -f "$image" ] || { echo "run-vm: --image $image: no such file" >&2; exit 2; }
+	dir_img=$(mktemp -d "${TMPDIR:-/tmp}/run-vm-image.XXXXXX")
+	trap 'rm -rf "$dir_img"' EXIT
+	cp "$image" "$dir_img/image.elf"
+	cp "$initrd" "$dir_img/initrd"
+	(cd "$dir_img" && echo image.elf | cpio -o -H newc --quiet | gzip) >> "$dir_img/initrd"
+	initrd="$dir_img/initrd"
+fi
 # The generic flavour, newest version: the one the Makefile built the module for.
 kernel=$(ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1)
 [ -n "$kernel" ] || { echo "run-vm: no /boot/vmlinuz-*: apt-get install linux-image-amd64" >&2; exit 2; }
 # -cpu max would offer LA57 (5-level paging), which the monitor refuses; the
 # default CPU model has NX, which is what the guest's tables need.
 if [ $interactive = 1 ]; then
-	exec qemu-system-x86_64 -machine pc -smp "$cpus" -m "$mem" -nic none -no-reboot \
+	qemu-system-x86_64 -machine pc -smp "$cpus" -m "$mem" -nic none -no-reboot \
 		-display none "${extra[@]}" -kernel "$kernel" -initrd "$initrd" -serial mon:stdio \
 		-append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario $append"
+	exit $?
 fi
 serial=(-serial "file:$log") nmi_pid=""
 if [ "$nmi" != 0 ]; then
@@ -54,7 +68,7 @@ if [ "$nmi" != 0 ]; then
 		nmi_pid=""
 		return 0
 	}
-	trap 'stop_nmi; rm -rf "$dir"' EXIT
+	trap 'stop_nmi; rm -rf "$dir" ${dir_img:+"$dir_img"}' EXIT
 	: > "$log"
 	serial=(-chardev "file,id=serial0,path=$log,append=on" -serial chardev:serial0
 		-chardev "socket,id=hmp,path=$dir/hmp.sock,server=on,wait=off"
