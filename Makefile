@@ -84,7 +84,7 @@ EXAMPLE_ELFS := $(EXAMPLES:%=$(BUILD)/examples/%.elf)
 $(BUILD)/examples/%.elf: examples/%/main.c examples/%/Makefile $(KIT_FILES)
 	$(call say,MAKE,$@)
 	$(Q)$(MAKE) --no-print-directory -s -C examples/$* KIT=$(CURDIR)/$(KIT) \
-		OUT=$(CURDIR)/$(BUILD)/examples
+		OUT=$(CURDIR)/$(BUILD)/examples CC=$(CC) LD=$(LD)
 
 # --------------------------------------------------------- world switch ----
 # asm-offsets: the passage layout of switch/passage.h as NASM %defines.
