@@ -254,7 +254,7 @@ $(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk
 kit: $(KIT_FILES)
 examples: $(EXAMPLE_ELFS)
 
-.PHONY: all kit examples deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test test clean format
+.PHONY: FORCE all kit examples deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test test clean format
 all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/esp.img $(BUILD)/linux-initramfs.cpio.gz \
 	$(KIT_FILES) $(EXAMPLE_ELFS)
 
@@ -336,13 +336,16 @@ qemu-linux: deps $(BUILD)/linux-initramfs.cpio.gz
 		shell /dev/null
 
 # gdb with both symbol tables: the monitor at its identity addresses, the guest
-# at its link addresses in the top 2 GiB.
-$(BUILD)/gdbinit: Makefile
+# (IMAGE's, if given) at its link addresses in the top 2 GiB. Written each time:
+# IMAGE may differ from the last run.
+$(BUILD)/gdbinit: Makefile FORCE
 	$(Q)printf '%s\n' 'set architecture i386:x86-64' 'symbol-file $(BUILD)/cokernel.elf' \
-		'add-symbol-file $(BUILD)/guest.elf' 'target remote :1234' > $@
+		'add-symbol-file $(or $(IMAGE),$(BUILD)/guest.elf)' 'target remote :1234' > $@
+FORCE:
 
 qemu-gdb: deps $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/gdbinit
-	$(Q)scripts/qemu-run.sh --interactive --gdb --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
+	$(Q)scripts/qemu-run.sh --interactive --gdb $(QEMU_IMAGE) --args "$(QEMU_ARGS)" \
+		$(BUILD)/cokernel.iso
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')

@@ -33,6 +33,7 @@ passed=0 failed=0
 
 # scenario NAME FIRMWARE TIMEOUT "ARGS" STATUS "EXPECTED LINE" ...
 # STATUS is the monitor's: the guest's exit code, 100 crash, 101 refused.
+# ARGS "--image=FILE REST" (bare metal): FILE is the guest image, REST the line.
 # Starts the scenario in the background once a job slot is free; its verdict
 # lands in build/test-logs/NAME.result.
 order=()
