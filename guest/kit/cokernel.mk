@@ -30,6 +30,6 @@ $(OUT)/$(1).elf: $(patsubst %.c,$(OUT)/$(1)-obj/%.o,$(2)) $(KIT_DIR)/lib/libcoke
 $(OUT)/$(1)-obj/%.o: %.c $(wildcard $(KIT_DIR)/include/*.h $(KIT_DIR)/include/*/*.h)
 	@mkdir -p $$(@D)
 	$$(CC) $(KIT_CFLAGS) $(KIT_INCLUDE) $$(CFLAGS) -c $$< -o $$@
-clean:
+clean::
 	rm -rf $(OUT)/$(1).elf $(OUT)/$(1)-obj
 endef
