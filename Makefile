@@ -24,12 +24,23 @@ FREESTANDING := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fn
 NASMFLAGS := -f elf64 -g -I ./ -I $(BUILD)/ -Werror
 
 # ---------------------------------------------------------------- guest ----
-GUEST_C := $(wildcard guest/*.c guest/progs/*.c lib/*.c labs/*/guest/*.c)
-GUEST_ASM := $(wildcard guest/*.asm guest/progs/*.asm)
-GUEST_OBJ := $(GUEST_C:%.c=$(BUILD)/guest-obj/%.o) $(GUEST_ASM:%.asm=$(BUILD)/guest-obj/%.o)
+# The guest kernel is a library and programs (docs/KIT.md). The library, every
+# guest/*.c and *.asm but main.c, and lib/ (fmt, string: shared with the
+# monitor), is build/kit/lib/libcokernel.a; the in-tree guest, build/guest.elf,
+# is guest/main.c (the program table that guest=NAME picks from) and
+# guest/progs/ linked with it. `make kit` installs the library with its header,
+# linker script and cokernel.mk in build/kit/, from which an out-of-tree guest
+# (examples/) builds with a three-line Makefile.
+KIT := $(BUILD)/kit
+GUEST_LIB_SRC := $(filter-out guest/main.c,$(wildcard guest/*.c guest/*.asm)) lib/fmt.c lib/string.c
+GUEST_PROG_SRC := guest/main.c $(wildcard guest/progs/*.c guest/progs/*.asm labs/*/guest/*.c)
+obj = $(patsubst %.asm,$(1)/%.o,$(patsubst %.c,$(1)/%.o,$(2)))
+GUEST_LIB_OBJ := $(call obj,$(BUILD)/guest-obj,$(GUEST_LIB_SRC))
+GUEST_PROG_OBJ := $(call obj,$(BUILD)/guest-obj,$(GUEST_PROG_SRC))
 # The guest may use x87, SSE and AVX (the switch gives it its own state); the
 # monitor stays general-registers-only.
 GUEST_CFLAGS := $(filter-out -mgeneral-regs-only,$(FREESTANDING)) -mcmodel=kernel
+GUEST_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T guest/linker.ld
 
 $(BUILD)/guest-obj/%.o: %.c
 	$(call say,CC,$@)
@@ -39,10 +50,41 @@ $(BUILD)/guest-obj/%.o: %.asm
 	$(call say,NASM,$@)
 	$(Q)mkdir -p $(@D) && $(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
 
-$(BUILD)/guest.elf: $(GUEST_OBJ) guest/linker.ld
+$(KIT)/lib/libcokernel.a: $(GUEST_LIB_OBJ)
+	$(call say,AR,$@)
+	$(Q)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/guest.elf: $(GUEST_PROG_OBJ) $(KIT)/lib/libcokernel.a guest/linker.ld
 	$(call say,LD,$@)
-	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T guest/linker.ld \
-		$(GUEST_OBJ) -o $@
+	$(Q)$(LD) $(GUEST_LDFLAGS) $(GUEST_PROG_OBJ) $(KIT)/lib/libcokernel.a -o $@
+
+# The kit: the library, the linker script, cokernel.mk (the guest's compiler
+# flags, the ones above without the dependency files, and the link rule), and
+# the headers: cokernel.h and what it includes, in the tree's own layout so
+# their relative includes (../proto/...) hold.
+KIT_HDRS := $(wildcard guest/*.h) $(filter-out proto/linux_ioctl.h,$(wildcard proto/*.h)) lib/fmt.h
+KIT_FILES := $(KIT)/lib/libcokernel.a $(KIT)/cokernel.ld $(KIT)/cokernel.mk \
+	$(KIT)/include/cokernel.h $(KIT_HDRS:%=$(KIT)/include/%)
+
+$(KIT)/include/cokernel.h: guest/kit/cokernel.h
+	$(Q)mkdir -p $(@D) && cp $< $@
+$(KIT)/include/%.h: %.h
+	$(Q)mkdir -p $(@D) && cp $< $@
+$(KIT)/cokernel.ld: guest/linker.ld
+	$(Q)mkdir -p $(@D) && cp $< $@
+$(KIT)/cokernel.mk: guest/kit/cokernel.mk Makefile
+	$(call say,GEN,$@)
+	$(Q)mkdir -p $(@D) && { echo '# Written by the cokernel Makefile (make kit).'; \
+		echo 'KIT_CFLAGS := $(filter-out -MMD -MP,$(GUEST_CFLAGS))'; cat $<; } > $@
+
+# The examples: each a directory with a main.c and a three-line Makefile that
+# knows only the kit; built into build/examples/NAME.elf.
+EXAMPLES := $(notdir $(wildcard examples/*))
+EXAMPLE_ELFS := $(EXAMPLES:%=$(BUILD)/examples/%.elf)
+$(BUILD)/examples/%.elf: examples/%/main.c examples/%/Makefile $(KIT_FILES)
+	$(call say,MAKE,$@)
+	$(Q)$(MAKE) --no-print-directory -s -C examples/$* KIT=$(CURDIR)/$(KIT) \
+		OUT=$(CURDIR)/$(BUILD)/examples CC=$(CC) LD=$(LD)
 
 # --------------------------------------------------------- world switch ----
 # asm-offsets: the passage layout of switch/passage.h as NASM %defines.
@@ -128,9 +170,9 @@ $(BUILD)/cokernel.efi: $(EFI_OBJ)
 		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 \
 		$(BUILD)/cokernel.so $@
 
-$(BUILD)/esp.img: $(BUILD)/cokernel.efi scripts/mkesp.sh
+$(BUILD)/esp.img: $(BUILD)/cokernel.efi scripts/mkesp.sh $(EXAMPLE_ELFS)
 	$(call say,ESP,$@)
-	$(Q)scripts/mkesp.sh $< $@
+	$(Q)scripts/mkesp.sh $< $@ $(EXAMPLE_ELFS)
 
 # ----------------------------------------------------------- Linux host ----
 # cokernel.ko: module.c built by kbuild against Debian's linux-headers-amd64
@@ -197,7 +239,8 @@ $(BUILD)/linux-tools/refs: scripts/linux/refs.c
 LINUX_VM_FILES := $(BUILD)/cokernel.ko $(BUILD)/cokrun $(BUILD)/disk.img $(BUILD)/guest.elf \
 	$(BUILD)/tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors \
 	$(BUILD)/linux-tools/tsd_flip $(BUILD)/linux-tools/concurrency $(BUILD)/linux-tools/copyfail \
-	$(BUILD)/linux-tools/fpu_loop $(BUILD)/linux-tools/tick_storm $(BUILD)/linux-tools/jitter
+	$(BUILD)/linux-tools/fpu_loop $(BUILD)/linux-tools/tick_storm $(BUILD)/linux-tools/jitter \
+	$(EXAMPLE_ELFS)
 $(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
 	$(call say,CPIO,$@)
 	$(Q)scripts/linux/mkinitramfs.sh $@ $(LINUX_VM_FILES)
@@ -219,10 +262,13 @@ $(BUILD)/cokernel.iso: $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk
 	$(Q)scripts/mkiso.sh $(BUILD)/cokernel.elf $(BUILD)/cokernel.efi $(BUILD)/disk.img $@
 
 .DEFAULT_GOAL := all
-.PHONY: all deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test switch-walk test \
-	clean format grade grade-all handout handouts-build
+kit: $(KIT_FILES)
+examples: $(EXAMPLE_ELFS)
+
+.PHONY: FORCE all kit examples deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test \
+	switch-walk test clean format grade grade-all handout handouts-build
 all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/switch.elf $(BUILD)/esp.img \
-	$(BUILD)/linux-initramfs.cpio.gz
+	$(BUILD)/linux-initramfs.cpio.gz $(KIT_FILES) $(EXAMPLE_ELFS)
 
 # deps installs what everything needs; deps-iso, deps-efi, deps-linux and
 # deps-fuzz only what one target does (scripts/deps.sh says which is which).
@@ -282,36 +328,45 @@ test: deps
 	$(Q)scripts/qemu-test.sh --also $(BUILD)/tests/unit.log $(QEMU_TEST_ARGS)
 
 # GUEST=NAME and ARGS="..." pick the command line; with neither, GRUB's menu.
+# IMAGE=path.elf boots that guest image instead of the built-in one, on every
+# host, without rebuilding the monitor (docs/KIT.md).
 QEMU_ARGS = $(strip $(if $(GUEST),guest=$(GUEST)) $(ARGS))
+QEMU_IMAGE = $(if $(IMAGE),--image $(IMAGE))
 FIRMWARE ?= bios
 qemu: deps-iso $(BUILD)/cokernel.iso
-	$(Q)scripts/qemu-run.sh --$(FIRMWARE) --interactive --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
+	$(Q)scripts/qemu-run.sh --$(FIRMWARE) --interactive $(QEMU_IMAGE) --args "$(QEMU_ARGS)" \
+		$(BUILD)/cokernel.iso
 
 # The UEFI application host, straight from the ESP under OVMF (no GRUB), with a
 # scratch copy of the test disk; FIRMWARE=uefi on `make qemu` boots the ISO
 # under OVMF instead (its GRUB menu also chainloads cokernel.efi).
-qemu-efi: deps $(BUILD)/cokernel.iso $(BUILD)/esp.img $(BUILD)/disk.img
+qemu-efi: deps-efi $(BUILD)/esp.img $(BUILD)/disk.img
 	$(Q)cp $(BUILD)/disk.img $(BUILD)/disk-scratch.img
-	$(Q)scripts/qemu-run.sh --interactive --esp $(BUILD)/esp.img \
-		--disk $(BUILD)/disk-scratch.img --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
+	$(Q)scripts/qemu-run.sh --interactive --esp $(BUILD)/esp.img $(QEMU_IMAGE) \
+		--disk $(BUILD)/disk-scratch.img --args "$(QEMU_ARGS)"
 
 # The Linux host: Debian's kernel in QEMU (2 CPUs), cokernel.ko loaded, a
 # busybox shell with /cokrun; `exit` powers the VM off.
 qemu-linux: deps-linux $(BUILD)/linux-initramfs.cpio.gz
-	$(Q)scripts/linux/run-vm.sh --interactive $(BUILD)/linux-initramfs.cpio.gz shell /dev/null
+	$(Q)scripts/linux/run-vm.sh --interactive $(QEMU_IMAGE) $(BUILD)/linux-initramfs.cpio.gz \
+		shell /dev/null
 
 # gdb with three symbol tables: the monitor at its identity addresses, the
-# guest at its link addresses in the top 2 GiB, and the switch stub at the
-# passage's address, loaded by scripts/gdb/passage.py as each run installs its
-# passage (so `break enter` or `break gate_hc` works; docs/SWITCH-WALK.md).
-$(BUILD)/gdbinit: Makefile
+# guest (IMAGE's, if given) at its link addresses in the top 2 GiB, and the
+# switch stub at the passage's address, loaded by scripts/gdb/passage.py as
+# each run installs its passage (so `break enter` or `break gate_hc` works;
+# docs/SWITCH-WALK.md). Written each time: IMAGE may differ from the last run.
+$(BUILD)/gdbinit: Makefile FORCE
 	$(Q)printf '%s\n' 'set architecture i386:x86-64' 'symbol-file $(BUILD)/cokernel.elf' \
-		'add-symbol-file $(BUILD)/guest.elf' 'set $$cokernel_build = "$(CURDIR)/$(BUILD)"' \
+		'add-symbol-file $(or $(IMAGE),$(BUILD)/guest.elf)' \
+		'set $$cokernel_build = "$(CURDIR)/$(BUILD)"' \
 		'python import sys; sys.path.insert(0, "$(CURDIR)/scripts/gdb"); import passage' \
 		'target remote :1234' > $@
+FORCE:
 
 qemu-gdb: deps-gdb $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/switch.elf $(BUILD)/gdbinit
-	$(Q)scripts/qemu-run.sh --interactive --gdb --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
+	$(Q)scripts/qemu-run.sh --interactive --gdb $(QEMU_IMAGE) --args "$(QEMU_ARGS)" \
+		$(BUILD)/cokernel.iso
 
 # One YIELD round trip and one forwarded host interrupt, single-stepped by gdb
 # over QEMU's gdbstub on the bare-metal monitor: one line per instruction with

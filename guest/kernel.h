@@ -7,7 +7,7 @@
 #include "../proto/bootinfo.h"
 #include "../proto/trapframe.h"
 
-extern const struct bootinfo *boot; /* set by guest_main */
+extern const struct bootinfo *boot; /* set by guest_main (guest/boot.c) */
 
 /* printf over HC_LOG, line-buffered; every line starts as the caller wrote it. */
 int printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
@@ -54,7 +54,7 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 void vintr_upcall(struct hc_trap_frame *f);
-/* The value of KEY=VALUE in the command line, or "" (guest/main.c). */
+/* The value of KEY=VALUE in the command line, or "" (guest/boot.c). */
 void cmdline_arg(const char *key, char *out, unsigned size);
 
 /* #PF error code bits (SDM Vol.3 4.7): P present, W write, I instruction fetch. */

@@ -5,8 +5,6 @@
 #include "kernel.h"
 #include "progs/progs.h"
 
-const struct bootinfo *boot;
-
 static const struct program {
 	const char *name;
 	int (*run)(void);
@@ -34,26 +32,6 @@ static const struct program {
 	{ "lab-hypercall", prog_lab_hypercall, 0 },
 	{ "lab-device", prog_lab_device, 0 },
 };
-
-uint64_t virt_to_gpa(const void *va)
-{
-	uint64_t v = (uint64_t)va;
-
-	return v >= boot->kernel_base ? v - boot->kernel_base : v - boot->dmap_base;
-}
-
-void *gpa_to_virt(uint64_t gpa)
-{
-	return (void *)(boot->dmap_base + gpa);
-}
-
-_Noreturn void guest_exit(uint64_t code)
-{
-	console_flush();
-	hypercall(HC_EXIT, code, 0, 0);
-	for (;;) /* HC_EXIT returns only for a code out of range */
-		hypercall(HC_EXIT, HCLIM_EXIT_CODE, 0, 0);
-}
 
 /* The value of guest=NAME in the command line, copied into name. */
 static void program_name(char *name, unsigned size)
@@ -96,22 +74,4 @@ void guest_main(const struct bootinfo *bi)
 	}
 	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi fpu simd-fault preempt vtimer masked sched)\n", name);
 	guest_exit(2);
-}
-
-/* A program's argument: the value of KEY=VALUE in the command line, or "". */
-void cmdline_arg(const char *key, char *out, unsigned size)
-{
-	const char *c = boot->cmdline;
-	unsigned klen = (unsigned)__builtin_strlen(key), n = 0;
-
-	for (; *c; c++) {
-		if ((c == boot->cmdline || c[-1] == ' ') && __builtin_memcmp(c, key, klen) == 0 &&
-		    c[klen] == '=') {
-			c += klen + 1;
-			for (; c[n] && c[n] != ' ' && n + 1 < size; n++)
-				out[n] = c[n];
-			break;
-		}
-	}
-	out[n] = 0;
 }

@@ -162,3 +162,25 @@ int cmdline_next_run(const char **rest, char *out, size_t size)
 	*rest = line + n;
 	return err;
 }
+
+int cmdline_value(const char *line, const char *key, char *out, size_t size)
+{
+	for (const char *w = line; *w;) {
+		size_t n = word_len(w), vlen;
+		const char *v;
+
+		if (n == 0) {
+			w++;
+			continue;
+		}
+		if (has_key(w, n, key, &v, &vlen)) {
+			if (vlen >= size)
+				return -HCERR_2BIG;
+			__builtin_memcpy(out, v, vlen);
+			out[vlen] = 0;
+			return (int)vlen;
+		}
+		w += n;
+	}
+	return 0;
+}

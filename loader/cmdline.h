@@ -28,4 +28,10 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
  * 0, or -HCERR_2BIG if that run's line does not fit in size bytes. */
 int cmdline_next_run(const char **line, char *out, size_t size);
 
+/* The value of the first KEY=VALUE word of line into out, NUL-terminated: a
+ * host's own option (UEFI's and Linux's image=PATH), which the core does not
+ * parse. Its length; 0 when there is no such word (or it is empty);
+ * -HCERR_2BIG when it does not fit in size bytes. */
+int cmdline_value(const char *line, const char *key, char *out, size_t size);
+
 #endif

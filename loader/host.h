@@ -43,6 +43,18 @@ struct host_ops {
 	 * for the host to complete (RUN_HOST_IO), and HC_WAIT to the host
 	 * (RUN_HOST_WAIT): Linux does both in its user-space runner. */
 	int defer_io;
+	/* The image monitor_run is given, by the name its user gave it (bare
+	 * metal: "module guest"; UEFI and Linux: the image=PATH of the command
+	 * line); NULL for the guest built into the host, whose program guest=
+	 * picks. The monitor's messages name the image by it. */
+	const char *image_name;
+	/* Optional: called by monitor_start with the run's command line, it may
+	 * put another image in *image and *len (UEFI: the file that image=PATH
+	 * names; it sets image_name, or clears it for a run without image=), or
+	 * say why not in a "monitor: refused:" line and return non-zero. Once the
+	 * image is in the pool, run_image_done is given what it returned. */
+	int (*run_image)(const char *line, const void **image, uint64_t *len);
+	void (*run_image_done)(const void *image, uint64_t len);
 };
 
 #endif

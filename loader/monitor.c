@@ -178,6 +178,7 @@ static enum run_outcome step_other(struct monitor *m, uint64_t exit)
 /* 0, or the MON_REFUSED_* class of what went wrong, after saying what. */
 static int setup(struct monitor *m, const char *cmdline, const void *image, uint64_t image_len)
 {
+	const char *name = m->host->image_name;
 	uint64_t npages = m->cfg.pool_bytes / GUEST_PAGE_SIZE, got = 0;
 	int err;
 
@@ -193,17 +194,19 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 		   pool_bytes(&m->pool) >> 10, m->pool.nchunks,
 		   m->cfg.scatter ? ", scattered on purpose" : "", pool_p2m_npages(&m->pool),
 		   pool_p2m_page_ma(&m->pool, 0));
+	if (name)
+		log_printf("monitor: image: %s (%lu bytes)\n", name, image_len);
 	err = elf_check(image, image_len, pool_bytes(&m->pool), RESERVE_PAGES * GUEST_PAGE_SIZE,
 			&m->image);
 	if (err == -ELF_EABI) {
 		log_printf("monitor: refused: guest image built for ABI version %u, this "
-			   "monitor speaks version %u\n",
-			   m->image.abi_version, HCABI_VERSION);
+			   "monitor speaks version %u%s%s\n",
+			   m->image.abi_version, HCABI_VERSION, name ? ": " : "", name ? name : "");
 		return MON_REFUSED_IMAGE;
 	}
 	if (err) {
-		log_printf("monitor: refused: guest image (%lu bytes): %s\n", image_len,
-			   elf_strerror(err));
+		log_printf("monitor: refused: guest image (%lu bytes%s%s): %s\n", image_len,
+			   name ? ", " : "", name ? name : "", elf_strerror(err));
 		return MON_REFUSED_IMAGE;
 	}
 	elf_load(&m->pool, image, &m->image);
@@ -218,8 +221,10 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 	m->ring_gpa = m->image.end_gpa + (GUEST_BOOTINFO_PAGES + GUEST_STACK_PAGES) * GUEST_PAGE_SIZE;
 	ring_setup(m);
 	write_bootinfo(m, cmdline);
-	log_printf("monitor: guest '%s' entry %lx, %lu page-table pages, passage at %lx\n",
-		   m->cfg.guest, m->image.entry, m->pt.ntables, m->ps.hva);
+	/* A foreign image by its name: guest= picks a program of the built-in one only. */
+	log_printf("monitor: %s '%s' entry %lx, %lu page-table pages, passage at %lx\n",
+		   name ? "image" : "guest", name ? name : m->cfg.guest, m->image.entry,
+		   m->pt.ntables, m->ps.hva);
 	log_printf("monitor: the guest's x87/SSE/AVX state: %s, XSAVE components %lx, %u bytes\n",
 		   m->ps.fpu_mode == PASSAGE_FPU_FXSAVE  ? "FXSAVE"
 		   : m->ps.fpu_mode == PASSAGE_FPU_XSAVE ? "XSAVE"
@@ -267,7 +272,20 @@ int monitor_start(struct monitor *m, const struct host_ops *host, const char *cm
 		log_printf("monitor: refused: the host uses 5-level paging (CR4.LA57)\n");
 		return MON_REFUSED_CPU;
 	}
-	err = setup(m, cmdline, image, image_len);
+	/* A host that reads an image per run (UEFI's image=PATH): setup copies
+	 * it into the pool, so it is given back right after. */
+	if (host->run_image) {
+		const void *img = image;
+		uint64_t len = image_len;
+
+		if (host->run_image(cmdline, &img, &len) != 0)
+			return MON_REFUSED_IMAGE;
+		err = setup(m, cmdline, img, len);
+		if (host->run_image_done)
+			host->run_image_done(img, len);
+	} else {
+		err = setup(m, cmdline, image, image_len);
+	}
 	if (err)
 		monitor_abandon(m);
 	return err;

@@ -12,7 +12,7 @@
 #                    [--timeout SECONDS] [--interactive] [--gdb | --gdb-stdio] [--icount]
 #                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] [--nmi COUNT]
 #                    [--kernel BZIMAGE --initrd FILE --append ARGS]
-#                    [--smp N] [--mem SIZE] [--show] [ISO]
+#                    [--smp N] [--mem SIZE] [--show] [--image GUEST_ELF] [ISO]
 #   --gdb:    QEMU's gdbstub on :1234, stopped at the first instruction
 #   --gdb-stdio: (not with --interactive) the gdbstub on this script's stdin and
 #             stdout, stopped at the first instruction, for gdb's
@@ -29,6 +29,10 @@
 #             VM, scripts/linux/run-vm.sh); no ISO
 #   --smp, --mem: CPUs (default 1) and memory (default 256M)
 #   --show:   print the QEMU command line before running it
+#   --image:  a guest ELF to run instead of the built-in one: through GRUB, a
+#             Multiboot2 module named "guest" from the command-line disk
+#             (scripts/grub.cfg); with --esp, \image.elf on the ESP's copy and
+#             image=\image.elf added to every run's command line
 #   --nmi:    (not with --interactive) QEMU gets a human monitor on a socket and
 #             scripts/qemu-nmi.sh sends it `nmi` COUNT times once the serial log
 #             shows "nmi: inject now" ($QEMU_NMI_TRIGGER overrides), then
@@ -39,7 +43,7 @@
 set -euo pipefail
 
 firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0
-cpu="" kernel="" initrd="" append="" smp=1 mem=256M show=0
+cpu="" kernel="" initrd="" append="" smp=1 mem=256M show=0 image=""
 while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	case "$1" in
 	--uefi) firmware=uefi ;;
@@ -62,6 +66,7 @@ while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	--smp) smp="$2"; shift ;;
 	--mem) mem="$2"; shift ;;
 	--show) show=1 ;;
+	--image) image="$2"; shift ;;
 	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -73,6 +78,12 @@ build="$(dirname "${iso:-${esp:-$initrd}}")"
 case "$nmi" in ''|*[!0-9]*) echo "qemu-run: --nmi needs a count" >&2; exit 2 ;; esac
 if [ "$nmi" != 0 ] && [ "$interactive" = 1 ]; then
 	echo "qemu-run: --nmi needs a non-interactive run" >&2; exit 2
+fi
+if [ -n "$image" ] && [ ! -f "$image" ]; then
+	echo "qemu-run: --image $image: no such file" >&2; exit 2
+fi
+if [ -n "$image" ] && [ "$chain" = 1 ]; then
+	echo "qemu-run: --image works with GRUB's multiboot2 entry and --esp, not --chain" >&2; exit 2
 fi
 
 qemu=(qemu-system-x86_64 -machine pc -smp "$smp" -m "$mem" -no-reboot -display none -nic none
@@ -96,6 +107,10 @@ if [ -n "$kernel" ]; then
 elif [ -n "$esp" ]; then
 	# Straight from the ESP: the firmware boots \EFI\BOOT\BOOTX64.EFI itself.
 	cp "$esp" "$cfgdir/esp.img"
+	if [ -n "$image" ]; then # every run names it (the UEFI host reads image= per run)
+		mcopy -o -i "$cfgdir/esp.img" "$image" ::/image.elf
+		args="image=\\image.elf $(sed 's/ -- / -- image=\\image.elf /g' <<< "$args")"
+	fi
 	printf '%s\n' "$args" > "$cfgdir/cokernel.cfg"
 	mcopy -o -i "$cfgdir/esp.img" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
 	qemu+=(-drive "file=$cfgdir/esp.img,format=raw,if=ide,index=0")
@@ -103,12 +118,21 @@ else
 	qemu+=(-drive "file=$iso,media=cdrom,readonly=on,format=raw" -boot d)
 fi
 
-# The command-line disk: a 1.44 MB FAT image (mtools, no root needed). Without
-# --args an interactive run shows GRUB's own menu instead.
-if [ -z "$esp" ] && [ -z "$kernel" ] && { [ -n "$args" ] || [ "$interactive" = 0 ]; }; then
+# The command-line disk: a FAT image (mtools, no root needed) of 1.44 MB, or
+# as large as the guest image on it needs. Without --args (and --image) an
+# interactive run shows GRUB's own menu instead.
+if [ -z "$esp" ] && [ -z "$kernel" ] && { [ -n "$args" ] || [ -n "$image" ] || [ "$interactive" = 0 ]; }; then
 	printf 'set cokernel_args="%s"\nset timeout=0\n' "$args" > "$cfgdir/cokernel.cfg"
 	[ "$chain" = 1 ] && printf 'set cokernel_host=efi\n' >> "$cfgdir/cokernel.cfg"
-	mformat -i "$cfgdir/cfg.img" -C -f 1440 -v CKCFG ::
+	if [ -n "$image" ]; then
+		printf 'set cokernel_image=/image.elf\n' >> "$cfgdir/cokernel.cfg"
+		# 2 heads of 32 sectors a track: whole tracks, 1 MiB more than the image
+		tracks=$(( ($(stat -c %s "$image") / 512 + 2048) / 64 ))
+		mformat -i "$cfgdir/cfg.img" -C -T $((tracks * 64)) -h 2 -s 32 -v CKCFG ::
+		mcopy -i "$cfgdir/cfg.img" "$image" ::/image.elf
+	else
+		mformat -i "$cfgdir/cfg.img" -C -f 1440 -v CKCFG ::
+	fi
 	mcopy -i "$cfgdir/cfg.img" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
 	qemu+=(-drive "file=$cfgdir/cfg.img,format=raw,if=ide,index=1")
 fi

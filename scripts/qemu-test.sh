@@ -33,6 +33,7 @@ passed=0 failed=0
 
 # scenario NAME FIRMWARE TIMEOUT "ARGS" STATUS "EXPECTED LINE" ...
 # STATUS is the monitor's: the guest's exit code, 100 crash, 101 refused.
+# ARGS "--image=FILE REST" (bare metal): FILE is the guest image, REST the line.
 # Starts the scenario in the background once a job slot is free; its verdict
 # lands in build/test-logs/NAME.result.
 order=()
@@ -87,8 +88,14 @@ run_scenario() {
 	local name="$1" fw="$2" tmo="$3" args="$4" want="$5"
 	shift 5
 	local log="$logs/$name.log" disk="$logs/$name.disk" t0 t1 status why=() held run=()
-	local want_status=""
+	local want_status="" first
 	boot_args "$fw" "$disk"
+	# ARGS "--image=FILE REST": FILE is the guest image (qemu-run.sh --image)
+	if [[ "$args" == --image=* ]]; then
+		first="${args%% *}"
+		run+=(--image "${first#--image=}")
+		if [[ "$args" == *" "* ]]; then args="${args#* }"; else args=""; fi
+	fi
 	[[ "$name" == *-bench ]] && run+=(--icount) # the bench's method check needs it
 	[[ "$name" == *-nmi ]] && run+=(--nmi "$NMI_COUNT") # the guest waits for them
 	[[ "$name" == *-cpumax-* ]] && run+=(--cpu max,la57=off)
@@ -265,6 +272,10 @@ verdict() {
 		[ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$sent" = "$took" ] ||
 			why+=("expected the host to take every injected NMI: QEMU injected ${sent:-none}, the host took ${took:-none}")
 	fi
+	# A foreign image goes by its own name, never by a built-in program's.
+	if [[ "$name" == *image* ]] && grep -aq "monitor: guest '" "$log" 2>/dev/null; then
+		why+=("the monitor named a built-in program for an image: $(grep -a "monitor: guest '" "$log" | head -n 1)")
+	fi
 	held=$(sed -n 's/.*pages the monitor still holds: \([0-9]*\).*/\1/p' "$log" 2>/dev/null | tail -n 1)
 	if [ "$held" != 0 ]; then
 		why+=("expected the monitor to hold 0 pages at the end, got ${held:-no count}")
@@ -430,6 +441,25 @@ scenario bios-disk-bad bios 30 "guest=blk disk=maybe" 101 \
 	"monitor: refused: disk=maybe: expected ro or rw"
 scenario bios-guest-unknown bios 30 "guest=nosuch" 2 \
 	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo bench spin"
+# Guest images built outside guest/ (examples/, through the kit only), run
+# instead of the built-in guest; on bare metal a Multiboot2 module named
+# "guest" (qemu-run.sh --image), on UEFI the file image=PATH names on the ESP,
+# on Linux cokrun --image. Bad images are refused by name.
+scenario bios-image bios 30 "--image=build/examples/hello.elf hello-arg pool=8M" 0 \
+	"monitor: image: module guest (" "monitor: image 'module guest' entry" \
+	"hello: a kit guest on the bare-metal host, pool 8192 KiB" "hello: argv[1] = 'hello-arg'" \
+	"hello: 100 yields done, goodbye" "monitor: guest exited with code 0"
+scenario bios-image-blkcat bios 30 "--image=build/examples/blkcat.elf" 0 \
+	"monitor: image: module guest (" "blkcat: 2048 sectors of 512 bytes" \
+	"blkcat: 0000: 43 4b 44 49 53 4b 30 31 00 08 00 00 00 00 00 00  CKDISK01" \
+	"blkcat: wrote sector 2047 and read it back: the same 512 bytes"
+scenario bios-image-notelf bios 30 "--image=build/disk.img" 101 \
+	"monitor: refused: guest image (1048576 bytes, module guest): not an ELF file"
+# hello.elf with its ABI note saying version 2 (proto/note.h: "LNRK", then the version)
+scripts/abi-downgrade.sh build/examples/hello.elf "$logs/hello-v2.elf"
+scenario bios-image-abi bios 30 "--image=$logs/hello-v2.elf" 101 \
+	"monitor: refused: guest image built for ABI version 2, this monitor speaks version 4: module guest"
+
 batch_begin uefi 120
 programs uefi 90
 batch_end
@@ -438,9 +468,26 @@ batch_begin esp 150
 contain esp 90
 batch_end
 fpu esp 90 efi-esp-cpumax # the x87/SSE/AVX scenarios on QEMU's most capable CPU too
+# The UEFI host's image=PATH, on its own volume (scripts/mkesp.sh puts the
+# examples in \examples\), in the ESP's batch: each run names its own image.
+efi_images() {
+	scenario efi-esp-image esp 90 'image=\examples\hello.elf hello-arg' 0 \
+		'monitor: image: \examples\hello.elf (' "monitor: image '\\examples\\hello.elf' entry" \
+		"hello: a kit guest on the UEFI host" "hello: argv[2] = 'hello-arg'" \
+		"hello: 100 yields done, goodbye" "monitor: guest exited with code 0"
+	scenario efi-esp-image-blkcat esp 90 'image=/examples/blkcat.elf' 0 \
+		"monitor: image: /examples/blkcat.elf (" "blkcat: 2048 sectors of 512 bytes" \
+		"blkcat: 0000: 43 4b 44 49 53 4b 30 31 00 08 00 00 00 00 00 00  CKDISK01" \
+		"blkcat: wrote sector 2047 and read it back: the same 512 bytes"
+	scenario efi-esp-image-missing esp 90 'image=\examples\nosuch.elf' 101 \
+		"monitor: refused: image=\examples\nosuch.elf: no such file on the application's volume"
+	scenario efi-esp-image-notelf esp 90 'image=\EFI\BOOT\BOOTX64.EFI' 101 \
+		'\EFI\BOOT\BOOTX64.EFI): not an ELF file'
+}
 for fw in esp chain; do
 	batch_begin "$fw" 120
 	programs "$fw" 90
+	[ "$fw" = esp ] && efi_images # last: blkcat writes the disk's last sector
 	batch_end
 	scenario "efi-$fw-firmware-after-switches" "$fw" 90 "guest=hello" 0 \
 		"hypercalls: yield 1000," \
@@ -460,6 +507,17 @@ scenario linux-two linux - "" - \
 scenario linux-errors linux - "" 0 "passed, 0 failed"
 scenario linux-echo linux - "" 0 "guest: echo: type a line" "hello, guest" "SUCCESS" \
 	"monitor: guest exited with code 0"
+scenario linux-image linux - "" 0 \
+	"monitor: image: /hello.elf (" "monitor: image '/hello.elf' entry" \
+	"hello: a kit guest on the Linux host" "hello: argv[1] = 'hello-arg'" \
+	"hello: 100 yields done, goodbye" "linux: hello.elf exit status 0" \
+	"monitor: image: /blkcat.elf (" \
+	"blkcat: 0000: 43 4b 44 49 53 4b 30 31 00 08 00 00 00 00 00 00  CKDISK01" \
+	"blkcat: wrote sector 2047 and read it back: the same 512 bytes"
+scenario linux-image-bad linux - "" - \
+	"cokrun: /nosuch.elf: No such file or directory" "linux: a missing image: status 102" \
+	"cokrun: setup refused (Argument list too long): the image (16 MiB at most)" \
+	"linux: an image of 17 MiB: status 101"
 scenario linux-refused linux - "" - \
 	"monitor: refused: guest image (" \
 	"cokrun: setup refused (Exec format error): the image is not a cokernel guest ELF of this ABI" \

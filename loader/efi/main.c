@@ -9,6 +9,7 @@
 #include <efi.h>
 #include <efilib.h>
 #include "blockio.h"
+#include "image.h"
 #include "nmi.h"
 #include "status.h"
 #include "../cpu.h"
@@ -133,6 +134,8 @@ static void efi_free_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint6
 }
 
 static uint64_t efi_time_ns(void *ctx);
+static int run_image(const char *line, const void **image, uint64_t *len);
+static void run_image_done(const void *image, uint64_t len);
 
 static struct host_ops efi_host = {
 	.name = "UEFI (firmware Boot Services)",
@@ -142,12 +145,43 @@ static struct host_ops efi_host = {
 	.free_passage = efi_free_passage,
 	.console_read = con_read,
 	.time_ns = efi_time_ns,
+	.run_image = run_image,
+	.run_image_done = run_image_done,
 };
 
 static uint64_t efi_time_ns(void *ctx)
 {
 	(void)ctx;
 	return tsc_ns(efi_host.tsc_hz);
+}
+
+/* ---- the image: the built-in guest, or per run the file image=PATH names ---- */
+static EFI_HANDLE self; /* our EFI_LOADED_IMAGE's handle: the volume we came from */
+static char image_path[128];
+
+static int run_image(const char *line, const void **image, uint64_t *len)
+{
+	int n = cmdline_value(line, "image", image_path, sizeof(image_path));
+
+	efi_host.image_name = NULL; /* a run without image= has the built-in guest */
+	if (n == 0)
+		return 0;
+	if (n < 0) {
+		log_printf("monitor: refused: image=: a path is at most %lu characters\n",
+			   sizeof(image_path) - 1);
+		return -1;
+	}
+	if (efi_image_read(self, image_path, image, len) != 0)
+		return -1;
+	efi_host.image_name = image_path;
+	return 0;
+}
+
+static void run_image_done(const void *image, uint64_t len)
+{
+	(void)len;
+	if (image != guest_image_start)
+		efi_image_free(image);
 }
 
 /* ---- the command line: LoadOptions, else \cokernel.cfg on our volume ---- */
@@ -272,6 +306,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	int status;
 
 	InitializeLib(image, st);
+	self = image;
 	log_set_sink(con_write);
 	/* UEFI spec 7.5: the boot manager arms a 5-minute watchdog before
 	 * starting us; a long guest run must not reset the machine. */

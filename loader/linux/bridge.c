@@ -15,6 +15,7 @@ struct ckb_guest {
 	struct host_ops ops;
 	struct host_blk blk;
 	struct ckb_env env;
+	char image_name[128]; /* the command line's image=PATH (cokrun puts it there) */
 };
 
 _Static_assert(CK_MAX_REQS == RING_ENTRIES, "one POST fits one RUN");
@@ -133,6 +134,9 @@ int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdlin
 		.blk = disk_sectors ? &g->blk : 0,
 		.defer_io = 1,
 	};
+	/* cokrun read the image it names; without image= it is cokrun's own. */
+	if (cmdline_value(cmdline, "image", g->image_name, sizeof(g->image_name)) > 0)
+		h->image_name = g->image_name;
 	err = monitor_start(&g->m, h, cmdline, image, image_len);
 	if (err == 0) {
 		*out_pool_bytes = pool_bytes(&g->m.pool);

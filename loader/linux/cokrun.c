@@ -32,7 +32,8 @@ extern const uint8_t guest_image_start[], guest_image_end[];
 static const char *usage_text =
 	"usage: cokrun [--image FILE] [--disk FILE] [--read-only] [--pool SIZE] [ARG...]\n"
 	"  ARGs are the guest's command line (default: guest=hello), e.g. guest=blk scatter=1\n"
-	"  --image FILE  a guest ELF instead of the one built in\n"
+	"  --image FILE  a guest ELF instead of the one built in (or the ARG image=FILE);\n"
+	"                image=FILE goes into the command line: the monitor names it\n"
 	"  --disk FILE   the guest's block device (a file of 512-byte sectors)\n"
 	"  --read-only   open the disk read-only: the guest's writes fail with -HCERR_ROFS\n"
 	"  --pool SIZE   the pseudo-physical RAM pool, e.g. 16M (adds pool=SIZE)\n";
@@ -123,7 +124,7 @@ static void complete(struct ck_req *q, uint8_t *pool, int disk)
 
 int main(int argc, char **argv)
 {
-	const char *image_path = NULL, *disk_path = NULL, *pool = NULL;
+	const char *image_path = NULL, *image_arg = NULL, *disk_path = NULL, *pool = NULL;
 	char cmdline[CK_CMDLINE_MAX_BYTES] = "";
 	/* Page-aligned: RUN pins the pages it writes, the fewer the cheaper. */
 	static char out[OUT_BYTES] __attribute__((aligned(4096)));
@@ -140,9 +141,14 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
-		if (!strcmp(arg, "--image") && i + 1 < argc)
+		if (!strcmp(arg, "--image") && i + 1 < argc) {
 			image_path = argv[++i];
-		else if (!strcmp(arg, "--disk") && i + 1 < argc)
+			continue;
+		}
+		/* image=FILE, as the UEFI host takes it: --image FILE, and wins over it. */
+		if (!strncmp(arg, "image=", 6))
+			image_arg = arg + 6;
+		if (!strcmp(arg, "--disk") && i + 1 < argc)
 			disk_path = argv[++i];
 		else if (!strcmp(arg, "--pool") && i + 1 < argc)
 			pool = argv[++i];
@@ -158,6 +164,18 @@ int main(int argc, char **argv)
 		} else {
 			strcat(strcat(cmdline, *cmdline ? " " : ""), arg);
 		}
+	}
+	/* The monitor knows an image only by its bytes: image=FILE in the
+	 * command line is how it names the one it runs (loader/linux/bridge.c). */
+	if (image_arg) {
+		image_path = image_arg;
+	} else if (image_path) {
+		if (strlen(cmdline) + strlen(image_path) + 8 > sizeof(cmdline)) {
+			fprintf(stderr, "cokrun: the command line is longer than %u bytes\n",
+				CK_CMDLINE_MAX_BYTES - 1);
+			return EXIT_RUNNER;
+		}
+		strcat(strcat(strcat(cmdline, *cmdline ? " " : ""), "image="), image_path);
 	}
 	if (!*cmdline)
 		strcpy(cmdline, "guest=hello");

@@ -123,10 +123,23 @@ static uint64_t mb2_time_ns(void *ctx)
 	return tsc_ns(mb2_host.tsc_hz);
 }
 
-/* A module whose command line is "disk" becomes the block device. */
+/* The guest image: the one built in, or a module named "guest". */
+static const uint8_t *image = guest_image_start;
+static uint64_t image_len;
+
+/* A module whose command line is "disk" becomes the block device; one whose
+ * command line is "guest" the guest image (GRUB: module2 /path/guest.elf guest),
+ * run instead of the built-in one. Multiboot2 spec 3.6.6: the module's bytes
+ * are [mod_start, mod_end), its string follows. */
 static void take_module(const struct mb2_tag_module *mod)
 {
 	pmem_reserve(mod->mod_start, mod->mod_end - mod->mod_start);
+	if (__builtin_strcmp(mod->cmdline, "guest") == 0) {
+		image = (const uint8_t *)(uint64_t)mod->mod_start;
+		image_len = mod->mod_end - mod->mod_start;
+		mb2_host.image_name = "module guest";
+		return;
+	}
 	if (__builtin_strcmp(mod->cmdline, "disk") != 0)
 		return;
 	mb2_host.blk = ramdisk_init(mod->mod_start, mod->mod_end);
@@ -224,6 +237,7 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa)
 		qemu_exit(MON_STATUS_REFUSED);
 	}
 	mb2_host.tsc_hz = tsc_calibrate();
+	image_len = (uint64_t)(guest_image_end - guest_image_start);
 	cmdline = read_boot_info((const struct mb2_info *)mbi_pa);
 	free_before = pmem_free_pages();
 	log_printf("monitor: bare-metal host up, %lu pages free below 4 GiB; entered at TSC %lu\n",
@@ -232,8 +246,7 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa)
 	mb2_timer_init(hz);
 	t0 = tsc_ns(mb2_host.tsc_hz);
 	ticks0 = mb2_ticks;
-	status = monitor_run_all(&mb2_host, cmdline, guest_image_start,
-				 (uint64_t)(guest_image_end - guest_image_start));
+	status = monitor_run_all(&mb2_host, cmdline, image, image_len);
 	mb2_timer_check("while the guests ran", mb2_ticks - ticks0, tsc_ns(mb2_host.tsc_hz) - t0, hz);
 	log_printf("monitor: the host took %lu NMIs\n", host_nmis);
 	/* The test harness checks this is 0: a run must not leak a page. */

@@ -13,13 +13,10 @@ cp "$(dirname "$0")/init" "$(dirname "$0")/scenario.sh" "$root/"
 for f in "$@"; do
 	cp "$f" "$root/"
 done
-# /guest-v2.elf: the guest with its ABI note saying version 2 (proto/note.h:
-# magic "LNRK", then the version), for the refusal of an older guest.
+# /guest-v2.elf: the guest with its ABI note saying version 2, for the
+# refusal of an older guest.
 if [ -f "$root/guest.elf" ]; then
-	v=$(sed -n 's/^#define HCABI_VERSION \([0-9]*\).*/\1/p' "$(dirname "$0")/../../proto/hypercall.h")
-	at=$(grep -obUaP "LNRK\\x$(printf %02x "$v")\\x00\\x00\\x00" "$root/guest.elf" | cut -d: -f1)
-	cp "$root/guest.elf" "$root/guest-v2.elf"
-	printf '\x02' | dd of="$root/guest-v2.elf" bs=1 seek=$((at + 4)) conv=notrunc status=none
+	"$(dirname "$0")/../abi-downgrade.sh" "$root/guest.elf" "$root/guest-v2.elf"
 fi
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -6 > "$out"

@@ -11,10 +11,13 @@
 # and scripts/qemu-nmi.sh sends it `nmi` COUNT times once LOG shows
 # "nmi: inject now" ($QEMU_NMI_TRIGGER overrides), then appends
 # "qemu-nmi: injected N NMIs in T ms" (or "qemu-nmi: failed: WHY") to LOG.
+# --image FILE: FILE is in the VM as /image.elf (a second cpio archive after
+# the first: the kernel unpacks them in turn, its initramfs buffer format).
 # usage: run-vm.sh [--icount] [--interactive] [--cpu MODEL] [--append ARGS]
-#                  [--mem SIZE] [--timeout SECONDS] [--nmi COUNT] INITRAMFS SCENARIO LOG
+#                  [--mem SIZE] [--timeout SECONDS] [--nmi COUNT] [--image FILE]
+#                  INITRAMFS SCENARIO LOG
 set -uo pipefail
-extra=() tmo=120 cpus=2 interactive=0 append="" mem=512M nmi=0
+extra=() tmo=120 cpus=2 interactive=0 append="" mem=512M nmi=0 image=""
 while [ $# -gt 3 ]; do
 	case "$1" in
 	--icount) extra+=(--icount) cpus=1 ;;
@@ -24,6 +27,7 @@ while [ $# -gt 3 ]; do
 	--mem) mem="$2"; shift ;;
 	--timeout) tmo="$2"; shift ;;
 	--nmi) nmi="$2"; shift ;;
+	--image) image="$2"; shift ;;
 	*) echo "run-vm: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -32,6 +36,15 @@ initrd="$1" scenario="$2" log="$3"
 case "$nmi" in ''|*[!0-9]*) echo "run-vm: --nmi needs a count" >&2; exit 2 ;; esac
 if [ "$nmi" != 0 ] && [ $interactive = 1 ]; then
 	echo "run-vm: --nmi needs a non-interactive run" >&2; exit 2
+fi
+if [ -n "$image" ]; then
+	[ -f "$image" ] || { echo "run-vm: --image $image: no such file" >&2; exit 2; }
+	dir_img=$(mktemp -d "${TMPDIR:-/tmp}/run-vm-image.XXXXXX")
+	trap 'rm -rf "$dir_img"' EXIT
+	cp "$image" "$dir_img/image.elf"
+	cp "$initrd" "$dir_img/initrd"
+	(cd "$dir_img" && echo image.elf | cpio -o -H newc --quiet | gzip) >> "$dir_img/initrd"
+	initrd="$dir_img/initrd"
 fi
 # The generic flavour, newest version: the one the Makefile built the module for.
 kernel=$(ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1)
@@ -42,9 +55,10 @@ kernel=$(ls /boot/vmlinuz-*[0-9]-amd64 2>/dev/null | sort -V | tail -n 1)
 run=(--kernel "$kernel" --initrd "$initrd" --smp "$cpus" --mem "$mem" "${extra[@]}"
 	--append "console=ttyS0 quiet panic=-1 ck.scenario=$scenario $append")
 if [ $interactive = 1 ]; then
-	exec "$(dirname "$0")/../qemu-run.sh" "${run[@]}" --interactive
+	"$(dirname "$0")/../qemu-run.sh" "${run[@]}" --interactive
+	exit $?
 fi
 # --nmi: the injector (scripts/qemu-nmi.sh) and QEMU's monitor socket are
-# qemu-run.sh's too.
+# qemu-run.sh's too. (Not exec: the trap removes the image's initramfs.)
 [ "$nmi" != 0 ] && run+=(--nmi "$nmi")
-exec "$(dirname "$0")/../qemu-run.sh" "${run[@]}" --timeout "$tmo" --log "$log"
+"$(dirname "$0")/../qemu-run.sh" "${run[@]}" --timeout "$tmo" --log "$log"

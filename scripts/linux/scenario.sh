@@ -96,6 +96,16 @@ run_case() {
 		echo "linux: disk check: $(/mkdisk --check-writes /disk.img)"
 		;;
 	badring) /cokrun --disk /disk.img guest=badring disk=ro scatter=1; status $? ;;
+	image) # guest images built outside guest/ (examples/, through the kit)
+		/cokrun --image /hello.elf hello-arg; echo "linux: hello.elf exit status $?"
+		/cokrun --disk /disk.img image=/blkcat.elf; status $?
+		;;
+	image-bad)
+		/cokrun --image /nosuch.elf; echo "linux: a missing image: status $?"
+		dd if=/dev/zero of=/tmp/big.elf bs=1M count=17 2>/dev/null
+		/cokrun --image /tmp/big.elf; echo "linux: an image of 17 MiB: status $?"
+		rm -f /tmp/big.elf
+		;;
 	kill) stop_mid_run KILL 137 ;;
 	sigint) stop_mid_run INT 130 ;;
 	two)
@@ -234,6 +244,7 @@ run_case() {
 	shell) # make qemu-linux: a shell with the module loaded; exit powers off
 		echo "linux: cokernel.ko is loaded; try: /cokrun guest=selftest, /cokrun --disk /disk.img guest=blk,"
 		echo "linux: /cokrun guest=echo (type; quit ends it), /cokrun guest=spin (Ctrl-C stops it)"
+		[ -f /image.elf ] && echo "linux: your image is /image.elf: /cokrun --image /image.elf"
 		setsid cttyhack sh
 		;;
 	*) echo "linux: unknown scenario '$name'" ;;

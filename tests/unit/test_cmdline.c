@@ -78,3 +78,21 @@ TEST(cmdline_refuses_a_line_longer_than_the_boot_info_holds)
 	line[255] = 0;
 	EXPECT_EQ(parse(line), 0);
 }
+
+/* A host's own option (image=PATH): found as a whole word, its value copied
+ * whole or refused when it does not fit, and absent words are no error. */
+TEST(cmdline_value_finds_a_host_option)
+{
+	char v[16];
+
+	EXPECT_EQ(cmdline_value("guest=x image=\\a\\b.elf pool=8M", "image", v, sizeof(v)), 8);
+	EXPECT_STR(v, "\\a\\b.elf");
+	EXPECT_EQ(cmdline_value("myimage=no image=/yes", "image", v, sizeof(v)), 4);
+	EXPECT_STR(v, "/yes");
+	EXPECT_EQ(cmdline_value("guest=x imagefoo image", "image", v, sizeof(v)), 0);
+	EXPECT_EQ(cmdline_value("", "image", v, sizeof(v)), 0);
+	EXPECT_EQ(cmdline_value("image=", "image", v, sizeof(v)), 0);
+	EXPECT_EQ(cmdline_value("image=0123456789abcdef", "image", v, sizeof(v)), -HCERR_2BIG);
+	EXPECT_EQ(cmdline_value("image=0123456789abcde", "image", v, sizeof(v)), 15);
+	EXPECT_STR(v, "0123456789abcde");
+}

@@ -92,8 +92,11 @@ static const uint8_t *guest_image(uint64_t *len)
 }
 
 /* monitor_start on a fresh fake machine and CPU (as fake_reset leaves them,
- * changed by the caller before it calls this). */
-static int start(const char *cmdline)
+ * changed by the caller before it calls this), with the host's image name and
+ * per-run image hooks as a host port would set them (0: none). */
+static int start_host(const char *cmdline, const char *image_name,
+		      int (*run_image)(const char *, const void **, uint64_t *),
+		      void (*run_image_done)(const void *, uint64_t))
 {
 	uint64_t len;
 	const uint8_t *image = guest_image(&len);
@@ -101,11 +104,18 @@ static int start(const char *cmdline)
 	EXPECT(len > 0);
 	host = (struct host_ops){ .name = "test", .mm = fake_mm, .use_nx = 1,
 				  .alloc_passage = f_alloc_passage, .free_passage = f_free_passage,
-				  .time_ns = f_time_ns, .tsc_hz = 1000000000 };
+				  .time_ns = f_time_ns, .tsc_hz = 1000000000,
+				  .image_name = image_name, .run_image = run_image,
+				  .run_image_done = run_image_done };
 	logged_len = 0;
 	logged_text[0] = 0;
 	log_set_sink(capture);
 	return monitor_start(&m, &host, cmdline, image, len);
+}
+
+static int start(const char *cmdline)
+{
+	return start_host(cmdline, 0, 0, 0);
 }
 
 static void stop(void)
@@ -207,4 +217,86 @@ TEST(monitor_refuses_a_passage_the_host_put_in_a_guest_window)
 			stop();
 		}
 	}
+}
+
+/* A foreign image goes by the name its host gave it, never by guest=. */
+TEST(monitor_names_a_foreign_image_by_the_hosts_name)
+{
+	static const uint8_t not_elf[64] = "not an ELF file";
+
+	fake_reset();
+	EXPECT_EQ(start_host("guest=selftest pool=4M", "module guest", 0, 0), 0);
+	EXPECT(logged("monitor: image: module guest ("));
+	EXPECT(logged("monitor: image 'module guest' entry ffffffff80000000"));
+	EXPECT(!logged("monitor: guest '"));
+	stop();
+	fake_reset();
+	EXPECT_EQ(start("guest=selftest pool=4M"), 0); /* the built-in guest: its program */
+	EXPECT(logged("monitor: guest 'selftest' entry"));
+	EXPECT(!logged("monitor: image"));
+	stop();
+	/* A bad image's refusal names it. */
+	fake_reset();
+	host.image_name = "module guest";
+	logged_len = 0;
+	log_set_sink(capture);
+	EXPECT_EQ(monitor_start(&m, &host, "pool=4M", not_elf, sizeof(not_elf)), MON_REFUSED_IMAGE);
+	EXPECT(logged("monitor: refused: guest image (64 bytes, module guest): not an ELF file"));
+	stop();
+}
+
+/* A host that reads an image per run (UEFI's image=PATH): its image is the one
+ * set up, given back once it is in the pool; its refusal ends the start with
+ * nothing held. */
+static int done_calls;
+static const void *done_image;
+static uint8_t copy[1 << 20];
+
+static int image_per_run(const char *line, const void **image, uint64_t *len)
+{
+	uint64_t n;
+	const uint8_t *g = guest_image(&n);
+
+	host.image_name = 0;
+	if (strstr(line, "image=missing")) {
+		log_printf("monitor: refused: image=missing: no such file\n");
+		return -1;
+	}
+	if (!strstr(line, "image="))
+		return 0;
+	memcpy(copy, g, n);
+	*image = copy;
+	*len = n;
+	host.image_name = "\\x.elf";
+	return 0;
+}
+
+static void image_given_back(const void *image, uint64_t len)
+{
+	(void)len;
+	done_calls++;
+	done_image = image;
+}
+
+TEST(monitor_takes_a_hosts_image_per_run_and_gives_it_back)
+{
+	done_calls = 0;
+	fake_reset();
+	EXPECT_EQ(start_host("image=\\x.elf pool=4M", 0, image_per_run, image_given_back), 0);
+	EXPECT(logged("monitor: image '\\x.elf' entry"));
+	EXPECT_EQ(done_calls, 1);
+	EXPECT(done_image == copy);
+	stop();
+	fake_reset();
+	EXPECT_EQ(start_host("pool=4M", 0, image_per_run, image_given_back), 0);
+	EXPECT(logged("monitor: guest 'hello' entry"));
+	EXPECT_EQ(done_calls, 2);
+	EXPECT(done_image != copy);
+	stop();
+	fake_reset();
+	EXPECT_EQ(start_host("image=missing pool=4M", 0, image_per_run, image_given_back),
+		  MON_REFUSED_IMAGE);
+	EXPECT(logged("monitor: refused: image=missing: no such file"));
+	EXPECT_EQ(done_calls, 2); /* nothing was taken, nothing to give back */
+	stop();
 }
