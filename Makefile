@@ -23,6 +23,19 @@ FREESTANDING := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fn
 	-fno-tree-loop-distribute-patterns -fcf-protection=none -MMD -MP $(WARN)
 NASMFLAGS := -f elf64 -g -I ./ -I $(BUILD)/ -Werror
 
+# The compile rules of one object tree, $(BUILD)/TREE/: x.o from x.c with the
+# tree's C flags (the variable named by $(2)), or from x.asm (NASM's flags are
+# every tree's). $(eval $(call object_rules,TREE,FLAGS)) after FLAGS.
+define object_rules
+$(BUILD)/$(1)/%.o: %.c
+	$$(call say,CC,$$@)
+	$$(Q)mkdir -p $$(@D) && $$(CC) $$($(2)) -c $$< -o $$@
+
+$(BUILD)/$(1)/%.o: %.asm
+	$$(call say,NASM,$$@)
+	$$(Q)mkdir -p $$(@D) && $$(NASM) $$(NASMFLAGS) -MD $$@.d $$< -o $$@
+endef
+
 # ---------------------------------------------------------------- guest ----
 # The guest kernel is a library and programs (docs/KIT.md). The library, every
 # guest/*.c and *.asm but main.c, and lib/ (fmt, string: shared with the
@@ -42,13 +55,7 @@ GUEST_PROG_OBJ := $(call obj,$(BUILD)/guest-obj,$(GUEST_PROG_SRC))
 GUEST_CFLAGS := $(filter-out -mgeneral-regs-only,$(FREESTANDING)) -mcmodel=kernel
 GUEST_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T guest/linker.ld
 
-$(BUILD)/guest-obj/%.o: %.c
-	$(call say,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(GUEST_CFLAGS) -c $< -o $@
-
-$(BUILD)/guest-obj/%.o: %.asm
-	$(call say,NASM,$@)
-	$(Q)mkdir -p $(@D) && $(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
+$(eval $(call object_rules,guest-obj,GUEST_CFLAGS))
 
 $(KIT)/lib/libcokernel.a: $(GUEST_LIB_OBJ)
 	$(call say,AR,$@)
@@ -119,13 +126,7 @@ MON_OBJ := $(CORE_C:%.c=$(BUILD)/mon-obj/%.o) $(MB2_C:%.c=$(BUILD)/mon-obj/%.o) 
 	$(MB2_ASM:%.asm=$(BUILD)/mon-obj/%.o)
 MON_CFLAGS := $(FREESTANDING) -Ilib
 
-$(BUILD)/mon-obj/%.o: %.c
-	$(call say,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(MON_CFLAGS) -c $< -o $@
-
-$(BUILD)/mon-obj/%.o: %.asm
-	$(call say,NASM,$@)
-	$(Q)mkdir -p $(@D) && $(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
+$(eval $(call object_rules,mon-obj,MON_CFLAGS))
 
 $(BUILD)/mon-obj/switch/blob.o: $(BUILD)/switch.bin
 $(BUILD)/mon-obj/loader/guest_image.o: $(BUILD)/guest.elf
@@ -147,13 +148,7 @@ EFI_OBJ := $(EFI_C:%.c=$(BUILD)/efi-obj/%.o) $(EFI_ASM:%.asm=$(BUILD)/efi-obj/%.
 EFI_CFLAGS := $(filter-out -fno-pic,$(FREESTANDING)) -fpic -fshort-wchar \
 	-I$(EFI_INC) -I$(EFI_INC)/x86_64 -Ilib
 
-$(BUILD)/efi-obj/%.o: %.c
-	$(call say,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(EFI_CFLAGS) -c $< -o $@
-
-$(BUILD)/efi-obj/%.o: %.asm
-	$(call say,NASM,$@)
-	$(Q)mkdir -p $(@D) && $(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
+$(eval $(call object_rules,efi-obj,EFI_CFLAGS))
 
 $(BUILD)/efi-obj/switch/blob.o: $(BUILD)/switch.bin
 $(BUILD)/efi-obj/loader/guest_image.o: $(BUILD)/guest.elf
@@ -190,13 +185,7 @@ LINUX_CFLAGS := $(filter-out -fcf-protection=none,$(FREESTANDING)) -mcmodel=kern
 	-fcf-protection=branch -mindirect-branch=thunk-extern -mindirect-branch-register \
 	-Ilib
 
-$(BUILD)/linux-obj/%.o: %.c
-	$(call say,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(LINUX_CFLAGS) -c $< -o $@
-
-$(BUILD)/linux-obj/%.o: %.asm
-	$(call say,NASM,$@)
-	$(Q)mkdir -p $(@D) && $(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
+$(eval $(call object_rules,linux-obj,LINUX_CFLAGS))
 
 $(BUILD)/linux-obj/switch/blob.o: $(BUILD)/switch.bin
 

@@ -142,10 +142,15 @@ class Walk:
 		self.write("%s: %s" % (title, "  ".join("%s=%s" % (f, s[f]) for f in FIELDS)))
 
 	def step(self, s0):
-		"""One instruction: returns the new state and writes its line."""
+		"""One instruction: returns the new state and writes its line. Now and
+		then QEMU's gdbstub answers a step having run nothing (the PC and
+		every field the same): that step is taken again, not shown."""
 		text = disasm(s0["pc"])
-		gdb.execute("stepi", to_string=True)
-		s1 = hmp_state()
+		for _ in range(4):
+			gdb.execute("stepi", to_string=True)
+			s1 = hmp_state()
+			if s1["pc"] != s0["pc"] or self.changes(s0, s1):
+				break
 		self.line(s0["pc"], text, self.changes(s0, s1))
 		return s1
 
