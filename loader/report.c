@@ -2,7 +2,9 @@
  * report (vector, error code, RIP, CR2, every register), then the counters.
  * report_trap_frame also serves a host's own unexpected exceptions. */
 #include "monitor.h"
+#include "elfcore.h"
 #include "log.h"
+#include "../proto/layout.h"
 
 /* SDM Vol.3 6.3.1 table 6-1: the architecturally defined vectors. */
 static const char *const vector_names[32] = {
@@ -77,4 +79,39 @@ void report_outcome(struct monitor *m, enum run_outcome how)
 		   m->calls[HC_CRASH], m->calls[HC_POST], m->calls[HC_WAIT], m->calls[HC_SET_TRAPS],
 		   m->calls[HC_IRET], m->bad_calls, m->requests, m->traps_delivered,
 		   m->host_events, m->host_interrupts);
+}
+
+_Static_assert(ELF_MAX_SEGMENTS + 1 <= ELFCORE_MAX_MAPS, "every segment and the direct map");
+
+/* The guest's memory, page by page, for the core writer. */
+static const void *core_page(void *ctx, uint64_t gpa)
+{
+	const struct pool *p = ctx;
+
+	return gpa < pool_bytes(p) ? gmem_page_hva(p, gpa) : 0;
+}
+
+int monitor_core(struct monitor *m, enum run_outcome how, struct elfcore *c)
+{
+	if (how != RUN_GUEST_CRASH)
+		return -1;
+	*c = (struct elfcore){ .regs = m->crash, .pid = 1, .page = core_page, .ctx = &m->pool };
+	elfcore_set_str(c->program, sizeof(c->program), "guest.elf"); /* what the Makefile builds */
+	elfcore_set_str(c->args, sizeof(c->args), m->cfg.guest);
+	/* The image as the guest's tables map it: each segment at its link address. */
+	for (unsigned i = 0; i < m->image.nsegments; i++) {
+		const struct elf_segment *s = &m->image.seg[i];
+
+		c->map[c->nmaps++] = (struct elfcore_map){
+			.gva = s->gva,
+			.gpa = s->gva - GUEST_KERNEL_BASE,
+			.bytes = (s->memsz + GUEST_PAGE_SIZE - 1) & ~(GUEST_PAGE_SIZE - 1),
+			.flags = ELFCORE_R | (s->perms & PT_WRITE ? ELFCORE_W : 0) |
+				 (s->perms & PT_EXEC ? ELFCORE_X : 0),
+		};
+	}
+	/* The direct map of the whole pool: the stacks, the ring, the heap. */
+	c->map[c->nmaps++] = (struct elfcore_map){ GUEST_DMAP_BASE, 0, pool_bytes(&m->pool),
+						   ELFCORE_R | ELFCORE_W };
+	return 0;
 }
