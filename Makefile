@@ -168,9 +168,10 @@ $(BUILD)/cokernel.ko: $(BUILD)/linux-mod/core.o loader/linux/module.c loader/lin
 # initramfs: busybox, the module, the runner, the test disk and test tools, all
 # static. scripts/linux/run-vm.sh boots it.
 USER_CFLAGS := -std=gnu11 -O2 -static -z noexecstack $(WARN)
-$(BUILD)/cokrun: loader/linux/cokrun.c proto/linux_ioctl.h proto/ring.h $(BUILD)/mon-obj/loader/guest_image.o
+$(BUILD)/cokrun: loader/linux/cokrun.c loader/elfcore.c loader/elfcore.h proto/linux_ioctl.h \
+		proto/ring.h proto/trapframe.h $(BUILD)/mon-obj/loader/guest_image.o
 	$(call say,HOSTCC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $< $(BUILD)/mon-obj/loader/guest_image.o -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $< loader/elfcore.c $(BUILD)/mon-obj/loader/guest_image.o -o $@
 
 $(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h proto/ring.h proto/diskimg.h
 	$(call say,HOSTCC,$@)

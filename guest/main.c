@@ -31,6 +31,7 @@ static const struct program {
 	{ "vtimer", prog_vtimer, 0 },
 	{ "masked", prog_masked, 0 },
 	{ "sched", prog_sched, 0 },
+	{ "crash", prog_crash, 0 },
 };
 
 uint64_t virt_to_gpa(const void *va)
@@ -92,7 +93,7 @@ void guest_main(const struct bootinfo *bi)
 			guest_exit((uint64_t)code);
 		}
 	}
-	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi fpu simd-fault preempt vtimer masked sched)\n", name);
+	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi fpu simd-fault preempt vtimer masked sched crash)\n", name);
 	guest_exit(2);
 }
 

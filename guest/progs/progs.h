@@ -22,5 +22,6 @@ int prog_preempt(void);
 int prog_vtimer(void);
 int prog_masked(void);
 int prog_sched(void);
+int prog_crash(void);
 
 #endif
