@@ -220,7 +220,8 @@ deps:
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
 UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c loader/elf.c \
 	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c loader/insn.c \
-	loader/trap.c loader/vintr.c loader/report.c loader/elfcore.c switch/passage.c lib/fmt.c
+	loader/trap.c loader/vintr.c loader/report.c loader/elfcore.c switch/passage.c \
+	lib/fmt.c
 # CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Ilib -DCPU_FAKE $(WARN)
@@ -273,10 +274,12 @@ qemu: deps $(BUILD)/cokernel.iso
 
 # The UEFI application host, straight from the ESP under OVMF (no GRUB), with a
 # scratch copy of the test disk; FIRMWARE=uefi on `make qemu` boots the ISO
-# under OVMF instead (its GRUB menu also chainloads cokernel.efi).
+# under OVMF instead (its GRUB menu also chainloads cokernel.efi). The ESP it
+# boots is build/esp-run.img, a copy kept afterwards: a crashed guest's core
+# (core=1) is in it (docs/CRASHDUMP.md).
 qemu-efi: deps $(BUILD)/cokernel.iso $(BUILD)/esp.img $(BUILD)/disk.img
 	$(Q)cp $(BUILD)/disk.img $(BUILD)/disk-scratch.img
-	$(Q)scripts/qemu-run.sh --interactive --esp $(BUILD)/esp.img \
+	$(Q)scripts/qemu-run.sh --interactive --esp $(BUILD)/esp.img --esp-copy $(BUILD)/esp-run.img \
 		--disk $(BUILD)/disk-scratch.img --args "$(QEMU_ARGS)" $(BUILD)/cokernel.iso
 
 # The Linux host: Debian's kernel in QEMU (2 CPUs), cokernel.ko loaded, a

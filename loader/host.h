@@ -8,6 +8,8 @@
 #include "../mm/mm_host.h"
 #include "../switch/passage.h"
 
+struct elfcore;
+
 /* A block backend: a RAM disk, EFI_BLOCK_IO_PROTOCOL, a file. Offsets and
  * lengths are in bytes, already checked against nsectors by loader/ring.c. */
 struct host_blk {
@@ -43,6 +45,10 @@ struct host_ops {
 	 * for the host to complete (RUN_HOST_IO), and HC_WAIT to the host
 	 * (RUN_HOST_WAIT): Linux does both in its user-space runner. */
 	int defer_io;
+	/* Optional: a guest crashed; keep its core (loader/elfcore.h) somewhere
+	 * (UEFI: a file on its volume). run: which run of the command line it
+	 * was (" -- "), from 1. Called after the report, before the teardown. */
+	void (*save_core)(const struct elfcore *c, int run);
 };
 
 #endif

@@ -7,12 +7,15 @@
 #
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
 #                    [--timeout SECONDS] [--interactive] [--gdb] [--icount]
-#                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] [--nmi COUNT] ISO
+#                    [--chain | --esp ESP_IMG [--esp-copy FILE]] [--disk DISK_IMG]
+#                    [--nmi COUNT] ISO
 #   --icount: -icount shift=0, one TSC tick per instruction (scripts/bench.sh)
 #   --cpu MODEL: a QEMU CPU model (default: QEMU's own, qemu64)
 #   --chain:  (UEFI) GRUB chainloads the ISO's cokernel.efi instead of multiboot2
 #   --esp:    (UEFI) boot a copy of this ESP image directly, no GRUB; the command
 #             line goes into its \cokernel.cfg
+#   --esp-copy: (with --esp) that copy is FILE, kept after QEMU ends (the app
+#             writes a crashed guest's core to it), instead of a temporary one
 #   --disk:   attach this raw image (written in place) on virtio, where the UEFI
 #             host's BlockIo finds it
 #   --nmi:    (not with --interactive) QEMU gets a human monitor on a socket and
@@ -25,6 +28,7 @@
 set -euo pipefail
 
 firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0
+esp_copy=""
 cpu=
 while [ $# -gt 1 ]; do
 	case "$1" in
@@ -39,6 +43,7 @@ while [ $# -gt 1 ]; do
 	--cpu) cpu="$2"; shift ;;
 	--chain) chain=1 firmware=uefi ;;
 	--esp) esp="$2" firmware=uefi; shift ;;
+	--esp-copy) esp_copy="$2"; shift ;;
 	--disk) disk="$2"; shift ;;
 	--nmi) nmi="$2"; shift ;;
 	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
@@ -70,10 +75,11 @@ fi
 
 if [ -n "$esp" ]; then
 	# Straight from the ESP: the firmware boots \EFI\BOOT\BOOTX64.EFI itself.
-	cp "$esp" "$cfgdir/esp.img"
+	esp_copy="${esp_copy:-$cfgdir/esp.img}"
+	cp "$esp" "$esp_copy"
 	printf '%s\n' "$args" > "$cfgdir/cokernel.cfg"
-	mcopy -o -i "$cfgdir/esp.img" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
-	qemu+=(-drive "file=$cfgdir/esp.img,format=raw,if=ide,index=0")
+	mcopy -o -i "$esp_copy" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
+	qemu+=(-drive "file=$esp_copy,format=raw,if=ide,index=0")
 else
 	qemu+=(-drive "file=$iso,media=cdrom,readonly=on,format=raw" -boot d)
 fi
