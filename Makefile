@@ -220,7 +220,7 @@ deps:
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
 UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c loader/elf.c \
 	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c loader/insn.c \
-	loader/trap.c loader/vintr.c loader/report.c loader/elfcore.c switch/passage.c \
+	loader/trap.c loader/vintr.c loader/report.c loader/elfcore.c loader/elfsym.c switch/passage.c \
 	lib/fmt.c
 # CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \

@@ -322,6 +322,8 @@ int monitor_run(const struct host_ops *host, const char *cmdline, const void *im
 
 	if (monitor_start(m, host, cmdline, image, image_len) != 0)
 		return MON_STATUS_REFUSED;
+	m->symbols = image; /* these hosts keep the image while the guest runs */
+	m->symbols_len = image_len;
 	err = monitor_prepare(m); /* one CPU, one run: the TSS alias at most once */
 	if (err == -HCERR_AGAIN && monitor_map_tss(m) == 0)
 		err = monitor_prepare(m);

@@ -63,6 +63,8 @@ struct monitor {
 	uint64_t exit_code;
 	uint64_t crash_reason;
 	struct hc_trap_frame crash;
+	const void *symbols;   /* the guest image, kept for the whole run: the report */
+	uint64_t symbols_len;  /* names the crashed function from it; 0: not kept */
 	char log_buf[HCLIM_LOG_BYTES];
 };
 

@@ -34,6 +34,17 @@ void report_trap_frame(const char *who, const struct hc_trap_frame *f)
 	log_printf("monitor:   r13 %016lx  r14 %016lx  r15 %016lx\n", f->r13, f->r14, f->r15);
 }
 
+/* The guest function the crash happened in, from the image's symbols. */
+static void report_function(const struct monitor *m)
+{
+	uint64_t off;
+	const char *fn = m->symbols_len ?
+		elf_symbol(m->symbols, m->symbols_len, m->crash.rip, &off) : 0;
+
+	if (fn)
+		log_printf("monitor:   rip is %s+0x%lx in the guest's image\n", fn, off);
+}
+
 static const char *crash_why(uint64_t reason)
 {
 	switch (reason) {
@@ -70,6 +81,7 @@ void report_outcome(struct monitor *m, enum run_outcome how)
 			log_printf("monitor:   the frame would go at %lx: not writable guest memory\n",
 				   (m->crash.rsp & ~(uint64_t)15) - HCABI_TRAP_FRAME_BYTES);
 		trap_name_insn(m, m->crash.rip);
+		report_function(m);
 	}
 	log_printf("monitor: %lu world switches; hypercalls: yield %lu, log %lu, exit %lu, "
 		   "crash %lu, post %lu, wait %lu, set_traps %lu, iret %lu, unknown %lu; "
