@@ -8,7 +8,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	gcc make libc6-dev nasm binutils qemu-system-x86 grub-common grub-pc-bin \
 	grub-efi-amd64-bin xorriso mtools ovmf gnu-efi clang libclang-rt-14-dev \
-	linux-image-amd64 linux-headers-amd64 busybox-static cpio gzip socat >/dev/null
+	linux-image-amd64 linux-headers-amd64 busybox-static cpio gzip socat gdb >/dev/null
 # The fuzzer first: any crash in a minute of ring and hypercall inputs fails CI.
 make fuzz FUZZ_SECONDS=60
 make test

@@ -29,6 +29,8 @@ need=(
 	"gzip:/usr/bin/gzip"
 	# --nmi: scripts/qemu-nmi.sh talks to QEMU's monitor socket with it
 	"socat:/usr/bin/socat"
+	# the *-coredump scenarios open a crashed guest's core with it
+	"gdb:/usr/bin/gdb"
 )
 if [ "${1:-}" = --fuzz ]; then
 	need+=("clang:/usr/bin/clang" "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a")
