@@ -117,7 +117,8 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 				return -HCERR_INVAL;
 			}
 			cfg->pool_bytes = b;
-		} else if (has_key(w, n, "scatter", &v, &vlen) || has_key(w, n, "core", &v, &vlen)) {
+		} else if (has_key(w, n, "scatter", &v, &vlen) ||
+			   has_key(w, n, "core", &v, &vlen)) {
 			if (vlen != 1 || (v[0] != '0' && v[0] != '1')) {
 				fmt_snprintf(err, errlen, "%.*s: expected 0 or 1", (int)n, w);
 				return -HCERR_INVAL;

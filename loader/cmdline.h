@@ -1,6 +1,7 @@
 /* The monitor's part of the kernel command line: guest=NAME, pool=SIZE,
  * disk=ro|rw (refuse the guest's block writes), core=1 (a host with files
- * keeps an ELF core of a crash: docs/CRASHDUMP.md) and the debug option scatter=1. Every other word goes to the guest untouched (the
+ * keeps an ELF core of a crash: docs/CRASHDUMP.md) and the debug option
+ * scatter=1. Every other word goes to the guest untouched (the
  * whole line is copied into the boot info). Bad values are refused with a
  * message that names the word, what it wanted and what it got. */
 #ifndef LOADER_CMDLINE_H

@@ -252,7 +252,7 @@ uint64_t elfcore_write(const struct elfcore *c, elfcore_sink sink, void *sink_ct
 		.ehsize = sizeof(struct elf64_ehdr),
 		.phentsize = sizeof(struct elf64_phdr),
 	};
-	struct elf64_phdr note = { .type = PT_NOTE, .offset = 0, .filesz = NOTES_BYTES, .align = 4 };
+	struct elf64_phdr note = { .type = PT_NOTE, .filesz = NOTES_BYTES, .align = 4 };
 
 	if (c->nmaps > ELFCORE_MAX_MAPS)
 		return 0;

@@ -31,7 +31,7 @@ const char *elf_symbol(const void *image, uint64_t len, uint64_t addr, uint64_t 
 		if (!inside(str.offset, str.size, len))
 			continue;
 		for (uint64_t k = 0; k + sizeof(sym) <= sh.size; k += sizeof(sym)) {
-			/* ELF gABI "Symbol Table": a function covers [st_value, st_value + st_size). */
+			/* ELF gABI "Symbol Table": a function covers st_size bytes. */
 			__builtin_memcpy(&sym, img + sh.offset + k, sizeof(sym));
 			if ((sym.info & 0xf) != STT_FUNC || addr < sym.value ||
 			    addr - sym.value >= sym.size || sym.name >= str.size)

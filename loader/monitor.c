@@ -303,8 +303,8 @@ static void save_core(struct monitor *m, enum run_outcome how)
 		return;
 	if (!h->save_core) {
 		if (m->cfg.core)
-			log_printf("monitor: core=1: the %s host has no file system for a core; the "
-				   "report above is the dump\n", h->name);
+			log_printf("monitor: core=1: the %s host has no file system for a "
+				   "core; the report above is the dump\n", h->name);
 	} else if (!m->cfg.core) {
 		log_printf("monitor: core=1 on the command line keeps an ELF core of such a crash "
 			   "for gdb\n");

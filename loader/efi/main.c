@@ -155,9 +155,11 @@ static void write_core(const struct elfcore *c, int run)
 	CHAR16 name[32] = L"\\cokernel\\core-", digits[12];
 	EFI_LOADED_IMAGE *li = NULL;
 	EFI_FILE_HANDLE root, dir, f;
+	const UINT64 rw = EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE;
 	UINTN n = 0, d = 0;
 	uint64_t size;
 	unsigned r = (unsigned)run;
+	EFI_STATUS s;
 
 	while (name[n])
 		n++;
@@ -169,39 +171,35 @@ static void write_core(const struct elfcore *c, int run)
 	for (const CHAR16 *e = L".elf"; *e; e++)
 		name[n++] = *e;
 	name[n] = 0;
-	if (failed("HandleProtocol(LoadedImage)",
-		   uefi_call_wrapper(BS->HandleProtocol, 3, self, &LoadedImageProtocol, (void **)&li)))
+	s = uefi_call_wrapper(BS->HandleProtocol, 3, self, &LoadedImageProtocol, (void **)&li);
+	if (failed("HandleProtocol(LoadedImage)", s))
 		return;
 	root = LibOpenRoot(li->DeviceHandle);
 	if (!root) {
 		log_printf("monitor: efi: no core: our boot device has no file system\n");
 		return;
 	}
-	if (failed("File.Open(\\cokernel)",
-		   uefi_call_wrapper(root->Open, 5, root, &dir, L"\\cokernel",
-				     EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE | EFI_FILE_MODE_CREATE,
-				     EFI_FILE_DIRECTORY))) {
+	s = uefi_call_wrapper(root->Open, 5, root, &dir, L"\\cokernel", rw | EFI_FILE_MODE_CREATE,
+			      EFI_FILE_DIRECTORY);
+	if (failed("File.Open(\\cokernel)", s)) {
 		log_printf("monitor: efi: no core: \\cokernel cannot be made on our volume\n");
 		failed("File.Close(root)", uefi_call_wrapper(root->Close, 1, root));
 		return;
 	}
 	failed("File.Close", uefi_call_wrapper(dir->Close, 1, dir));
 	/* An older core of the same name goes first: Write does not truncate. */
-	if (!EFI_ERROR(uefi_call_wrapper(root->Open, 5, root, &f, name,
-					 EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE, 0)))
+	if (!EFI_ERROR(uefi_call_wrapper(root->Open, 5, root, &f, name, rw, 0)))
 		failed("File.Delete", uefi_call_wrapper(f->Delete, 1, f));
-	if (failed("File.Open(core)",
-		   uefi_call_wrapper(root->Open, 5, root, &f, name,
-				     EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE | EFI_FILE_MODE_CREATE,
-				     0))) {
+	s = uefi_call_wrapper(root->Open, 5, root, &f, name, rw | EFI_FILE_MODE_CREATE, 0);
+	if (failed("File.Open(core)", s)) {
 		failed("File.Close(root)", uefi_call_wrapper(root->Close, 1, root));
 		return;
 	}
 	size = elfcore_write(c, file_sink, f);
 	if (size && !failed("File.Flush", uefi_call_wrapper(f->Flush, 1, f))) {
 		failed("File.Close", uefi_call_wrapper(f->Close, 1, f));
-		log_printf("monitor: efi: core written to \\cokernel\\core-%d.elf (%lu bytes) on our "
-			   "volume: gdb guest.elf core-%d.elf\n", run, size, run);
+		log_printf("monitor: efi: core written to \\cokernel\\core-%d.elf (%lu bytes) on "
+			   "our volume: gdb guest.elf core-%d.elf\n", run, size, run);
 	} else {
 		failed("File.Delete", uefi_call_wrapper(f->Delete, 1, f)); /* and closed */
 		log_printf("monitor: efi: no core: writing it failed\n");

@@ -276,8 +276,8 @@ int ckb_crash(struct ckb_guest *g, struct ck_crash *out)
 	__builtin_memcpy(out->regs, &c.regs, sizeof(out->regs));
 	out->nmaps = c.nmaps;
 	for (unsigned i = 0; i < c.nmaps; i++)
-		out->map[i] = (struct ck_crash_map){ .gva = c.map[i].gva, .gpa = c.map[i].gpa,
-						     .bytes = c.map[i].bytes, .flags = c.map[i].flags };
+		out->map[i] = (struct ck_crash_map){ c.map[i].gva, c.map[i].gpa, c.map[i].bytes,
+						     c.map[i].flags, 0 };
 	__builtin_memcpy(out->program, c.program, sizeof(out->program));
 	__builtin_memcpy(out->args, c.args, sizeof(out->args));
 	return 0;

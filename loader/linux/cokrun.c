@@ -34,7 +34,8 @@
 extern const uint8_t guest_image_start[], guest_image_end[];
 
 static const char *usage_text =
-	"usage: cokrun [--image FILE] [--disk FILE] [--read-only] [--pool SIZE] [--core FILE] [ARG...]\n"
+	"usage: cokrun [--image FILE] [--disk FILE] [--read-only] [--pool SIZE] [--core FILE]\n"
+	"              [ARG...]\n"
 	"  ARGs are the guest's command line (default: guest=hello), e.g. guest=blk scatter=1\n"
 	"  --image FILE  a guest ELF instead of the one built in\n"
 	"  --disk FILE   the guest's block device (a file of 512-byte sectors)\n"
@@ -316,7 +317,8 @@ int main(int argc, char **argv)
 	if (r.status == STATUS_CRASH && core_path)
 		write_core(dev, core_path, mem, s.pool_bytes);
 	else if (r.status == STATUS_CRASH)
-		fprintf(stderr, "cokrun: the guest crashed; --core FILE keeps an ELF core of it for gdb\n");
+		fputs("cokrun: the guest crashed; --core FILE keeps an ELF core of it for gdb\n",
+		      stderr);
 	munmap(mem, s.pool_bytes);
 	close(dev);
 	return (int)r.status;
