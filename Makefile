@@ -213,9 +213,10 @@ $(BUILD)/cokernel.ko: $(BUILD)/linux-mod/core.o loader/linux/module.c loader/lin
 # initramfs: busybox, the module, the runner, the test disk and test tools, all
 # static. scripts/linux/run-vm.sh boots it.
 USER_CFLAGS := -std=gnu11 -O2 -static -z noexecstack $(WARN)
-$(BUILD)/cokrun: loader/linux/cokrun.c proto/linux_ioctl.h proto/ring.h $(BUILD)/mon-obj/loader/guest_image.o
+$(BUILD)/cokrun: loader/linux/cokrun.c loader/elfcore.c loader/elfcore.h proto/linux_ioctl.h \
+		proto/ring.h proto/trapframe.h $(BUILD)/mon-obj/loader/guest_image.o
 	$(call say,HOSTCC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $< $(BUILD)/mon-obj/loader/guest_image.o -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $< loader/elfcore.c $(BUILD)/mon-obj/loader/guest_image.o -o $@
 
 $(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h proto/ring.h proto/diskimg.h
 	$(call say,HOSTCC,$@)
@@ -271,7 +272,8 @@ deps-%:
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
 UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c loader/elf.c \
 	loader/cmdline.c loader/errors.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/rng.c loader/hypercall.c loader/log.c loader/insn.c \
-	loader/trap.c loader/vintr.c loader/report.c switch/passage.c lib/fmt.c
+	loader/trap.c loader/vintr.c loader/report.c loader/elfcore.c loader/elfsym.c switch/passage.c \
+	lib/fmt.c
 # CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Ilib -DCPU_FAKE $(WARN)
@@ -328,11 +330,13 @@ qemu: deps-iso $(BUILD)/cokernel.iso
 
 # The UEFI application host, straight from the ESP under OVMF (no GRUB), with a
 # scratch copy of the test disk; FIRMWARE=uefi on `make qemu` boots the ISO
-# under OVMF instead (its GRUB menu also chainloads cokernel.efi).
+# under OVMF instead (its GRUB menu also chainloads cokernel.efi). The ESP it
+# boots is build/esp-run.img, a copy kept afterwards: a crashed guest's core
+# (core=1) is in it (docs/CRASHDUMP.md).
 qemu-efi: deps-efi $(BUILD)/esp.img $(BUILD)/disk.img
 	$(Q)cp $(BUILD)/disk.img $(BUILD)/disk-scratch.img
-	$(Q)scripts/qemu-run.sh --interactive --esp $(BUILD)/esp.img $(QEMU_IMAGE) \
-		--disk $(BUILD)/disk-scratch.img --args "$(QEMU_ARGS)"
+	$(Q)scripts/qemu-run.sh --interactive --esp $(BUILD)/esp.img --esp-copy $(BUILD)/esp-run.img \
+		$(QEMU_IMAGE) --disk $(BUILD)/disk-scratch.img --args "$(QEMU_ARGS)"
 
 # The Linux host: Debian's kernel in QEMU (2 CPUs), cokernel.ko loaded, a
 # busybox shell with /cokrun; `exit` powers the VM off.

@@ -31,6 +31,7 @@ static const struct program {
 	{ "sched", prog_sched, 0 },
 	{ "lab-hypercall", prog_lab_hypercall, 0 },
 	{ "lab-device", prog_lab_device, 0 },
+	{ "crash", prog_crash, 0 },
 };
 
 /* The value of guest=NAME in the command line, copied into name. */
@@ -72,6 +73,6 @@ void guest_main(const struct bootinfo *bi)
 			guest_exit((uint64_t)code);
 		}
 	}
-	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi fpu simd-fault preempt vtimer masked sched)\n", name);
+	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi fpu simd-fault preempt vtimer masked sched crash)\n", name);
 	guest_exit(2);
 }

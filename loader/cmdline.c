@@ -117,13 +117,16 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 				return -HCERR_INVAL;
 			}
 			cfg->pool_bytes = b;
-		} else if (has_key(w, n, "scatter", &v, &vlen)) {
+		} else if (has_key(w, n, "scatter", &v, &vlen) ||
+			   has_key(w, n, "core", &v, &vlen)) {
 			if (vlen != 1 || (v[0] != '0' && v[0] != '1')) {
-				fmt_snprintf(err, errlen, "scatter=%.*s: expected 0 or 1",
-					     (int)vlen, v);
+				fmt_snprintf(err, errlen, "%.*s: expected 0 or 1", (int)n, w);
 				return -HCERR_INVAL;
 			}
-			cfg->scatter = v[0] == '1';
+			if (w[0] == 's')
+				cfg->scatter = v[0] == '1';
+			else
+				cfg->core = v[0] == '1';
 		} else if (has_key(w, n, "disk", &v, &vlen)) {
 			if (vlen != 2 || (__builtin_memcmp(v, "ro", 2) && __builtin_memcmp(v, "rw", 2))) {
 				fmt_snprintf(err, errlen, "disk=%.*s: expected ro or rw", (int)vlen, v);

@@ -1,5 +1,7 @@
 /* The monitor's part of the kernel command line: guest=NAME, pool=SIZE,
- * disk=ro|rw (refuse the guest's block writes) and the debug option scatter=1. Every other word goes to the guest untouched (the
+ * disk=ro|rw (refuse the guest's block writes), core=1 (a host with files
+ * keeps an ELF core of a crash: docs/CRASHDUMP.md) and the debug option
+ * scatter=1. Every other word goes to the guest untouched (the
  * whole line is copied into the boot info). Bad values are refused with a
  * message that names the word, what it wanted and what it got. */
 #ifndef LOADER_CMDLINE_H
@@ -17,6 +19,7 @@ struct mon_config {
 	uint64_t pool_bytes;               /* default POOL_DEFAULT_BYTES */
 	int scatter;                       /* default 0 */
 	int disk_ro;                       /* default 0 */
+	int core;                          /* default 0 */
 };
 
 /* Returns 0, or -HCERR_INVAL with a message in err[0, errlen). */

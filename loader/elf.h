@@ -54,5 +54,9 @@ int elf_check(const void *image, uint64_t len, uint64_t pool_bytes, uint64_t res
 /* Copy the checked segments into the pool and zero their bss. */
 void elf_load(const struct pool *p, const void *image, const struct elf_image *im);
 const char *elf_strerror(int err);
+/* loader/elfsym.c: the function of the image's symbol table that holds addr
+ * (its name, NUL-terminated inside the image) and addr's offset in it; 0 if
+ * none does or the image has no usable symbol table. */
+const char *elf_symbol(const void *image, uint64_t len, uint64_t addr, uint64_t *off);
 
 #endif

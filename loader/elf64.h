@@ -21,8 +21,22 @@ struct elf64_phdr {
 struct elf64_nhdr {
 	uint32_t namesz, descsz, type;
 };
+struct elf64_shdr {
+	uint32_t name, type;
+	uint64_t flags, addr, offset, size;
+	uint32_t link, info;
+	uint64_t addralign, entsize;
+};
+struct elf64_sym {
+	uint32_t name;
+	uint8_t info, other;
+	uint16_t shndx;
+	uint64_t value, size;
+};
 _Static_assert(sizeof(struct elf64_ehdr) == 64, "Elf64_Ehdr");
 _Static_assert(sizeof(struct elf64_phdr) == 56, "Elf64_Phdr");
+_Static_assert(sizeof(struct elf64_shdr) == 64, "Elf64_Shdr");
+_Static_assert(sizeof(struct elf64_sym) == 24, "Elf64_Sym");
 
 #define ET_EXEC 2
 #define ET_DYN 3
@@ -35,5 +49,7 @@ _Static_assert(sizeof(struct elf64_phdr) == 56, "Elf64_Phdr");
 #define PF_X 1
 #define PF_W 2
 #define PF_R 4
+#define SHT_SYMTAB 2
+#define STT_FUNC 2 /* the low nibble of st_info */
 
 #endif

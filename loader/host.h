@@ -8,6 +8,8 @@
 #include "../mm/mm_host.h"
 #include "../switch/passage.h"
 
+struct elfcore;
+
 /* A block backend: a RAM disk, EFI_BLOCK_IO_PROTOCOL, a file. Offsets and
  * lengths are in bytes, already checked against nsectors by loader/ring.c. */
 struct host_blk {
@@ -55,6 +57,10 @@ struct host_ops {
 	 * image is in the pool, run_image_done is given what it returned. */
 	int (*run_image)(const char *line, const void **image, uint64_t *len);
 	void (*run_image_done)(const void *image, uint64_t len);
+	/* Optional: a guest crashed; keep its core (loader/elfcore.h) somewhere
+	 * (UEFI: a file on its volume). run: which run of the command line it
+	 * was (" -- "), from 1. Called after the report, before the teardown. */
+	void (*save_core)(const struct elfcore *c, int run);
 };
 
 #endif

@@ -5,6 +5,7 @@
  * undoes everything in reverse, whatever went wrong. */
 #include "monitor.h"
 #include "cpu.h"
+#include "elfcore.h"
 #include "errors.h"
 #include "log.h"
 #include "ring.h"
@@ -17,6 +18,7 @@
 _Static_assert(GUEST_RING_PAGES == RING_PAGES, "proto/layout.h and proto/ring.h agree");
 
 static struct monitor mon; /* monitor_run's guest; large, so not on the stack */
+static int run_number = 1; /* which run of the command line (monitor_run_all) */
 
 #define CR4_LA57 (1ull << 12) /* SDM Vol.3 2.5: 5-level paging (CR3 roots a PML5) */
 
@@ -314,6 +316,26 @@ int monitor_finish(struct monitor *m, enum run_outcome how)
 	return status;
 }
 
+/* A crash, and core=1 asked for its core: the host keeps it, if it can. */
+static void save_core(struct monitor *m, enum run_outcome how)
+{
+	const struct host_ops *h = m->host;
+	struct elfcore core;
+
+	if (how != RUN_GUEST_CRASH)
+		return;
+	if (!h->save_core) {
+		if (m->cfg.core)
+			log_printf("monitor: core=1: the %s host has no file system for a "
+				   "core; the report above is the dump\n", h->name);
+	} else if (!m->cfg.core) {
+		log_printf("monitor: core=1 on the command line keeps an ELF core of such a crash "
+			   "for gdb\n");
+	} else if (monitor_core(m, how, &core) == 0) {
+		h->save_core(&core, run_number);
+	}
+}
+
 int monitor_run(const struct host_ops *host, const char *cmdline, const void *image,
 		uint64_t image_len)
 {
@@ -323,6 +345,8 @@ int monitor_run(const struct host_ops *host, const char *cmdline, const void *im
 
 	if (monitor_start(m, host, cmdline, image, image_len) != 0)
 		return MON_STATUS_REFUSED;
+	m->symbols = image; /* these hosts keep the image while the guest runs */
+	m->symbols_len = image_len;
 	err = monitor_prepare(m); /* one CPU, one run: the TSS alias at most once */
 	if (err == -HCERR_AGAIN && monitor_map_tss(m) == 0)
 		err = monitor_prepare(m);
@@ -338,7 +362,10 @@ int monitor_run(const struct host_ops *host, const char *cmdline, const void *im
 		how = monitor_step(m);
 	while (how == RUN_RESUME);
 	passage_fpu_host_restore(&m->ps);
-	return monitor_finish(m, how);
+	err = monitor_report(m, how);
+	save_core(m, how);
+	monitor_abandon(m);
+	return err;
 }
 
 int monitor_run_all(const struct host_ops *host, const char *cmdline, const void *image,
@@ -348,6 +375,7 @@ int monitor_run_all(const struct host_ops *host, const char *cmdline, const void
 	int status, n = 1;
 
 	for (;;) {
+		run_number = n;
 		if (cmdline_next_run(&cmdline, line, sizeof(line)) != 0) {
 			log_printf("monitor: refused: a run's command line is longer than %lu "
 				   "characters\n", sizeof(line) - 1);
@@ -355,8 +383,10 @@ int monitor_run_all(const struct host_ops *host, const char *cmdline, const void
 		} else {
 			status = monitor_run(host, line, image, image_len);
 		}
-		if (!cmdline)
+		if (!cmdline) {
+			run_number = 1;
 			return status;
+		}
 		log_printf("monitor: run %d ended with status %d; the next one\n", n++, status);
 	}
 }

@@ -66,6 +66,8 @@ struct monitor {
 	uint64_t exit_code;
 	uint64_t crash_reason;
 	struct hc_trap_frame crash;
+	const void *symbols;   /* the guest image, kept for the whole run: the report */
+	uint64_t symbols_len;  /* names the crashed function from it; 0: not kept */
 	char log_buf[HCLIM_LOG_BYTES];
 };
 
@@ -142,5 +144,11 @@ void trap_name_insn(struct monitor *m, uint64_t rip);
 /* loader/report.c */
 void report_trap_frame(const char *who, const struct hc_trap_frame *f);
 void report_outcome(struct monitor *m, enum run_outcome how);
+/* A guest that crashed (how == RUN_GUEST_CRASH), as a core file shows it
+ * (loader/elfcore.h): its registers at the crash, the image's segments at
+ * their link addresses and the direct map of the pool; 0, or -1 for any
+ * other end. c reads the pool: valid until the teardown. */
+struct elfcore;
+int monitor_core(struct monitor *m, enum run_outcome how, struct elfcore *c);
 
 #endif

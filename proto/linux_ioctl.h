@@ -17,6 +17,12 @@
  *          that comes while the guest runs ends the slice early
  *          (CK_EXIT_SLICE). ESRCH: the guest is over and all its text was
  *          handed out.
+ *   CRASH  after a RUN said CK_EXIT_DONE for a guest that crashed (status
+ *          100): what a core file needs (docs/CRASHDUMP.md), the registers
+ *          at the crash and the guest's windows onto its pool (read them in
+ *          the pool's mapping). It only reads: ENXIO before SETUP, EBUSY
+ *          while the guest has not ended, ENODATA when it ended otherwise
+ *          (an exit, a refusal), EFAULT for a bad buffer.
  *
  * SETUP and RUN do all of their work or none of it: each copies everything
  * in and pins every buffer it writes to (the struct, the text buffer, RUN's
@@ -94,7 +100,27 @@ struct ck_run {
 	__u64 switches;                /* out: world switches so far */
 };
 
+/* One window of the guest's virtual address space onto its pool: guest
+ * virtual [gva, gva + bytes) shows offset [gpa, gpa + bytes) of the pool's
+ * mapping. */
+struct ck_crash_map {
+	__u64 gva, gpa, bytes;
+	__u32 flags;                   /* ELF p_flags: 1 X, 2 W, 4 R */
+	__u32 pad;
+};
+
+#define CK_CRASH_MAPS 12u
+struct ck_crash {
+	__u64 regs[23];                /* proto/trapframe.h's struct hc_trap_frame: cr2,
+	                                * r15 ... rax, vector, error_code, rip, cs, rflags, rsp, ss */
+	__u32 nmaps, pad;
+	struct ck_crash_map map[CK_CRASH_MAPS]; /* the image's segments, the direct map */
+	char program[16];              /* the guest ELF's name for gdb (NUL-padded) */
+	char args[80];                 /* what it ran, NUL-padded */
+};
+
 #define CK_IOC_SETUP _IOWR('k', 1, struct ck_setup)
 #define CK_IOC_RUN _IOWR('k', 2, struct ck_run)
+#define CK_IOC_CRASH _IOR('k', 3, struct ck_crash)
 
 #endif

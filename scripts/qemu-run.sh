@@ -10,7 +10,7 @@
 #
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
 #                    [--timeout SECONDS] [--interactive] [--gdb | --gdb-stdio] [--icount]
-#                    [--chain | --esp ESP_IMG] [--disk DISK_IMG] [--nmi COUNT]
+#                    [--chain | --esp ESP_IMG [--esp-copy FILE]] [--disk DISK_IMG] [--nmi COUNT]
 #                    [--kernel BZIMAGE --initrd FILE --append ARGS]
 #                    [--smp N] [--mem SIZE] [--show] [--image GUEST_ELF] [ISO]
 #   --gdb:    QEMU's gdbstub on :1234, stopped at the first instruction
@@ -23,6 +23,8 @@
 #   --chain:  (UEFI) GRUB chainloads the ISO's cokernel.efi instead of multiboot2
 #   --esp:    (UEFI) boot a copy of this ESP image directly, no GRUB; the command
 #             line goes into its \cokernel.cfg
+#   --esp-copy: (with --esp) that copy is FILE, kept after QEMU ends (the app
+#             writes a crashed guest's core to it), instead of a temporary one
 #   --disk:   attach this raw image (written in place) on virtio, where the UEFI
 #             host's BlockIo finds it
 #   --kernel, --initrd, --append: boot this kernel directly (the Linux host's
@@ -43,7 +45,7 @@
 set -euo pipefail
 
 firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0
-cpu="" kernel="" initrd="" append="" smp=1 mem=256M show=0 image=""
+cpu="" kernel="" initrd="" append="" smp=1 mem=256M show=0 image="" esp_copy=""
 while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	case "$1" in
 	--uefi) firmware=uefi ;;
@@ -58,6 +60,7 @@ while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	--cpu) cpu="$2"; shift ;;
 	--chain) chain=1 firmware=uefi ;;
 	--esp) esp="$2" firmware=uefi; shift ;;
+	--esp-copy) esp_copy="$2"; shift ;;
 	--disk) disk="$2"; shift ;;
 	--nmi) nmi="$2"; shift ;;
 	--kernel) kernel="$2"; shift ;;
@@ -106,14 +109,15 @@ if [ -n "$kernel" ]; then
 	qemu+=(-kernel "$kernel" -initrd "$initrd" -append "$append")
 elif [ -n "$esp" ]; then
 	# Straight from the ESP: the firmware boots \EFI\BOOT\BOOTX64.EFI itself.
-	cp "$esp" "$cfgdir/esp.img"
+	esp_copy="${esp_copy:-$cfgdir/esp.img}"
+	cp "$esp" "$esp_copy"
 	if [ -n "$image" ]; then # every run names it (the UEFI host reads image= per run)
-		mcopy -o -i "$cfgdir/esp.img" "$image" ::/image.elf
+		mcopy -o -i "$esp_copy" "$image" ::/image.elf
 		args="image=\\image.elf $(sed 's/ -- / -- image=\\image.elf /g' <<< "$args")"
 	fi
 	printf '%s\n' "$args" > "$cfgdir/cokernel.cfg"
-	mcopy -o -i "$cfgdir/esp.img" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
-	qemu+=(-drive "file=$cfgdir/esp.img,format=raw,if=ide,index=0")
+	mcopy -o -i "$esp_copy" "$cfgdir/cokernel.cfg" ::/cokernel.cfg
+	qemu+=(-drive "file=$esp_copy,format=raw,if=ide,index=0")
 else
 	qemu+=(-drive "file=$iso,media=cdrom,readonly=on,format=raw" -boot d)
 fi

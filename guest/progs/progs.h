@@ -24,5 +24,6 @@ int prog_masked(void);
 int prog_sched(void);
 int prog_lab_hypercall(void); /* labs/hypercall/guest/prog.c */
 int prog_lab_device(void);    /* labs/device/guest/prog.c */
+int prog_crash(void);
 
 #endif

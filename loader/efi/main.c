@@ -3,9 +3,10 @@
  * comes from AllocatePages, the passage from code pages at their identity
  * address, the console is ConOut (which OVMF also puts on COM1) and ConIn, the
  * disk an EFI_BLOCK_IO_PROTOCOL instance, time the TSC checked against the
- * firmware's Stall. Afterwards it proves the firmware's own timer and Stall
- * still work, then reports through isa-debug-exit (or returns to the firmware,
- * or resets). */
+ * firmware's Stall. A guest that crashes leaves an ELF core in \cokernel on
+ * the volume we were loaded from. Afterwards it proves the firmware's own
+ * timer and Stall still work, then reports through isa-debug-exit (or returns
+ * to the firmware, or resets). */
 #include <efi.h>
 #include <efilib.h>
 #include "blockio.h"
@@ -13,6 +14,7 @@
 #include "nmi.h"
 #include "status.h"
 #include "../cpu.h"
+#include "../elfcore.h"
 #include "../io.h"
 #include "../log.h"
 #include "../monitor.h"
@@ -133,9 +135,103 @@ static void efi_free_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint6
 	efi_free(ctx, ma[0], PASSAGE_NPAGES);
 }
 
+/* ---- the core of a crashed guest, a file on our own volume ---- */
+static EFI_HANDLE self; /* our image: its LoadedImage names the volume */
+
+static int file_sink(void *ctx, const void *buf, uint64_t len)
+{
+	EFI_FILE_HANDLE f = ctx;
+	UINTN n = len;
+
+	/* UEFI spec 13.5 EFI_FILE_PROTOCOL.Write: at the position, which it moves. */
+	return failed("File.Write(core)", uefi_call_wrapper(f->Write, 3, f, &n, (void *)buf)) ||
+	       n != len;
+}
+
+/* \cokernel\core-RUN.elf, made anew (UEFI spec 13.5: Open with
+ * EFI_FILE_MODE_CREATE, on the EFI_SIMPLE_FILE_SYSTEM_PROTOCOL volume of
+ * 13.4). A file that cannot be written whole is deleted. */
+static void write_core(const struct elfcore *c, int run)
+{
+	CHAR16 name[32] = L"\\cokernel\\core-", digits[12];
+	EFI_LOADED_IMAGE *li = NULL;
+	EFI_FILE_HANDLE root, dir, f;
+	const UINT64 rw = EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE;
+	UINTN n = 0, d = 0;
+	uint64_t size;
+	unsigned r = (unsigned)run;
+	EFI_STATUS s;
+
+	while (name[n])
+		n++;
+	do
+		digits[d++] = (CHAR16)(L'0' + r % 10);
+	while ((r /= 10) && d < 10);
+	while (d)
+		name[n++] = digits[--d];
+	for (const CHAR16 *e = L".elf"; *e; e++)
+		name[n++] = *e;
+	name[n] = 0;
+	s = uefi_call_wrapper(BS->HandleProtocol, 3, self, &LoadedImageProtocol, (void **)&li);
+	if (failed("HandleProtocol(LoadedImage)", s))
+		return;
+	root = LibOpenRoot(li->DeviceHandle);
+	if (!root) {
+		log_printf("monitor: efi: no core: our boot device has no file system\n");
+		return;
+	}
+	s = uefi_call_wrapper(root->Open, 5, root, &dir, L"\\cokernel", rw | EFI_FILE_MODE_CREATE,
+			      EFI_FILE_DIRECTORY);
+	if (failed("File.Open(\\cokernel)", s)) {
+		log_printf("monitor: efi: no core: \\cokernel cannot be made on our volume\n");
+		failed("File.Close(root)", uefi_call_wrapper(root->Close, 1, root));
+		return;
+	}
+	failed("File.Close", uefi_call_wrapper(dir->Close, 1, dir));
+	/* An older core of the same name goes first: Write does not truncate. */
+	if (!EFI_ERROR(uefi_call_wrapper(root->Open, 5, root, &f, name, rw, 0)))
+		failed("File.Delete", uefi_call_wrapper(f->Delete, 1, f));
+	s = uefi_call_wrapper(root->Open, 5, root, &f, name, rw | EFI_FILE_MODE_CREATE, 0);
+	if (failed("File.Open(core)", s)) {
+		failed("File.Close(root)", uefi_call_wrapper(root->Close, 1, root));
+		return;
+	}
+	size = elfcore_write(c, file_sink, f);
+	if (size && !failed("File.Flush", uefi_call_wrapper(f->Flush, 1, f))) {
+		failed("File.Close", uefi_call_wrapper(f->Close, 1, f));
+		log_printf("monitor: efi: core written to \\cokernel\\core-%d.elf (%lu bytes) on "
+			   "our volume: gdb guest.elf core-%d.elf\n", run, size, run);
+	} else {
+		failed("File.Delete", uefi_call_wrapper(f->Delete, 1, f)); /* and closed */
+		log_printf("monitor: efi: no core: writing it failed\n");
+	}
+	failed("File.Close(root)", uefi_call_wrapper(root->Close, 1, root));
+}
+
 static uint64_t efi_time_ns(void *ctx);
 static int run_image(const char *line, const void **image, uint64_t *len);
 static void run_image_done(const void *image, uint64_t len);
+
+static EFI_EVENT tick_event; /* the 10 ms event that checks the firmware's time */
+static uint64_t core_ns;     /* spent writing cores: not the guests' time */
+
+/* The firmware's file system holds its lock at TPL_CALLBACK while it writes
+ * (and our tick runs at TPL_CALLBACK), so ticks due meanwhile would merge into
+ * one (UEFI spec 7.1: an event signalled again before its notification runs
+ * is notified once): the tick stops while a core is written, and that time
+ * is left out of its check. */
+static void efi_save_core(const struct elfcore *c, int run)
+{
+	uint64_t t0 = efi_time_ns(0);
+
+	if (tick_event)
+		failed("SetTimer", uefi_call_wrapper(BS->SetTimer, 3, tick_event, TimerCancel, 0));
+	write_core(c, run);
+	if (tick_event)
+		failed("SetTimer", uefi_call_wrapper(BS->SetTimer, 3, tick_event, TimerPeriodic,
+						     100000));
+	core_ns += efi_time_ns(0) - t0;
+}
 
 static struct host_ops efi_host = {
 	.name = "UEFI (firmware Boot Services)",
@@ -147,6 +243,7 @@ static struct host_ops efi_host = {
 	.time_ns = efi_time_ns,
 	.run_image = run_image,
 	.run_image_done = run_image_done,
+	.save_core = efi_save_core,
 };
 
 static uint64_t efi_time_ns(void *ctx)
@@ -322,8 +419,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	read_cmdline(image);
 	s = uefi_call_wrapper(BS->CreateEvent, 5, EVT_TIMER | EVT_NOTIFY_SIGNAL, TPL_CALLBACK,
 			      (EFI_EVENT_NOTIFY)on_tick, NULL, &timer);
-	if (!failed("CreateEvent", s))
-		failed("SetTimer", uefi_call_wrapper(BS->SetTimer, 3, timer, TimerPeriodic, 100000));
+	if (!failed("CreateEvent", s) &&
+	    !failed("SetTimer", uefi_call_wrapper(BS->SetTimer, 3, timer, TimerPeriodic, 100000)))
+		tick_event = timer;
 	free_pages(); /* the first call may grow the firmware's pool: not ours */
 	free_before = free_pages();
 	log_printf("monitor: UEFI host up, %lu pages free; entered at TSC %lu, TSC %lu Hz\n",
@@ -334,7 +432,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	ticks0 = ticks;
 	status = monitor_run_all(&efi_host, cmdline, guest_image_start,
 				 (uint64_t)(guest_image_end - guest_image_start));
-	timer_kept_time(ticks - ticks0, efi_time_ns(0) - t0);
+	timer_kept_time(ticks - ticks0, efi_time_ns(0) - t0 - core_ns);
+	tick_event = NULL; /* no more cores; check_firmware_time closes it */
 	efi_nmi_watch(0);
 	log_printf("monitor: the host took %lu NMIs\n", efi_nmi_count());
 	if (status == MON_STATUS_REFUSED && EFI_ERROR(last_error))

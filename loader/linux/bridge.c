@@ -4,6 +4,7 @@
 #include "bridge.h"
 #include "../cpu.h"
 #include "../elf.h"
+#include "../elfcore.h"
 #include "../log.h"
 #include "../monitor.h"
 #include "../../proto/bootinfo.h"
@@ -19,6 +20,11 @@ struct ckb_guest {
 };
 
 _Static_assert(CK_MAX_REQS == RING_ENTRIES, "one POST fits one RUN");
+_Static_assert(sizeof(((struct ck_crash *)0)->regs) == sizeof(struct hc_trap_frame), "crash regs");
+_Static_assert(CK_CRASH_MAPS == ELFCORE_MAX_MAPS, "crash windows");
+_Static_assert(sizeof(((struct ck_crash *)0)->program) == sizeof(((struct elfcore *)0)->program) &&
+	       sizeof(((struct ck_crash *)0)->args) == sizeof(((struct elfcore *)0)->args),
+	       "crash names");
 _Static_assert(CKB_PASSAGE_PAGES == PASSAGE_NPAGES, "bridge.h and passage.h agree");
 _Static_assert(CKB_STATUS_REFUSED == MON_STATUS_REFUSED, "bridge.h and monitor.h agree");
 
@@ -263,6 +269,22 @@ ckb_u64 ckb_switches(const struct ckb_guest *g)
 int ckb_report(struct ckb_guest *g)
 {
 	return monitor_report(&g->m, g->end);
+}
+
+int ckb_crash(struct ckb_guest *g, struct ck_crash *out)
+{
+	struct elfcore c;
+
+	if (monitor_core(&g->m, g->end, &c))
+		return -1;
+	__builtin_memcpy(out->regs, &c.regs, sizeof(out->regs));
+	out->nmaps = c.nmaps;
+	for (unsigned i = 0; i < c.nmaps; i++)
+		out->map[i] = (struct ck_crash_map){ c.map[i].gva, c.map[i].gpa, c.map[i].bytes,
+						     c.map[i].flags, 0 };
+	__builtin_memcpy(out->program, c.program, sizeof(out->program));
+	__builtin_memcpy(out->args, c.args, sizeof(out->args));
+	return 0;
 }
 
 void ckb_release(struct ckb_guest *g)

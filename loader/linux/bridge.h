@@ -17,6 +17,7 @@ typedef uint64_t ckb_u64;
 #define CKB_PASSAGE_PAGES 8 /* PASSAGE_NPAGES (switch/passage.h) */
 
 struct ck_req;
+struct ck_crash;
 struct ckb_guest; /* a monitor and its host_ops: ckb_guest_bytes() of them */
 
 /* What the module gives the core (loader/host.h, in Linux terms). */
@@ -72,6 +73,9 @@ void ckb_wait_done(struct ckb_guest *g);
 ckb_u64 ckb_switches(const struct ckb_guest *g);
 /* After CKB_EXIT: the report; the status as the other hosts give it. */
 int ckb_report(struct ckb_guest *g);
+/* After CKB_EXIT: the registers and windows of a guest that crashed, for a
+ * core file; 0, or -1 when it ended another way. */
+int ckb_crash(struct ckb_guest *g, struct ck_crash *out);
 /* Give every page back (whether or not the guest ended). */
 void ckb_release(struct ckb_guest *g);
 

@@ -5,7 +5,9 @@
  * disk file (pread, pwrite, fsync), feeds stdin to the guest when it waits,
  * and exits with the guest's status: its exit code (0..99), 100 if it
  * crashed, 101 if the monitor refused it, 102 for an error of the runner's,
- * 130 if a signal stopped it. proto/linux_ioctl.h is the interface. */
+ * 130 if a signal stopped it. proto/linux_ioctl.h is the interface. With
+ * --core FILE, a guest that crashed leaves an ELF core there for gdb
+ * (loader/elfcore.c writes it; docs/CRASHDUMP.md). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../elfcore.h"
 #include "../../proto/linux_ioctl.h"
 #include "../../proto/ring.h"
 
@@ -26,17 +29,20 @@
 #define EXIT_RUNNER 102
 #define EXIT_SIGNAL 130
 #define OUT_BYTES (64 * 1024) /* as large as the module's: one RUN empties it */
+#define STATUS_CRASH 100
 
 extern const uint8_t guest_image_start[], guest_image_end[];
 
 static const char *usage_text =
-	"usage: cokrun [--image FILE] [--disk FILE] [--read-only] [--pool SIZE] [ARG...]\n"
+	"usage: cokrun [--image FILE] [--disk FILE] [--read-only] [--pool SIZE] [--core FILE]\n"
+	"              [ARG...]\n"
 	"  ARGs are the guest's command line (default: guest=hello), e.g. guest=blk scatter=1\n"
 	"  --image FILE  a guest ELF instead of the one built in (or the ARG image=FILE);\n"
 	"                image=FILE goes into the command line: the monitor names it\n"
 	"  --disk FILE   the guest's block device (a file of 512-byte sectors)\n"
 	"  --read-only   open the disk read-only: the guest's writes fail with -HCERR_ROFS\n"
-	"  --pool SIZE   the pseudo-physical RAM pool, e.g. 16M (adds pool=SIZE)\n";
+	"  --pool SIZE   the pseudo-physical RAM pool, e.g. 16M (adds pool=SIZE)\n"
+	"  --core FILE   if the guest crashes, write an ELF core there: gdb guest.elf FILE\n";
 
 static volatile sig_atomic_t stop_signal;
 
@@ -122,9 +128,79 @@ static void complete(struct ck_req *q, uint8_t *pool, int disk)
 		q->done = (uint32_t)n;
 }
 
+/* ---- the core file of a crashed guest (docs/CRASHDUMP.md) ---- */
+struct pool_view {
+	const uint8_t *mem;
+	uint64_t bytes;
+};
+
+static const void *pool_page(void *ctx, uint64_t gpa)
+{
+	const struct pool_view *v = ctx;
+
+	return gpa < v->bytes && v->bytes - gpa >= 4096 ? v->mem + gpa : NULL;
+}
+
+static int fd_sink(void *ctx, const void *buf, uint64_t len)
+{
+	int fd = *(int *)ctx;
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/* The module gives the registers and the windows; the pool is our mapping.
+ * A file that cannot be written whole is removed, not left half there. */
+static void write_core(int dev, const char *path, const uint8_t *mem, uint64_t pool_bytes)
+{
+	struct ck_crash k;
+	struct pool_view v = { mem, pool_bytes };
+	struct elfcore c = { .pid = (uint32_t)getpid(), .page = pool_page, .ctx = &v };
+	uint64_t size = 0;
+	int fd, err = 0;
+
+	if (ioctl(dev, CK_IOC_CRASH, &k) < 0) {
+		fprintf(stderr, "cokrun: no core: %s\n", strerror(errno));
+		return;
+	}
+	memcpy(&c.regs, k.regs, sizeof(c.regs));
+	c.nmaps = k.nmaps < ELFCORE_MAX_MAPS ? k.nmaps : ELFCORE_MAX_MAPS;
+	for (unsigned i = 0; i < c.nmaps; i++)
+		c.map[i] = (struct elfcore_map){ k.map[i].gva, k.map[i].gpa, k.map[i].bytes,
+						 k.map[i].flags };
+	memcpy(c.program, k.program, sizeof(c.program));
+	memcpy(c.args, k.args, sizeof(c.args));
+	/* 0600: the core holds all of the guest's memory. */
+	errno = 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !(size = elfcore_write(&c, fd_sink, &fd)) || fsync(fd) < 0)
+		err = errno ? errno : EIO;
+	if (fd >= 0 && close(fd) < 0 && !err)
+		err = errno;
+	if (err) {
+		fprintf(stderr, "cokrun: writing the core to %s: %s\n", path, strerror(err));
+		if (fd >= 0)
+			unlink(path);
+		return;
+	}
+	fprintf(stderr, "cokrun: core written to %s (%llu bytes): gdb guest.elf %s\n", path,
+		(unsigned long long)size, path);
+}
+
 int main(int argc, char **argv)
 {
 	const char *image_path = NULL, *image_arg = NULL, *disk_path = NULL, *pool = NULL;
+	const char *core_path = NULL;
 	char cmdline[CK_CMDLINE_MAX_BYTES] = "";
 	/* Page-aligned: RUN pins the pages it writes, the fewer the cheaper. */
 	static char out[OUT_BYTES] __attribute__((aligned(4096)));
@@ -152,6 +228,8 @@ int main(int argc, char **argv)
 			disk_path = argv[++i];
 		else if (!strcmp(arg, "--pool") && i + 1 < argc)
 			pool = argv[++i];
+		else if (!strcmp(arg, "--core") && i + 1 < argc)
+			core_path = argv[++i];
 		else if (!strcmp(arg, "--read-only"))
 			read_only = 1;
 		else if (arg[0] == '-') {
@@ -255,6 +333,11 @@ int main(int argc, char **argv)
 				r.input_len = (uint32_t)n;
 		}
 	}
+	if (r.status == STATUS_CRASH && core_path)
+		write_core(dev, core_path, mem, s.pool_bytes);
+	else if (r.status == STATUS_CRASH)
+		fputs("cokrun: the guest crashed; --core FILE keeps an ELF core of it for gdb\n",
+		      stderr);
 	munmap(mem, s.pool_bytes);
 	close(dev);
 	return (int)r.status;

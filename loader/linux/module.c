@@ -609,6 +609,29 @@ out:
 	return err;
 }
 
+/* What a core file of the crashed guest needs (bridge.h). It only reads, so
+ * a call that fails has changed nothing; the struct is zeroed first, so no
+ * kernel bytes reach user space in its padding. */
+static long ck_crash(struct ck_file *f, struct ck_crash __user *uarg)
+{
+	struct ck_crash *c;
+	long err = 0;
+
+	if (f->state == CK_NEW)
+		return -ENXIO;
+	if (f->state != CK_DONE)
+		return -EBUSY;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	if (ckb_crash(f->g, c))
+		err = -ENODATA;
+	else if (copy_to_user(uarg, c, sizeof(*c)))
+		err = -EFAULT;
+	kfree(c);
+	return err;
+}
+
 /* The ioctls are serialised by the file's mutex and hold it across their
  * user copies (a copy may fault and take the mmap lock); mmap, which the
  * kernel calls with the mmap lock held, never takes it (ck_mmap). */
@@ -625,6 +648,9 @@ static long ck_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case CK_IOC_RUN:
 		err = ck_run(f, (struct ck_run __user *)arg);
+		break;
+	case CK_IOC_CRASH:
+		err = ck_crash(f, (struct ck_crash __user *)arg);
 		break;
 	default:
 		err = -ENOTTY;

@@ -91,6 +91,17 @@ run_case() {
 	hello) /cokrun guest=hello; status $? ;;
 	selftest) /cokrun guest=selftest; status $? ;;
 	fault) /cokrun guest=fault; status $? ;;
+	coredump) # the core of a crashed guest, to the build machine for gdb
+		# (qemu-test.sh decodes it): the serial log is the VM's only way out
+		/cokrun --core /tmp/core guest=crash; status $?
+		if [ -s /tmp/core ]; then
+			echo "linux: core of $(wc -c < /tmp/core) bytes, gzip and base64 follow"
+			echo "linux: core begins"
+			gzip -c /tmp/core | base64
+			echo "linux: core ends"
+			rm -f /tmp/core
+		fi
+		;;
 	blk)
 		/cokrun --disk /disk.img guest=blk; status $?
 		echo "linux: disk check: $(/mkdisk --check-writes /disk.img)"

@@ -71,6 +71,69 @@ static int run(int fd, struct ck_run *r)
 	return ioctl(fd, CK_IOC_RUN, r) < 0;
 }
 
+static int crash(int fd, struct ck_crash *c)
+{
+	return ioctl(fd, CK_IOC_CRASH, c) < 0;
+}
+
+/* RUN until the guest ends; its text appended to all[0, *seen). */
+static int run_to_end(int fd, struct ck_run *r, char *all, size_t size, size_t *seen)
+{
+	int g;
+
+	do { /* the guest's text may come over several RUNs: keep all of it */
+		g = run(fd, r);
+		if (!g && *seen + r->out_written <= size) {
+			memcpy(all + *seen, out, r->out_written);
+			*seen += r->out_written;
+		}
+	} while (!g && r->exit != CK_EXIT_DONE);
+	return g;
+}
+
+/* CRASH of a guest that crashed: its registers and windows, twice alike
+ * (the call only reads). */
+static void crashed_guest(void)
+{
+	static char all[64 * 1024];
+	static struct ck_crash c, again;
+	size_t seen = 0;
+	struct ck_run r = good_run();
+	int fd = dev(), text = -1;
+
+	if (setup(fd, good_setup("guest=crash pool=4M")) || run_to_end(fd, &r, all, sizeof(all), &seen)) {
+		printf("FAIL guest=crash did not run to its end: %s\n", strerror(errno));
+		failed++;
+		close(fd);
+		return;
+	}
+	expect("CRASH with its buffer at a bad address", crash(fd, (void *)16), EFAULT);
+	expect("CRASH with its buffer read-only",
+	       crash(fd, mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)), EFAULT);
+	memset(&c, 0xa5, sizeof(c));
+	expect("CRASH of a guest that crashed", crash(fd, &c), 0);
+	for (unsigned i = 0; i < c.nmaps && i < CK_CRASH_MAPS; i++)
+		if ((c.map[i].flags & 1) && c.regs[18] - c.map[i].gva < c.map[i].bytes)
+			text = (int)i;
+	if (r.status == 100 && c.regs[16] == 14 && text >= 0 && c.nmaps >= 2 &&
+	    c.map[c.nmaps - 1].bytes == 4 << 20 && !strcmp(c.args, "guest=crash") &&
+	    !strcmp(c.program, "guest.elf") && c.pad == 0 && c.map[0].pad == 0) {
+		passed++;
+		printf("ok   the crash: status 100, #PF at rip %llx in window %d, %u windows, "
+		       "the pool's whole 4 MiB among them\n",
+		       (unsigned long long)c.regs[18], text, c.nmaps);
+	} else {
+		failed++;
+		printf("FAIL the crash: status %u, vector %llu, rip %llx, %u windows, args '%.80s'\n",
+		       r.status, (unsigned long long)c.regs[16], (unsigned long long)c.regs[18],
+		       c.nmaps, c.args);
+	}
+	expect("CRASH a second time", crash(fd, &again), 0);
+	if (memcmp(&c, &again, sizeof(c)))
+		printf("FAIL a second CRASH says something else\n"), failed++;
+	close(fd);
+}
+
 int main(void)
 {
 	static char junk[4096], longline[400], all[256 * 1024];
@@ -96,6 +159,7 @@ int main(void)
 	expect("an unknown ioctl", ioctl(fd, _IO('k', 99)) < 0, ENOTTY);
 	r = good_run();
 	expect("RUN before SETUP", run(fd, &r), ENXIO);
+	expect("CRASH before SETUP", crash(fd, &(struct ck_crash){ 0 }), ENXIO);
 	expect("mmap before SETUP", mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED, ENXIO);
 	expect("SETUP with its argument at a bad address", ioctl(fd, CK_IOC_SETUP, (void *)16) < 0, EFAULT);
 	s = good_setup("guest=hello");
@@ -157,19 +221,16 @@ int main(void)
 	r = good_run();
 	r.out_ptr = 8;
 	expect("RUN with the output buffer at a bad address", run(fd, &r), EFAULT);
+	expect("CRASH of a guest that has not ended", crash(fd, &(struct ck_crash){ 0 }), EBUSY);
 	r = good_run();
-	do { /* the guest's text may come over several RUNs: keep all of it */
-		g = run(fd, &r);
-		if (!g && seen + r.out_written <= sizeof(all)) {
-			memcpy(all + seen, out, r.out_written);
-			seen += r.out_written;
-		}
-	} while (!g && r.exit != CK_EXIT_DONE);
+	g = run_to_end(fd, &r, all, sizeof(all), &seen);
 	expect("the guest still runs to its end", g, 0);
 	if (r.status != 0 || !memmem(all, seen, "SUCCESS", 7))
 		printf("FAIL the guest's status is %u\n", r.status), failed++;
 	expect("RUN after the end", run(fd, &r), ESRCH);
+	expect("CRASH of a guest that exited", crash(fd, &(struct ck_crash){ 0 }), ENODATA);
 	close(fd);
+	crashed_guest();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

@@ -20,6 +20,7 @@ TEST(cmdline_defaults)
 	EXPECT_EQ(cfg.pool_bytes, 32 << 20);
 	EXPECT_EQ(cfg.scatter, 0);
 	EXPECT_EQ(cfg.disk_ro, 0);
+	EXPECT_EQ(cfg.core, 0);
 }
 
 TEST(cmdline_good_values_and_other_words_passed_over)
@@ -36,6 +37,9 @@ TEST(cmdline_good_values_and_other_words_passed_over)
 	EXPECT_EQ(parse("pool=64G"), 0);
 	EXPECT_EQ(cfg.pool_bytes, 64ull << 30);
 	EXPECT_EQ(parse("pool=1048576"), 0);
+	EXPECT_EQ(parse("core=1 scatter=0"), 0);
+	EXPECT_EQ(cfg.core, 1);
+	EXPECT_EQ(cfg.scatter, 0);
 	EXPECT_EQ(parse("guest=a_b-9 disk=rw"), 0);
 	EXPECT_STR(cfg.guest, "a_b-9");
 	EXPECT_EQ(cfg.disk_ro, 0);
@@ -63,6 +67,8 @@ TEST(cmdline_refuses_bad_names_and_flags)
 	EXPECT_STR(cfg.guest, "abcdefghijklmnopqrstuvwxyz01234");
 	EXPECT_EQ(parse("scatter=2"), -HCERR_INVAL);
 	EXPECT(strstr(err, "scatter=2") != NULL);
+	EXPECT_EQ(parse("core=yes"), -HCERR_INVAL);
+	EXPECT(strstr(err, "core=yes: expected 0 or 1") == err);
 	EXPECT_EQ(parse("disk=maybe"), -HCERR_INVAL);
 	EXPECT(strstr(err, "expected ro or rw") != NULL);
 }

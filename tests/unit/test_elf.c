@@ -252,3 +252,54 @@ TEST(elf_the_real_guest_passes_with_text_rodata_and_data)
 	EXPECT_EQ(im.seg[2].perms, PT_WRITE);
 	EXPECT_EQ(im.seg[0].gva, KB);
 }
+
+/* The function an address lies in, from a symbol table crafted in memory:
+ * section headers [0] null, [1] .symtab, [2] .strtab. */
+static uint8_t symimg[1024];
+
+static void sym_image(void)
+{
+	struct elf64_ehdr *h = (struct elf64_ehdr *)symimg;
+	struct elf64_shdr *sh = (struct elf64_shdr *)(symimg + 0x100);
+	struct elf64_sym *sym = (struct elf64_sym *)(symimg + 0x200);
+	static const char names[] = "\0alpha\0beta\0data";
+
+	memset(symimg, 0, sizeof(symimg));
+	memcpy(h->ident, "\x7f" "ELF\x02\x01\x01", 7);
+	h->shoff = 0x100;
+	h->shentsize = sizeof(*sh);
+	h->shnum = 3;
+	sh[1] = (struct elf64_shdr){ .type = SHT_SYMTAB, .offset = 0x200, .size = 4 * sizeof(*sym),
+				     .link = 2, .entsize = sizeof(*sym) };
+	sh[2] = (struct elf64_shdr){ .type = 3, .offset = 0x300, .size = sizeof(names) };
+	memcpy(symimg + 0x300, names, sizeof(names));
+	sym[1] = (struct elf64_sym){ .name = 1, .info = STT_FUNC, .value = KB + 0x100, .size = 0x40 };
+	sym[2] = (struct elf64_sym){ .name = 7, .info = STT_FUNC, .value = KB + 0x140, .size = 0x10 };
+	sym[3] = (struct elf64_sym){ .name = 12, .info = 1 /* STT_OBJECT */, .value = KB + 0x150,
+				     .size = 0x10 };
+}
+
+TEST(elf_symbol_names_the_function_holding_an_address)
+{
+	uint64_t off = 99;
+	const char *n;
+
+	sym_image();
+	n = elf_symbol(symimg, sizeof(symimg), KB + 0x100, &off);
+	EXPECT(n && strcmp(n, "alpha") == 0 && off == 0);
+	n = elf_symbol(symimg, sizeof(symimg), KB + 0x13f, &off);
+	EXPECT(n && strcmp(n, "alpha") == 0 && off == 0x3f);
+	n = elf_symbol(symimg, sizeof(symimg), KB + 0x148, &off);
+	EXPECT(n && strcmp(n, "beta") == 0 && off == 8);
+	EXPECT(elf_symbol(symimg, sizeof(symimg), KB + 0x150, &off) == NULL); /* an object */
+	EXPECT(elf_symbol(symimg, sizeof(symimg), KB + 0xff, &off) == NULL);
+	/* Section headers or a table past the end of the file: nothing is read. */
+	EXPECT(elf_symbol(symimg, 0x100 + 2 * 64, KB + 0x100, &off) == NULL);
+	EXPECT(elf_symbol(symimg, 0x210, KB + 0x100, &off) == NULL);
+	/* A name that runs to the end of its string table is not a name. */
+	((struct elf64_shdr *)(symimg + 0x100))[2].size = 4;
+	EXPECT(elf_symbol(symimg, sizeof(symimg), KB + 0x100, &off) == NULL);
+	sym_image();
+	((struct elf64_shdr *)(symimg + 0x100))[1].link = 7; /* no such section */
+	EXPECT(elf_symbol(symimg, sizeof(symimg), KB + 0x100, &off) == NULL);
+}
