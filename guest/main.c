@@ -31,6 +31,7 @@ static const struct program {
 	{ "vtimer", prog_vtimer, 0 },
 	{ "masked", prog_masked, 0 },
 	{ "sched", prog_sched, 0 },
+	{ "lab-pfa", prog_lab_pfa, 0 },
 };
 
 uint64_t virt_to_gpa(const void *va)

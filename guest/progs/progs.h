@@ -22,5 +22,7 @@ int prog_preempt(void);
 int prog_vtimer(void);
 int prog_masked(void);
 int prog_sched(void);
+/* The labs' programs (labs/<lab>/guest/, docs/labs/). */
+int prog_lab_pfa(void);
 
 #endif
