@@ -32,6 +32,7 @@ static const struct program {
 	{ "masked", prog_masked, 0 },
 	{ "sched", prog_sched, 0 },
 	{ "lab-pfa", prog_lab_pfa, 0 },
+	{ "lab-threads", prog_lab_threads, 0 },
 };
 
 uint64_t virt_to_gpa(const void *va)

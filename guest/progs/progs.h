@@ -24,5 +24,6 @@ int prog_masked(void);
 int prog_sched(void);
 /* The labs' programs (labs/<lab>/guest/, docs/labs/). */
 int prog_lab_pfa(void);
+int prog_lab_threads(void);
 
 #endif
