@@ -33,6 +33,7 @@ static const struct program {
 	{ "sched", prog_sched, 0 },
 	{ "lab-pfa", prog_lab_pfa, 0 },
 	{ "lab-threads", prog_lab_threads, 0 },
+	{ "lab-fs", prog_lab_fs, 0 },
 };
 
 uint64_t virt_to_gpa(const void *va)

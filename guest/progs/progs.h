@@ -25,5 +25,6 @@ int prog_sched(void);
 /* The labs' programs (labs/<lab>/guest/, docs/labs/). */
 int prog_lab_pfa(void);
 int prog_lab_threads(void);
+int prog_lab_fs(void);
 
 #endif
