@@ -30,8 +30,8 @@ judge() {
 	lab_expect 1 "$host: the run ends well" "^SUCCESS"
 }
 
-lab_boot bios threads-bios 60 "guest=lab-threads"
+lab_boot bios threads-bios 40 "guest=lab-threads"
 judge bios
-lab_boot efi-esp threads-efi 60 "guest=lab-threads"
+lab_boot efi-esp threads-efi 40 "guest=lab-threads"
 judge efi-esp
 lab_end
