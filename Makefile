@@ -219,7 +219,7 @@ deps:
 # Host-side unit tests of mm/, the ELF loader and the command line, built for
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
 UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c loader/elf.c \
-	loader/cmdline.c loader/errors.c loader/ring.c loader/hypercall.c loader/log.c loader/insn.c \
+	loader/cmdline.c loader/errors.c loader/ring.c loader/rng.c loader/hypercall.c loader/log.c loader/insn.c \
 	loader/trap.c loader/vintr.c loader/report.c switch/passage.c lib/fmt.c
 # CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -236,7 +236,7 @@ check: $(BUILD)/tests/unit $(BUILD)/guest.elf
 # libFuzzer over the ring and hypercall validation (clang). FUZZ_SECONDS bounds
 # the run; a crash leaves its input in build/fuzz/ and fails the target.
 FUZZ_SECONDS ?= 30
-FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/hypercall.c loader/log.c loader/trap.c \
+FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/rng.c loader/hypercall.c loader/log.c loader/trap.c \
 	loader/vintr.c \
 	loader/insn.c loader/errors.c mm/pool.c mm/pagearray.c mm/guestmem.c mm/pagetable.c \
 	lib/fmt.c

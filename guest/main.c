@@ -31,6 +31,8 @@ static const struct program {
 	{ "vtimer", prog_vtimer, 0 },
 	{ "masked", prog_masked, 0 },
 	{ "sched", prog_sched, 0 },
+	{ "lab-hypercall", prog_lab_hypercall, 0 },
+	{ "lab-device", prog_lab_device, 0 },
 	{ "lab-pfa", prog_lab_pfa, 0 },
 	{ "lab-threads", prog_lab_threads, 0 },
 	{ "lab-fs", prog_lab_fs, 0 },

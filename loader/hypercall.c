@@ -37,6 +37,38 @@ static int64_t hc_crash(struct monitor *m, uint64_t frame_gpa, uint64_t reason)
 	return 0;
 }
 
+/* HC_STATS (the hypercall lab, docs/labs/hypercall.md): check both arguments,
+ * then copy the counters out; a bad call writes nothing. */
+static int64_t hc_stats(struct monitor *m, uint64_t gpa, uint64_t len)
+{
+	// LAB(hypercall) BEGIN
+	struct hc_stats st;
+	struct gspan buf;
+	uint64_t calls = m->bad_calls;
+	int err;
+
+	if (len != sizeof(st))
+		return -HCERR_INVAL;
+	err = gmem_span(&m->pool, gpa, len, &buf);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < HC_NCALLS; i++)
+		calls += m->calls[i];
+	st = (struct hc_stats){
+		.switches = m->switches,
+		.hypercalls = calls,
+		.yields = m->calls[HC_YIELD],
+		.host_interrupts = m->host_interrupts,
+		.now_ns = m->host->time_ns(m->host->mm.ctx),
+	};
+	gmem_write(&m->pool, buf, &st);
+	return 0;
+	// LAB(hypercall) STARTER
+	// (void)m, (void)gpa, (void)len;
+	// return -HCERR_NOSYS; /* TODO: check gpa and len, then copy a struct hc_stats out */
+	// LAB(hypercall) END
+}
+
 static enum run_outcome hc_dispatch_call(struct monitor *m, struct passage_guest *g, uint64_t nr);
 
 enum run_outcome hc_dispatch(struct monitor *m)
@@ -44,11 +76,13 @@ enum run_outcome hc_dispatch(struct monitor *m)
 	struct passage_guest *g = m->ps.guest;
 	uint64_t nr = g->rax;
 
+	// LAB(bench) BEGIN
 	if (nr == HC_YIELD) { /* the hot call: no argument to check, no frame to build */
 		m->calls[HC_YIELD]++;
 		g->rax = 0;
 		return RUN_RESUME;
 	}
+	// LAB(bench) END
 	return hc_dispatch_call(m, g, nr);
 }
 
@@ -105,6 +139,9 @@ static enum run_outcome hc_dispatch_call(struct monitor *m, struct passage_guest
 		break;
 	case HC_TIMER:
 		ret = vintr_timer(m, g->rdi, g->rsi);
+		break;
+	case HC_STATS:
+		ret = hc_stats(m, g->rdi, g->rsi);
 		break;
 	default:
 		ret = -HCERR_NOSYS; /* a number below HC_NCALLS with no case */

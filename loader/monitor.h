@@ -58,6 +58,9 @@ struct monitor {
 	uint64_t requests;     /* descriptors completed */
 	struct ring_batch batch; /* a POST whose requests the host completes later */
 	uint64_t wait_deadline_ns; /* an HC_WAIT the host waits out itself */
+	// LAB(device) BEGIN
+	uint64_t rng_state;    /* the random device's generator (loader/rng.c), 0: not seeded */
+	// LAB(device) END
 	char input[256];       /* console input taken from the host, not yet read */
 	uint64_t input_len;
 	uint64_t exit_code;

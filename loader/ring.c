@@ -31,6 +31,12 @@ static int req_check(const struct monitor *m, const struct ring_desc *d, struct 
 			return -HCERR_NODEV;
 		if (d->op < RING_OP_BLK_READ || d->op > RING_OP_BLK_GEOMETRY)
 			return -HCERR_INVAL;
+	// LAB(device) BEGIN
+	} else if (d->device == RING_DEV_RNG) {
+		err = rng_check(m, d);
+		if (err)
+			return err;
+	// LAB(device) END
 	} else {
 		return -HCERR_NODEV;
 	}
@@ -116,6 +122,10 @@ static int do_req(struct monitor *m, const struct ring_req *r, uint32_t *done)
 	uint64_t n;
 	int err = 0;
 
+	// LAB(device) BEGIN
+	if (r->device == RING_DEV_RNG)
+		return rng_read(m, r, done);
+	// LAB(device) END
 	if (r->device == RING_DEV_CONSOLE && r->op == RING_OP_CONSOLE_WRITE) {
 		gmem_each(&m->pool, r->buf, console_piece, 0);
 		*done = (uint32_t)r->buf.len_bytes;
@@ -161,6 +171,10 @@ static int deferred_to_host(const struct monitor *m, const struct ring_req *r)
 		return 0;
 	if (r->device == RING_DEV_CONSOLE)
 		return r->op == RING_OP_CONSOLE_WRITE;
+	// LAB(device) BEGIN
+	if (r->device == RING_DEV_RNG) /* the core's own generator, on every host */
+		return 0;
+	// LAB(device) END
 	return r->op != RING_OP_BLK_GEOMETRY;
 }
 

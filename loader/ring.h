@@ -46,6 +46,11 @@ void ring_finish(struct monitor *m);
  * waits until m->wait_deadline_ns, then monitor_wait_done gives the result. */
 int64_t ring_wait(struct monitor *m, uint64_t deadline_ns, int *deferred);
 
+/* The random-number device (loader/rng.c, the device lab): the check of a
+ * descriptor's device-specific fields (0 or -HCERR_*), and the request. */
+int rng_check(const struct monitor *m, const struct ring_desc *d);
+int rng_read(struct monitor *m, const struct ring_req *r, uint32_t *done);
+
 #define RING_WAIT_SLICE_NS 100000000ull /* HC_WAIT returns at least every 100 ms */
 
 #endif

@@ -10,6 +10,7 @@
 #ifndef PROTO_HYPERCALL_H
 #define PROTO_HYPERCALL_H
 
+#include <stdint.h>
 #include "errors.h"
 
 /* 2: the request ring, POST and WAIT. 3: the guest in ring 1, the hypercall
@@ -87,6 +88,21 @@
 #define HC_TIMER 9
 #define HCLIM_TIMER_MIN_NS 100000u
 #define HCLIM_TIMER_MAX_NS (1ull << 48)
-#define HC_NCALLS 10
+/* HC_STATS(gpa buf, u64 len): the monitor's counters for this guest, copied
+ * into buf as one struct hc_stats (the hypercall lab, docs/labs/hypercall.md).
+ * len must be sizeof(struct hc_stats): -HCERR_INVAL otherwise (a struct of
+ * another size is another version of the call); -HCERR_FAULT if [buf,
+ * buf+len) is not inside the pool or wraps. Nothing is written unless the
+ * call succeeds. Returns 0. The buffer may cross pages. */
+#define HC_STATS 10
+struct hc_stats {
+	uint64_t switches;        /* world switches so far, both directions */
+	uint64_t hypercalls;      /* hypercalls the monitor took, this one included */
+	uint64_t yields;          /* of which HC_YIELD */
+	uint64_t host_interrupts; /* host interrupts taken while the guest ran */
+	uint64_t now_ns;          /* the monotonic clock of HC_WAIT */
+};
+_Static_assert(sizeof(struct hc_stats) == 40, "struct hc_stats is ABI: docs/ABI.md");
+#define HC_NCALLS 11
 
 #endif

@@ -26,6 +26,14 @@
 #define RING_OP_BLK_FLUSH 3    /* make earlier writes durable; len must be 0 */
 #define RING_OP_BLK_GEOMETRY 4 /* struct ring_blk_geometry -> buf (len >= 16) */
 
+/* The random-number device (the device lab, docs/labs/device.md): read fills
+ * buf with len_bytes (1 to RING_RNG_MAX_BYTES) pseudo-random bytes from the
+ * monitor's generator; offset must be 0. Served by the monitor core itself on
+ * every host (never deferred to the Linux runner). */
+#define RING_DEV_RNG 3
+#define RING_OP_RNG_READ 1
+#define RING_RNG_MAX_BYTES 4096u
+
 #define RING_SECTOR_BYTES 512u
 
 /* One request. Written by the guest except status and done_bytes, which the

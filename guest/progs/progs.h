@@ -22,9 +22,10 @@ int prog_preempt(void);
 int prog_vtimer(void);
 int prog_masked(void);
 int prog_sched(void);
-/* The labs' programs (labs/<lab>/guest/, docs/labs/). */
-int prog_lab_pfa(void);
-int prog_lab_threads(void);
-int prog_lab_fs(void);
+int prog_lab_hypercall(void); /* labs/hypercall/guest/prog.c */
+int prog_lab_device(void);    /* labs/device/guest/prog.c */
+int prog_lab_pfa(void);       /* labs/pfa/guest/pfa_test.c */
+int prog_lab_threads(void);   /* labs/threads/guest/threads_test.c */
+int prog_lab_fs(void);        /* labs/fs/guest/fs_test.c */
 
 #endif
