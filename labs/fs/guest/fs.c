@@ -18,7 +18,9 @@ static inline int bread(uint32_t b, void *buf)
 
 static inline int bwrite(uint32_t b, const void *buf)
 {
-	return blk_write((uint64_t)b * FS_SECTORS_PER_BLOCK, (void *)buf, FS_BLOCK_BYTES) ? -FS_EIO : 0;
+	uint64_t sector = (uint64_t)b * FS_SECTORS_PER_BLOCK;
+
+	return blk_write(sector, (void *)buf, FS_BLOCK_BYTES) ? -FS_EIO : 0;
 }
 
 // LAB(fs) BEGIN

@@ -14,7 +14,7 @@
 #define PFA_OK 0
 #define PFA_EDOUBLE 1 /* the page is free already: a double free */
 #define PFA_EALIGN 2  /* the address is not the start of a page */
-#define PFA_ERANGE 3  /* not a page the allocator hands out (outside the range, or its bookkeeping) */
+#define PFA_ERANGE 3  /* not a page it hands out: outside the range, or its bitmap */
 
 #define PFA_PAGE_BYTES 4096u
 #define PFA_BITS_PER_PAGE (PFA_PAGE_BYTES * 8u)

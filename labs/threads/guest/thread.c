@@ -107,7 +107,7 @@ int thread_create(int (*fn)(void *arg), void *arg)
 			.rsi = (uint64_t)arg,
 			/* 16-byte aligned minus 8: as just after a CALL (SysV ABI 3.2.2) */
 			.rsp = (uint64_t)&thread_stacks[t][THREAD_STACK_BYTES - 8],
-			.rflags = 0x202, /* IF (the guest's virtual one) and the fixed bit 1 */
+			.rflags = 0x202, /* IF and the always-1 bit 1 (SDM Vol.1 3.4.3, EFLAGS) */
 		};
 		/* A valid x87/SSE state to start from (control words, MXCSR): ours. */
 		__asm__ volatile("fxsave64 %0" : "=m"(th->fpu));

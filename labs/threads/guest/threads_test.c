@@ -92,7 +92,8 @@ static void compute(void)
 	if (fpu_ok[0] && fpu_ok[1] && fpu_ok[2])
 		printf("threads: ok: every thread's floating-point sum is exact\n");
 	else
-		FAIL("floating-point sums wrong: A %d B %d C %d (1 = right): is the x87/SSE state per thread?\n",
+		FAIL("floating-point sums wrong: A %d B %d C %d (1 = right): "
+		     "is the x87/SSE state per thread?\n",
 		     fpu_ok[0], fpu_ok[1], fpu_ok[2]);
 }
 
