@@ -29,9 +29,13 @@ static const struct program {
 	{ "vtimer", prog_vtimer, 0 },
 	{ "masked", prog_masked, 0 },
 	{ "sched", prog_sched, 0 },
+	{ "crash", prog_crash, 0 },
+	/* the labs' programs (labs/NAME/guest/, docs/labs/) */
 	{ "lab-hypercall", prog_lab_hypercall, 0 },
 	{ "lab-device", prog_lab_device, 0 },
-	{ "crash", prog_crash, 0 },
+	{ "lab-pfa", prog_lab_pfa, 0 },
+	{ "lab-threads", prog_lab_threads, 0 },
+	{ "lab-fs", prog_lab_fs, 0 },
 };
 
 /* The value of guest=NAME in the command line, copied into name. */
@@ -73,6 +77,9 @@ void guest_main(const struct bootinfo *bi)
 			guest_exit((uint64_t)code);
 		}
 	}
-	printf("ABORT: unknown program '%s' (known: hello selftest fault blk badring echo bench spin ud2-first doublefault privileged trapflag nmi fpu simd-fault preempt vtimer masked sched crash)\n", name);
+	printf("ABORT: unknown program '%s' (known:", name);
+	for (unsigned i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
+		printf(" %s", programs[i].name);
+	printf(")\n");
 	guest_exit(2);
 }

@@ -22,8 +22,11 @@ int prog_preempt(void);
 int prog_vtimer(void);
 int prog_masked(void);
 int prog_sched(void);
+int prog_crash(void);
 int prog_lab_hypercall(void); /* labs/hypercall/guest/prog.c */
 int prog_lab_device(void);    /* labs/device/guest/prog.c */
-int prog_crash(void);
+int prog_lab_pfa(void);       /* labs/pfa/guest/pfa_test.c */
+int prog_lab_threads(void);   /* labs/threads/guest/threads_test.c */
+int prog_lab_fs(void);        /* labs/fs/guest/fs_test.c */
 
 #endif

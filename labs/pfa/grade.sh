@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Lab pfa's grader (docs/labs/pfa.md): guest=lab-pfa drives the allocator of
+# labs/pfa/guest/pfa.c with pools of 8 and 16 MiB on bare metal (two runs, one
+# boot) and 12 MiB on the UEFI host. The counts it prints must be the ones
+# the pool size implies, which this grader works out on its own from the
+# guest image: the free range starts after the image's last segment and the
+# monitor's 12 pages (boot info 1, stack 8, ring 3: proto/layout.h), and the
+# allocator's bitmap takes one page per 32768 pages of the range.
+source "$(dirname "$0")/../lib.sh"
+lab_begin pfa
+
+# The gpa of the free range's first page: the end of the image's last PT_LOAD
+# (ELF gABI, program header: p_vaddr + p_memsz), page rounded, + 12 pages.
+free_gpa() {
+	local end=0 e
+	while read -r type _ va _ _ memsz _; do
+		[ "$type" = LOAD ] || continue
+		e=$((va + memsz - 0xffffffff80000000)) # GUEST_KERNEL_BASE: gpa 0 of the image
+		[ $e -gt $end ] && end=$e
+	done < <(readelf -lW build/guest.elf)
+	echo $(((end + 4095) / 4096 * 4096 + 12 * 4096))
+}
+FREE_GPA=$(free_gpa)
+
+# The pages pfa_alloc can hand out for a pool of $1 MiB.
+expected_free() {
+	local range=$((($1 * 1024 * 1024 - FREE_GPA) / 4096))
+	echo $((range - (range + 32767) / 32768))
+}
+
+# The log of run N of a boot with several (" -- "): from that run's
+# "monitor: cokernel ABI" line to the next one's.
+run_part() {
+	awk -v n="$2" '/monitor: cokernel ABI/ { k++ } k == n' "$1" > "$3"
+	LAB_LOG="$3"
+}
+
+# Every check on one run's log: $1 the host's name, $2 the pool in MiB,
+# $3 "all" for every check, or "counts" for the counts alone.
+judge() {
+	local host="$1" mib="$2" n
+	n=$(expected_free "$mib")
+	lab_expect 2 "$host pool=${mib}M: pfa_init: $n pages free (the range less the bitmap)" \
+		"^pfa: after init: $n pages free[[:space:]]*$"
+	lab_expect 2 "$host pool=${mib}M: $n allocations, distinct, in the range, zeroed, then NULL" \
+		"^pfa: ok: first round: $n pages allocated"
+	lab_expect 2 "$host pool=${mib}M: freeing them all brings the count back (no leak)" \
+		"^pfa: ok: freed them all.*: $n[[:space:]]*$"
+	[ "$3" = all ] || { lab_expect 1 "$host pool=${mib}M: the run ends well" "^SUCCESS"; return 0; }
+	lab_expect 2 "$host pool=${mib}M: pages are zeroed again when reused" \
+		"^pfa: ok: second round, every page used before: $n pages"
+	lab_expect 1 "$host pool=${mib}M: a misaligned free: PFA_EALIGN" \
+		"^pfa: ok: a free in the middle of an allocated page refused: PFA_EALIGN"
+	local outside='^pfa: ok: a free of (the image.s first page|the page after the pool|NULL) refused'
+	lab_check 2 "$host pool=${mib}M: frees outside the range (image, past the pool, NULL): PFA_ERANGE" \
+		test "$(grep -acE "$outside: PFA_ERANGE" "$LAB_LOG")" = 3
+	lab_expect 1 "$host pool=${mib}M: a free of the allocator's own bitmap: PFA_ERANGE" \
+		"^pfa: ok: a free of the allocator's own bitmap refused: PFA_ERANGE"
+	lab_expect 2 "$host pool=${mib}M: a double free: PFA_EDOUBLE" \
+		"^pfa: ok: a double free refused: PFA_EDOUBLE"
+	lab_expect 1 "$host pool=${mib}M: leak check at the end" \
+		"^pfa: ok: leak check: free pages at the end as at the start: $n[[:space:]]*$"
+	lab_expect 1 "$host pool=${mib}M: the run ends well" "^SUCCESS"
+}
+
+echo "     the free range starts at gpa $(printf '%#x' "$FREE_GPA") (from build/guest.elf)"
+lab_boot bios pfa-bios 60 "guest=lab-pfa pool=8M -- guest=lab-pfa pool=16M"
+run_part "$LAB_DIR/pfa-bios.log" 1 "$LAB_DIR/bios-8M.log"
+judge bios 8 all
+run_part "$LAB_DIR/pfa-bios.log" 2 "$LAB_DIR/bios-16M.log"
+judge bios 16 counts
+lab_boot efi-esp pfa-efi 60 "guest=lab-pfa pool=12M"
+judge efi-esp 12 counts
+lab_end
