@@ -170,7 +170,7 @@ $(BUILD)/esp.img: $(BUILD)/cokernel.efi scripts/mkesp.sh $(EXAMPLE_ELFS)
 	$(Q)scripts/mkesp.sh $< $@ $(EXAMPLE_ELFS)
 
 # ----------------------------------------------------------- Linux host ----
-# cokernel.ko: module.c built by kbuild against Debian's linux-headers-amd64
+# cokernel.ko: module.c, host.c and ubuf.c built by kbuild against Debian's linux-headers-amd64
 # (the version of linux-image-amd64, which the tests boot, not this machine's
 # kernel), linked with core.o: the same portable core built with our flags,
 # for the kernel's code model and its retpolines, only bridge.h's names global.
@@ -195,15 +195,18 @@ $(BUILD)/linux-mod/core.o: $(LINUX_OBJ) loader/linux/bridge.h
 	$(Q)objcopy $$(sed -n 's/^[a-z_0-9 *]*\b\(ckb_[a-z_]*\)(.*/--keep-global-symbol=\1/p' \
 		loader/linux/bridge.h) $@.all $@
 
-$(BUILD)/cokernel.ko: $(BUILD)/linux-mod/core.o loader/linux/module.c loader/linux/bridge.h \
-		proto/linux_ioctl.h
+# The module's own files, which kbuild compiles: the file and its ioctls, the
+# host callbacks, the pinned user buffers, and their shared header.
+MODULE_FILES := loader/linux/module.c loader/linux/host.c loader/linux/ubuf.c loader/linux/ck.h \
+	loader/linux/bridge.h
+$(BUILD)/cokernel.ko: $(BUILD)/linux-mod/core.o $(MODULE_FILES) proto/linux_ioctl.h
 	$(call say,KBUILD,$@)
 	$(Q)test -d $(KDIR) || { echo "no $(KDIR): run make deps (linux-headers-amd64)" >&2; exit 1; }
-	$(Q)cp loader/linux/module.c loader/linux/bridge.h $(BUILD)/linux-mod/
+	$(Q)cp $(MODULE_FILES) $(BUILD)/linux-mod/
 	@# modpost reads each object's .cmd file; core.o's is ours
 	$(Q)echo 'cmd_$(CURDIR)/$(BUILD)/linux-mod/core.o := ld -r (the cokernel Makefile)' \
 		> $(BUILD)/linux-mod/.core.o.cmd
-	$(Q)printf 'obj-m := cokernel.o\ncokernel-y := module.o core.o\nccflags-y := -Werror\n' \
+	$(Q)printf 'obj-m := cokernel.o\ncokernel-y := module.o host.o ubuf.o core.o\nccflags-y := -Werror\n' \
 		> $(BUILD)/linux-mod/Kbuild
 	$(Q)$(MAKE) --no-print-directory -s -C $(KDIR) M=$(CURDIR)/$(BUILD)/linux-mod \
 		CONFIG_DEBUG_INFO_BTF_MODULES= modules

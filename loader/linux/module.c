@@ -5,75 +5,11 @@
  * into it in the caller's context, with preemption off only while the guest
  * loop runs, for at most a slice. Every page goes back when the file is
  * released, however the runner ended. The portable monitor is core.o, reached
- * through bridge.h only. */
-#include <linux/fs.h>
-#include <linux/highmem.h>
-#include <linux/io.h>
-#include <linux/miscdevice.h>
-#include <linux/mm.h>
-#include <linux/module.h>
-#include <linux/mutex.h>
-#include <linux/percpu.h>
-#include <linux/sched/signal.h>
-#include <linux/slab.h>
-#include <linux/smp.h>
-#include <linux/uaccess.h>
-#include <linux/vmalloc.h>
-#include <asm/fpu/api.h>
-#include <asm/msr.h>
-#include <asm/tlbflush.h>
-#include <asm/tsc.h>
-#include "bridge.h"
-#include "../../proto/linux_ioctl.h"
+ * through bridge.h only; the host callbacks it gives the core are host.c's. */
+#include "ck.h"
 
-#define CK_SLICE_MS 2                   /* RUN gives the CPU back this often */
-#define CK_WAIT_MAX_NS (100 * NSEC_PER_MSEC)
-#define CK_OUT_BYTES (64 * 1024)        /* text kept for the runner */
-#define CK_OUT_RESERVE (12 * 1024)      /* room a step or a report may need */
-/* A slice ends (CK_EXIT_OUTPUT) once this much text waits, so one RUN hands
- * out at most CK_TEXT_PIN: the runner's text buffer is pinned up to that, not
- * to its whole length (docs/PERFORMANCE.md: pinning costs per page). */
-#define CK_TEXT_WINDOW (8 * 1024)
-#define CK_TEXT_PIN (CK_TEXT_WINDOW + CK_OUT_RESERVE)
-
-enum ck_state { CK_NEW, CK_READY, CK_IO, CK_WAIT, CK_DONE };
-
-static_assert(CK_TEXT_PIN <= CK_OUT_BYTES, "a slice's text fits the module's buffer");
-
-/* A user buffer an ioctl writes its results to, pinned (ck_ubuf_pin). */
-#define CK_UBUF_MAX_PAGES (CK_TEXT_PIN / PAGE_SIZE + 1)
-struct ck_ubuf {
-	u64 uaddr;
-	size_t len;
-	size_t written_end; /* bytes from the start that were written: those pages are dirty */
-	int npages;
-	struct page *pages[CK_UBUF_MAX_PAGES];
-};
-enum { CK_UBUF_ARG, CK_UBUF_OUT, CK_UBUF_REQS, CK_NUBUFS };
-
-struct ck_file {
-	/* Serialises the ioctls on this file, across their user copies; mmap
-	 * never takes it (ck_mmap says why). */
-	struct mutex lock;
-	enum ck_state state;
-	bool mappable;      /* SETUP done: g and pool_bytes are fixed (release/acquire) */
-	struct ckb_guest *g;
-	u64 pool_bytes;
-	int status;        /* CK_DONE: the guest's end, as the other hosts report it */
-	unsigned nreqs;    /* CK_IO */
-	struct page *passage[CKB_PASSAGE_PAGES];
-	void *passage_va;
-	pte_t passage_pte;  /* page 0's PTE as vmap made it */
-	bool passage_sealed;
-	struct ck_req *reqs;    /* CK_IO: the batch, as handed out */
-	struct ck_req *answers; /* RUN: the runner's answers to it, copied in by this call */
-	char *out;         /* text not yet handed to the runner */
-	size_t out_used, out_dropped;
-	struct ck_ubuf ubuf[CK_NUBUFS]; /* the outputs of the ioctl in progress */
-};
-
-/* Counters for the tests: pages of ours the kernel has not got back. */
-static atomic_long_t ck_pages_held = ATOMIC_LONG_INIT(0);
+/* Counters for the tests: pages of ours the kernel has not got back
+ * (ck_pages_held, host.c), and open guests. */
 static atomic_t ck_guests = ATOMIC_INIT(0);
 
 static int ck_get_counter(char *buf, const struct kernel_param *kp)
@@ -88,231 +24,6 @@ module_param_cb(pages_held, &ck_counter_ops, &ck_pages_held, 0444);
 MODULE_PARM_DESC(pages_held, "pages allocated for guests and not yet freed");
 module_param_cb(guests, &ck_counter_ops, &ck_guests, 0444);
 MODULE_PARM_DESC(guests, "open guests");
-
-/* ---- the monitor's messages: to the file whose guest is being worked on ----
- * RUN's guest loop has preemption off, so a per-CPU pointer names its file;
- * set-up and release run under ck_setup_lock, which names theirs. */
-static DEFINE_PER_CPU(struct ck_file *, ck_running);
-static DEFINE_MUTEX(ck_setup_lock);
-static struct ck_file *ck_locked;
-
-static void ck_out(struct ck_file *f, const char *buf, size_t len)
-{
-	size_t n = min(len, (size_t)CK_OUT_BYTES - f->out_used);
-
-	memcpy(f->out + f->out_used, buf, n);
-	f->out_used += n;
-	f->out_dropped += len - n;
-}
-
-static void ck_log_write(const char *buf, size_t len)
-{
-	struct ck_file *f;
-
-	preempt_disable();
-	f = __this_cpu_read(ck_running);
-	if (!f)
-		f = READ_ONCE(ck_locked);
-	if (f)
-		ck_out(f, buf, len);
-	else
-		pr_info("cokernel: %.*s", (int)len, buf);
-	preempt_enable();
-}
-
-/* ---- memory: the pool and the tables from alloc_pages ---- */
-static int ck_alloc_pages(void *ctx, u64 npages, u64 *ma)
-{
-	unsigned order = get_order(npages << PAGE_SHIFT);
-	struct page *p;
-
-	if (order >= MAX_ORDER)
-		return -1; /* the pool asks again with smaller chunks */
-	/* NORETRY: a pool the host cannot spare fails, it does not wake the OOM killer. */
-	p = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY, order);
-	if (!p)
-		return -1;
-	atomic_long_add(1L << order, &ck_pages_held);
-	*ma = page_to_phys(p);
-	return 0;
-}
-
-static void ck_free_pages(void *ctx, u64 ma, u64 npages)
-{
-	unsigned order = get_order(npages << PAGE_SHIFT);
-
-	__free_pages(pfn_to_page(ma >> PAGE_SHIFT), order);
-	atomic_long_sub(1L << order, &ck_pages_held);
-}
-
-static void *ck_ma_to_hva(void *ctx, u64 ma)
-{
-	return __va(ma); /* the kernel's direct map covers every page we allocate */
-}
-
-/* ---- the passage: its pages at one vmalloc address ----
- * vmap maps them RW and NX; once the stub is in, seal turns page 0 into RX,
- * so no mapping of ours is ever writable and executable (W^X). The direct-map
- * aliases of the pages stay RW and NX. */
-static void ck_flush_tlb(void *unused)
-{
-	__flush_tlb_all();
-}
-
-/* Page 0 of the passage: RX (exec) or back to how vmap made it. */
-static int ck_set_code_page(struct ck_file *f, bool exec)
-{
-	unsigned int level;
-	pte_t *pte = lookup_address((unsigned long)f->passage_va, &level);
-
-	if (!pte || level != PG_LEVEL_4K)
-		return -1;
-	if (exec) {
-		f->passage_pte = *pte;
-		set_pte(pte, pte_mkexec(pte_wrprotect(*pte)));
-	} else {
-		set_pte(pte, f->passage_pte);
-	}
-	/* Every CPU may cache the old entry: flush them all (SDM Vol.3 4.10.5,
-	 * propagation of paging-structure changes to multiple processors). */
-	on_each_cpu(ck_flush_tlb, NULL, 1);
-	return 0;
-}
-
-static int ck_alloc_passage(void *ctx, u64 ma[CKB_PASSAGE_PAGES], u64 *hva)
-{
-	struct ck_file *f = ctx;
-	int i;
-
-	for (i = 0; i < CKB_PASSAGE_PAGES; i++) {
-		f->passage[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
-		if (!f->passage[i])
-			goto fail;
-		atomic_long_inc(&ck_pages_held);
-		ma[i] = page_to_phys(f->passage[i]);
-	}
-	f->passage_va = vmap(f->passage, CKB_PASSAGE_PAGES, VM_MAP, PAGE_KERNEL);
-	if (!f->passage_va)
-		goto fail;
-	*hva = (u64)f->passage_va;
-	return 0;
-fail:
-	while (i-- > 0) {
-		__free_page(f->passage[i]);
-		atomic_long_dec(&ck_pages_held);
-		f->passage[i] = NULL;
-	}
-	return -1;
-}
-
-static int ck_seal_passage(void *ctx, u64 hva)
-{
-	struct ck_file *f = ctx;
-
-	if ((u64)f->passage_va != hva || ck_set_code_page(f, true))
-		return -1;
-	f->passage_sealed = true;
-	return 0;
-}
-
-static void ck_free_passage(void *ctx, const u64 ma[CKB_PASSAGE_PAGES], u64 hva)
-{
-	struct ck_file *f = ctx;
-	int i;
-
-	if (f->passage_sealed) /* back to RW NX before the pages go */
-		ck_set_code_page(f, false);
-	f->passage_sealed = false;
-	vunmap(f->passage_va);
-	f->passage_va = NULL;
-	for (i = 0; i < CKB_PASSAGE_PAGES; i++) {
-		__free_page(f->passage[i]);
-		atomic_long_dec(&ck_pages_held);
-		f->passage[i] = NULL;
-	}
-}
-
-/* ---- user buffers an ioctl writes its results to ----
- * Pinned before the ioctl changes anything (pin_user_pages_fast, FOLL_WRITE:
- * Documentation/core-api/pin_user_pages.rst, writing to a page's data): a
- * buffer that is PROT_NONE, read-only or unmapped fails the call while it
- * has done nothing, and once pinned the writes cannot fail, so no call ends
- * half done because user memory went away after the guest moved. A page
- * another thread unmaps after the pin still takes the write, as it would
- * have had the unmap come after a copy. Buffers must be ordinary memory: the
- * pool's own mapping (VM_PFNMAP) cannot be pinned. */
-static int ck_ubuf_pin(struct ck_ubuf *b, u64 uaddr, size_t len)
-{
-	int want, got;
-
-	b->npages = 0;
-	b->written_end = 0;
-	if (uaddr + len < uaddr || !access_ok(u64_to_user_ptr(uaddr), len))
-		return -EFAULT;
-	want = DIV_ROUND_UP(offset_in_page(uaddr) + len, PAGE_SIZE);
-	if (WARN_ON_ONCE(want > CK_UBUF_MAX_PAGES))
-		return -EINVAL;
-	got = pin_user_pages_fast(uaddr & PAGE_MASK, want, FOLL_WRITE, b->pages);
-	if (got != want) {
-		if (got > 0)
-			unpin_user_pages(b->pages, got);
-		return got < 0 ? got : -EFAULT;
-	}
-	b->uaddr = uaddr;
-	b->len = len;
-	b->npages = got;
-	return 0;
-}
-
-/* Write n bytes at offset off of a pinned buffer (off + n <= its length). */
-static void ck_ubuf_write(struct ck_ubuf *b, size_t off, const void *src, size_t n)
-{
-	b->written_end = max(b->written_end, off + n);
-	while (n) {
-		u64 at = b->uaddr + off;
-		size_t piece = min_t(size_t, n, PAGE_SIZE - offset_in_page(at));
-		char *va = kmap_local_page(b->pages[(at >> PAGE_SHIFT) - (b->uaddr >> PAGE_SHIFT)]);
-
-		memcpy(va + offset_in_page(at), src, piece);
-		kunmap_local(va);
-		src += piece;
-		off += piece;
-		n -= piece;
-	}
-}
-
-static void ck_ubufs_release(struct ck_file *f)
-{
-	int i;
-
-	for (i = 0; i < CK_NUBUFS; i++) {
-		struct ck_ubuf *b = &f->ubuf[i];
-		int dirty = b->written_end ?
-			DIV_ROUND_UP(offset_in_page(b->uaddr) + b->written_end, PAGE_SIZE) : 0;
-
-		if (!b->npages)
-			continue; /* not pinned by this call */
-		/* Only the pages written through the kernel's mapping are dirty. */
-		unpin_user_pages_dirty_lock(b->pages, dirty, true);
-		unpin_user_pages(b->pages + dirty, b->npages - dirty);
-		b->npages = 0;
-		b->written_end = 0;
-	}
-}
-
-/* Pin the argument struct and the text buffer (the part of it text can
- * fill); 0 or the error, with nothing left pinned. */
-static int ck_pin_arg_and_text(struct ck_file *f, void __user *uarg, size_t arg_len, u64 out_ptr,
-			       u64 out_len)
-{
-	int err = ck_ubuf_pin(&f->ubuf[CK_UBUF_ARG], (u64)uarg, arg_len);
-
-	if (!err)
-		err = ck_ubuf_pin(&f->ubuf[CK_UBUF_OUT], out_ptr, min_t(u64, out_len, CK_TEXT_PIN));
-	if (err)
-		ck_ubufs_release(f);
-	return err;
-}
 
 /* ---- the file ---- */
 static int ck_open(struct inode *inode, struct file *file)
@@ -341,11 +52,9 @@ static int ck_release(struct inode *inode, struct file *file)
 	struct ck_file *f = file->private_data;
 
 	if (f->g) {
-		mutex_lock(&ck_setup_lock);
-		WRITE_ONCE(ck_locked, f);
+		ck_messages_lock(f);
 		ckb_release(f->g); /* no mmap is left: the file would still be open */
-		WRITE_ONCE(ck_locked, NULL);
-		mutex_unlock(&ck_setup_lock);
+		ck_messages_unlock();
 		vfree(f->g);
 		atomic_dec(&ck_guests);
 	}
@@ -387,13 +96,7 @@ static const int ckb_errno[] = {
  * results are written, which can no longer fail. */
 static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 {
-	static const struct ckb_env env_template = {
-		.alloc_pages = ck_alloc_pages, .free_pages = ck_free_pages,
-		.ma_to_hva = ck_ma_to_hva, .alloc_passage = ck_alloc_passage,
-		.free_passage = ck_free_passage, .seal_passage = ck_seal_passage,
-		.pages_zeroed = 1, /* ck_alloc_pages asks for __GFP_ZERO */
-	};
-	struct ckb_env env = env_template;
+	struct ckb_env env = ck_env_template;
 	struct ckb_guest *g;
 	struct ck_setup s;
 	char cmdline[CK_CMDLINE_MAX_BYTES];
@@ -431,12 +134,10 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 	f->out_used = f->out_dropped = 0; /* an earlier refusal's text went with it */
 	env.tsc_hz = (u64)tsc_khz * 1000;
 	env.ctx = f;
-	mutex_lock(&ck_setup_lock);
-	WRITE_ONCE(ck_locked, f);
+	ck_messages_lock(f);
 	err = ckb_errno[ckb_start(g, &env, cmdline, image, s.image_len, s.disk_sectors,
 				  s.disk_read_only, &s.pool_bytes)];
-	WRITE_ONCE(ck_locked, NULL);
-	mutex_unlock(&ck_setup_lock);
+	ck_messages_unlock();
 	if (err) { /* ckb_start gave back whatever it had taken */
 		vfree(g);
 		s.pool_bytes = 0;

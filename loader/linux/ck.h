@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What the files of cokernel.ko share (module.c, the file and its ioctls;
+ * host.c, the host callbacks the portable core calls; ubuf.c, the user
+ * buffers an ioctl writes its results to): the per-file state and its limits.
+ * Private to the module: the core sees bridge.h only. */
+#ifndef CK_H
+#define CK_H
+
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <asm/fpu/api.h>
+#include <asm/msr.h>
+#include <asm/tlbflush.h>
+#include <asm/tsc.h>
+#include "bridge.h"
+#include "../../proto/linux_ioctl.h"
+
+
+#define CK_SLICE_MS 2                   /* RUN gives the CPU back this often */
+#define CK_WAIT_MAX_NS (100 * NSEC_PER_MSEC)
+#define CK_OUT_BYTES (64 * 1024)        /* text kept for the runner */
+#define CK_OUT_RESERVE (12 * 1024)      /* room a step or a report may need */
+/* A slice ends (CK_EXIT_OUTPUT) once this much text waits, so one RUN hands
+ * out at most CK_TEXT_PIN: the runner's text buffer is pinned up to that, not
+ * to its whole length (docs/PERFORMANCE.md: pinning costs per page). */
+#define CK_TEXT_WINDOW (8 * 1024)
+#define CK_TEXT_PIN (CK_TEXT_WINDOW + CK_OUT_RESERVE)
+
+enum ck_state { CK_NEW, CK_READY, CK_IO, CK_WAIT, CK_DONE };
+
+static_assert(CK_TEXT_PIN <= CK_OUT_BYTES, "a slice's text fits the module's buffer");
+
+/* A user buffer an ioctl writes its results to, pinned (ck_ubuf_pin). */
+#define CK_UBUF_MAX_PAGES (CK_TEXT_PIN / PAGE_SIZE + 1)
+struct ck_ubuf {
+	u64 uaddr;
+	size_t len;
+	size_t written_end; /* bytes from the start that were written: those pages are dirty */
+	int npages;
+	struct page *pages[CK_UBUF_MAX_PAGES];
+};
+enum { CK_UBUF_ARG, CK_UBUF_OUT, CK_UBUF_REQS, CK_NUBUFS };
+
+struct ck_file {
+	/* Serialises the ioctls on this file, across their user copies; mmap
+	 * never takes it (ck_mmap says why). */
+	struct mutex lock;
+	enum ck_state state;
+	bool mappable;      /* SETUP done: g and pool_bytes are fixed (release/acquire) */
+	struct ckb_guest *g;
+	u64 pool_bytes;
+	int status;        /* CK_DONE: the guest's end, as the other hosts report it */
+	unsigned nreqs;    /* CK_IO */
+	struct page *passage[CKB_PASSAGE_PAGES];
+	void *passage_va;
+	pte_t passage_pte;  /* page 0's PTE as vmap made it */
+	bool passage_sealed;
+	struct ck_req *reqs;    /* CK_IO: the batch, as handed out */
+	struct ck_req *answers; /* RUN: the runner's answers to it, copied in by this call */
+	char *out;         /* text not yet handed to the runner */
+	size_t out_used, out_dropped;
+	struct ck_ubuf ubuf[CK_NUBUFS]; /* the outputs of the ioctl in progress */
+};
+
+
+/* host.c: the counter of pages held, the monitor's messages and memory. */
+extern atomic_long_t ck_pages_held;
+DECLARE_PER_CPU(struct ck_file *, ck_running); /* RUN's file on this CPU */
+void ck_out(struct ck_file *f, const char *buf, size_t len);
+void ck_log_write(const char *buf, size_t len);
+/* Set-up and release: the core's messages go to f's text meanwhile. */
+void ck_messages_lock(struct ck_file *f);
+void ck_messages_unlock(void);
+extern const struct ckb_env ck_env_template;
+
+/* ubuf.c */
+int ck_ubuf_pin(struct ck_ubuf *b, u64 uaddr, size_t len);
+void ck_ubuf_write(struct ck_ubuf *b, size_t off, const void *src, size_t n);
+void ck_ubufs_release(struct ck_file *f);
+int ck_pin_arg_and_text(struct ck_file *f, void __user *uarg, size_t arg_len, u64 out_ptr,
+			u64 out_len);
+
+#endif
