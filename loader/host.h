@@ -11,7 +11,7 @@
 struct elfcore;
 
 /* A block backend: a RAM disk, EFI_BLOCK_IO_PROTOCOL, a file. Offsets and
- * lengths are in bytes, already checked against nsectors by loader/ring.c. */
+ * lengths are in bytes, already checked against nsectors by loader/blk.c. */
 struct host_blk {
 	uint64_t nsectors; /* of RING_SECTOR_BYTES */
 	int read_only;
