@@ -15,6 +15,16 @@ static size_t word_len(const char *s)
 	return n;
 }
 
+/* The next word at or after s (spaces skipped) and its length in *n; NULL at
+ * the end. Loops: for (w = line; (w = next_word(w, &n)); w += n). */
+static const char *next_word(const char *s, size_t *n)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	*n = word_len(s);
+	return *n ? s : 0;
+}
+
 static int has_key(const char *w, size_t n, const char *key, const char **val, size_t *vlen)
 {
 	size_t k = __builtin_strlen(key);
@@ -81,14 +91,12 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 			     BOOTINFO_CMDLINE_BYTES - 1);
 		return -HCERR_INVAL;
 	}
-	for (const char *w = line; *w;) {
-		size_t n = word_len(w), vlen;
+	size_t n;
+
+	for (const char *w = line; (w = next_word(w, &n)); w += n) {
+		size_t vlen;
 		const char *v;
 
-		if (n == 0) {
-			w++;
-			continue;
-		}
 		if (has_key(w, n, "guest", &v, &vlen)) {
 			if (!valid_name(v, vlen)) {
 				fmt_snprintf(err, errlen,
@@ -134,7 +142,6 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 			}
 			cfg->disk_ro = v[0] == 'r' && v[1] == 'o';
 		}
-		w += n;
 	}
 	return 0;
 }
@@ -168,14 +175,12 @@ int cmdline_next_run(const char **rest, char *out, size_t size)
 
 int cmdline_value(const char *line, const char *key, char *out, size_t size)
 {
-	for (const char *w = line; *w;) {
-		size_t n = word_len(w), vlen;
+	size_t n;
+
+	for (const char *w = line; (w = next_word(w, &n)); w += n) {
+		size_t vlen;
 		const char *v;
 
-		if (n == 0) {
-			w++;
-			continue;
-		}
 		if (has_key(w, n, key, &v, &vlen)) {
 			if (vlen >= size)
 				return -HCERR_2BIG;
@@ -183,7 +188,6 @@ int cmdline_value(const char *line, const char *key, char *out, size_t size)
 			out[vlen] = 0;
 			return (int)vlen;
 		}
-		w += n;
 	}
 	return 0;
 }

@@ -59,7 +59,9 @@ static void die(const char *what)
 	exit(EXIT_RUNNER);
 }
 
-static void write_all(int fd, const void *buf, size_t len)
+/* All of buf to fd, through short writes and signals: 0, or -1 once the
+ * file takes no more. */
+static int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -69,10 +71,11 @@ static void write_all(int fd, const void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return; /* stdout gone: the guest's text has nowhere to go */
+			return -1;
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
 }
 
 static void *read_file(const char *path, size_t *len)
@@ -113,7 +116,7 @@ static void complete(struct ck_req *q, uint8_t *pool, int disk)
 	q->status = 0;
 	q->done = 0;
 	if (q->device == RING_DEV_CONSOLE) {
-		write_all(STDOUT_FILENO, pool + q->gpa, q->len);
+		(void)write_all(STDOUT_FILENO, pool + q->gpa, q->len); /* stdout gone: nowhere to go */
 		n = q->len;
 	} else if (q->op == RING_OP_BLK_READ) {
 		n = pread(disk, pool + q->gpa, q->len, (off_t)q->disk_off);
@@ -143,20 +146,7 @@ static const void *pool_page(void *ctx, uint64_t gpa)
 
 static int fd_sink(void *ctx, const void *buf, uint64_t len)
 {
-	int fd = *(int *)ctx;
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (uint64_t)n;
-	}
-	return 0;
+	return write_all(*(int *)ctx, buf, len);
 }
 
 /* The module gives the registers and the windows; the pool is our mapping.
@@ -292,11 +282,11 @@ int main(int argc, char **argv)
 	if (ioctl(dev, CK_IOC_SETUP, &s) < 0) {
 		int err = errno;
 
-		write_all(STDOUT_FILENO, out, s.out_written);
+		(void)write_all(STDOUT_FILENO, out, s.out_written);
 		fprintf(stderr, "cokrun: setup refused (%s): %s\n", strerror(err), setup_hint(err));
 		return err == EFAULT ? EXIT_RUNNER : EXIT_REFUSED;
 	}
-	write_all(STDOUT_FILENO, out, s.out_written);
+	(void)write_all(STDOUT_FILENO, out, s.out_written);
 	mem = mmap(NULL, s.pool_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, dev, 0);
 	if (mem == MAP_FAILED)
 		die("mmap of the pool");
@@ -311,7 +301,7 @@ int main(int argc, char **argv)
 		if (rc < 0 && errno != EINTR)
 			die("run");
 		if (rc == 0)
-			write_all(STDOUT_FILENO, out, r.out_written);
+			(void)write_all(STDOUT_FILENO, out, r.out_written);
 		r.input_len = 0;
 		if (rc == 0 && r.exit == CK_EXIT_DONE)
 			break;

@@ -13,29 +13,11 @@
 
 static struct monitor m;
 static struct passage_guest regs;
-static uint64_t clock_ns;
-
-static uint64_t f_time(void *ctx)
-{
-	(void)ctx;
-	return clock_ns;
-}
-
-static struct host_ops host = { .name = "test", .time_ns = f_time };
 
 static void setup(void)
 {
-	struct gspan all;
-
-	fake_reset();
-	memset(&regs, 0, sizeof(regs));
-	EXPECT_EQ(unit_guest_memory(&m, POOL_PAGES, UNIT_GUEST_NO_RO_PAGE), 0);
-	host.mm = fake_mm;
-	m.host = &host;
-	m.ps.guest = &regs;
-	clock_ns = 123456789;
-	gmem_span(&m.pool, 0, POOL_PAGES * 4096, &all);
-	gmem_zero(&m.pool, all);
+	EXPECT_EQ(unit_guest_setup(&m, &regs, POOL_PAGES), 0); /* a zeroed pool */
+	unit_clock_ns = 123456789;
 }
 
 static void teardown(void)
@@ -82,7 +64,7 @@ TEST(lab_hypercall_stats_copies_the_counters)
 	EXPECT_EQ(st.host_interrupts, 7);
 	EXPECT_EQ(st.now_ns, 123456789);
 	/* Across a page boundary: two pieces to copy. */
-	clock_ns = 5;
+	unit_clock_ns = 5;
 	EXPECT_EQ(hc(HC_STATS, 0x3000 - 12, sizeof(struct hc_stats)), 0);
 	st = read_stats(0x3000 - 12);
 	EXPECT_EQ(st.now_ns, 5);

@@ -15,25 +15,11 @@
 
 static struct monitor m;
 static struct passage_guest regs;
-static uint64_t clock_ns;
-
-static uint64_t f_time(void *ctx)
-{
-	(void)ctx;
-	return clock_ns;
-}
-
-static struct host_ops host = { .name = "test", .time_ns = f_time };
 
 static void setup(void)
 {
-	fake_reset();
-	memset(&regs, 0, sizeof(regs));
-	EXPECT_EQ(unit_guest_memory(&m, POOL_PAGES, UNIT_GUEST_NO_RO_PAGE), 0);
-	host.mm = fake_mm;
-	m.host = &host;
-	m.ps.guest = &regs;
-	clock_ns = 1000000;
+	EXPECT_EQ(unit_guest_setup(&m, &regs, POOL_PAGES), 0);
+	unit_clock_ns = 1000000;
 	m.image.nsegments = 1;
 	m.image.seg[0] = (struct elf_segment){ .gva = TEXT_GVA, .memsz = 0x1000, .perms = PT_EXEC };
 	regs.rsp = GUEST_DMAP_BASE + 0x8000;
@@ -59,9 +45,9 @@ TEST(vintr_set_upcall_checks_its_page_and_handler)
 	EXPECT_EQ(vintr_set_upcall(&m, VCPU_GPA, GUEST_DMAP_BASE), -HCERR_INVAL);
 	EXPECT_EQ(m.upcall, 0);
 	EXPECT_EQ(vintr_set_upcall(&m, VCPU_GPA, TEXT_GVA + 4), 0);
-	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, 50000), -HCERR_INVAL); /* under 100 us */
-	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, UINT64_MAX), -HCERR_INVAL); /* would wrap */
-	EXPECT_EQ(vintr_timer(&m, clock_ns + 10, HCLIM_TIMER_MAX_NS), 0);
+	EXPECT_EQ(vintr_timer(&m, unit_clock_ns + 10, 50000), -HCERR_INVAL); /* under 100 us */
+	EXPECT_EQ(vintr_timer(&m, unit_clock_ns + 10, UINT64_MAX), -HCERR_INVAL); /* would wrap */
+	EXPECT_EQ(vintr_timer(&m, unit_clock_ns + 10, HCLIM_TIMER_MAX_NS), 0);
 	teardown();
 }
 
@@ -73,14 +59,14 @@ TEST(vintr_timer_counts_missed_periods_and_fires_a_one_shot_once)
 	EXPECT_EQ(vintr_timer(&m, 2000000, 1000000), 0);
 	EXPECT_EQ(vintr_check(&m), RUN_RESUME);
 	EXPECT_EQ(vcpu()->timer_fired, 0);
-	clock_ns = 5500000; /* the deadline and three more periods passed */
+	unit_clock_ns = 5500000; /* the deadline and three more periods passed */
 	EXPECT_EQ(vintr_check(&m), RUN_RESUME);
 	EXPECT_EQ(vcpu()->timer_fired, 4);
 	EXPECT_EQ(vcpu()->events, HCEV_TIMER);
 	EXPECT_EQ(m.upcalls, 0); /* masked */
 	EXPECT_EQ(vintr_next_ns(&m), 6000000);
 	EXPECT_EQ(vintr_timer(&m, 7000000, 0), 0);
-	clock_ns = 9000000;
+	unit_clock_ns = 9000000;
 	vintr_check(&m);
 	vintr_check(&m);
 	EXPECT_EQ(vcpu()->timer_fired, 5);

@@ -29,3 +29,26 @@ void unit_guest_free(struct monitor *m)
 	pt_destroy(&m->pt);
 	pool_destroy(&m->pool);
 }
+
+uint64_t unit_clock_ns;
+
+static uint64_t clock_read(void *ctx)
+{
+	(void)ctx;
+	return unit_clock_ns;
+}
+
+static struct host_ops clock_host = { .name = "test", .time_ns = clock_read };
+
+int unit_guest_setup(struct monitor *m, struct passage_guest *regs, uint64_t npages)
+{
+	int err;
+
+	fake_reset();
+	memset(regs, 0, sizeof(*regs));
+	err = unit_guest_memory(m, npages, UNIT_GUEST_NO_RO_PAGE);
+	clock_host.mm = fake_mm;
+	m->host = &clock_host;
+	m->ps.guest = regs;
+	return err;
+}
