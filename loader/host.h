@@ -53,8 +53,10 @@ struct host_ops {
 	/* Optional: called by monitor_start with the run's command line, it may
 	 * put another image in *image and *len (UEFI: the file that image=PATH
 	 * names; it sets image_name, or clears it for a run without image=), or
-	 * say why not in a "monitor: refused:" line and return non-zero. Once the
-	 * image is in the pool, run_image_done is given what it returned. */
+	 * say why not in a "monitor: refused:" line and return non-zero. At the
+	 * run's teardown (monitor_abandon) run_image_done is given what it
+	 * returned: the monitor keeps it for the run, whose report names the
+	 * crashed function from its symbols. */
 	int (*run_image)(const char *line, const void **image, uint64_t *len);
 	void (*run_image_done)(const void *image, uint64_t len);
 	/* Optional: a guest crashed; keep its core (loader/elfcore.h) somewhere

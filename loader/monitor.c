@@ -247,6 +247,9 @@ void monitor_abandon(struct monitor *m)
 		h->free_passage(h->mm.ctx, m->passage_ma, m->ps.hva);
 	m->passage_ma[0] = 0; /* a second call frees nothing twice */
 	pool_destroy(&m->pool);
+	if (m->run_image_held && h->run_image_done)
+		h->run_image_done(m->run_image, m->run_image_len);
+	m->run_image_held = 0;
 }
 
 int monitor_start(struct monitor *m, const struct host_ops *host, const char *cmdline,
@@ -274,20 +277,19 @@ int monitor_start(struct monitor *m, const struct host_ops *host, const char *cm
 		log_printf("monitor: refused: the host uses 5-level paging (CR4.LA57)\n");
 		return MON_REFUSED_CPU;
 	}
-	/* A host that reads an image per run (UEFI's image=PATH): setup copies
-	 * it into the pool, so it is given back right after. */
+	/* A host that reads an image per run (UEFI's image=PATH): kept until the
+	 * teardown (monitor_abandon gives it back), so that the report names the
+	 * crashed function from this image's symbols, not the built-in one's. */
 	if (host->run_image) {
-		const void *img = image;
-		uint64_t len = image_len;
-
-		if (host->run_image(cmdline, &img, &len) != 0)
+		if (host->run_image(cmdline, &image, &image_len) != 0)
 			return MON_REFUSED_IMAGE;
-		err = setup(m, cmdline, img, len);
-		if (host->run_image_done)
-			host->run_image_done(img, len);
-	} else {
-		err = setup(m, cmdline, image, image_len);
+		m->run_image = image;
+		m->run_image_len = image_len;
+		m->run_image_held = 1;
+		m->symbols = image;
+		m->symbols_len = image_len;
 	}
+	err = setup(m, cmdline, image, image_len);
 	if (err)
 		monitor_abandon(m);
 	return err;
@@ -345,8 +347,10 @@ int monitor_run(const struct host_ops *host, const char *cmdline, const void *im
 
 	if (monitor_start(m, host, cmdline, image, image_len) != 0)
 		return MON_STATUS_REFUSED;
-	m->symbols = image; /* these hosts keep the image while the guest runs */
-	m->symbols_len = image_len;
+	if (!m->symbols_len) { /* these hosts keep the image while the guest runs */
+		m->symbols = image;
+		m->symbols_len = image_len;
+	}
 	err = monitor_prepare(m); /* one CPU, one run: the TSS alias at most once */
 	if (err == -HCERR_AGAIN && monitor_map_tss(m) == 0)
 		err = monitor_prepare(m);

@@ -68,6 +68,9 @@ struct monitor {
 	struct hc_trap_frame crash;
 	const void *symbols;   /* the guest image, kept for the whole run: the report */
 	uint64_t symbols_len;  /* names the crashed function from it; 0: not kept */
+	const void *run_image; /* what host_ops.run_image gave: given back at the teardown */
+	uint64_t run_image_len;
+	int run_image_held;
 	char log_buf[HCLIM_LOG_BYTES];
 };
 

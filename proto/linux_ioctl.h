@@ -22,7 +22,9 @@
  *          at the crash and the guest's windows onto its pool (read them in
  *          the pool's mapping). It only reads: ENXIO before SETUP, EBUSY
  *          while the guest has not ended, ENODATA when it ended otherwise
- *          (an exit, a refusal), EFAULT for a bad buffer.
+ *          (an exit, a refusal), EFAULT for a bad buffer (which may then be
+ *          partly written), ENOMEM, EINTR (a signal while it waited for the
+ *          file's lock).
  *
  * SETUP and RUN do all of their work or none of it: each copies everything
  * in and pins every buffer it writes to (the struct, the text buffer, RUN's

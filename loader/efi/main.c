@@ -137,6 +137,7 @@ static void efi_free_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint6
 
 /* ---- the core of a crashed guest, a file on our own volume ---- */
 static EFI_HANDLE self; /* our image: its LoadedImage names the volume */
+static struct host_ops efi_host; /* below: the host the monitor runs on */
 
 static int file_sink(void *ctx, const void *buf, uint64_t len)
 {
@@ -200,7 +201,8 @@ static void write_core(const struct elfcore *c, int run)
 	if (size && !failed("File.Flush", uefi_call_wrapper(f->Flush, 1, f))) {
 		failed("File.Close", uefi_call_wrapper(f->Close, 1, f));
 		log_printf("monitor: efi: core written to \\cokernel\\core-%d.elf (%lu bytes) on "
-			   "our volume: gdb guest.elf core-%d.elf\n", run, size, run);
+			   "our volume: gdb %s core-%d.elf\n", run, size,
+			   efi_host.image_name ? efi_host.image_name : "guest.elf", run);
 	} else {
 		failed("File.Delete", uefi_call_wrapper(f->Delete, 1, f)); /* and closed */
 		log_printf("monitor: efi: no core: writing it failed\n");
@@ -253,7 +255,6 @@ static uint64_t efi_time_ns(void *ctx)
 }
 
 /* ---- the image: the built-in guest, or per run the file image=PATH names ---- */
-static EFI_HANDLE self; /* our EFI_LOADED_IMAGE's handle: the volume we came from */
 static char image_path[128];
 
 static int run_image(const char *line, const void **image, uint64_t *len)

@@ -211,8 +211,9 @@ int main(int argc, char **argv)
 			image_path = argv[++i];
 			continue;
 		}
-		/* image=FILE, as the UEFI host takes it: --image FILE, and wins over it. */
-		if (!strncmp(arg, "image=", 6))
+		/* image=FILE, as the UEFI host takes it: --image FILE, and wins over
+		 * it; the first one counts, as the monitor reads it (cmdline_value). */
+		if (!strncmp(arg, "image=", 6) && !image_arg)
 			image_arg = arg + 6;
 		if (!strcmp(arg, "--disk") && i + 1 < argc)
 			disk_path = argv[++i];
@@ -237,6 +238,12 @@ int main(int argc, char **argv)
 	 * command line is how it names the one it runs (loader/linux/bridge.c). */
 	if (image_arg) {
 		image_path = image_arg;
+	} else if (image_path && strpbrk(image_path, " \t")) {
+		/* The command line's words are split at spaces: the monitor would
+		 * name another file than the one run. */
+		fprintf(stderr, "cokrun: --image %s: a path with a space or a tab cannot be named "
+			"on the command line; rename it\n", image_path);
+		return EXIT_RUNNER;
 	} else if (image_path) {
 		if (strlen(cmdline) + strlen(image_path) + 8 > sizeof(cmdline)) {
 			fprintf(stderr, "cokrun: the command line is longer than %u bytes\n",

@@ -303,3 +303,32 @@ TEST(elf_symbol_names_the_function_holding_an_address)
 	((struct elf64_shdr *)(symimg + 0x100))[1].link = 7; /* no such section */
 	EXPECT(elf_symbol(symimg, sizeof(symimg), KB + 0x100, &off) == NULL);
 }
+
+/* A guest's headers cannot make the report's lookup long: only the first
+ * symbol table is read, once, and a string table must end in NUL. */
+TEST(elf_symbol_reads_one_table_once_whatever_the_headers_say)
+{
+	static uint8_t big[1 << 20];
+	struct elf64_ehdr *h = (struct elf64_ehdr *)big;
+	struct elf64_shdr *sh = (struct elf64_shdr *)(big + 0x100);
+	struct elf64_sym *sym = (struct elf64_sym *)(big + 0x1000);
+	uint64_t off;
+	unsigned nsym = 4000;
+
+	memset(big, 0, sizeof(big));
+	memcpy(h->ident, "\x7f" "ELF\x02\x01\x01", 7);
+	h->shoff = 0x100;
+	h->shentsize = sizeof(*sh);
+	h->shnum = 40; /* section 1 the string table, 2..39 the same symbol table */
+	sh[1] = (struct elf64_shdr){ .type = 3, .offset = 0x40000, .size = sizeof(big) - 0x40000 };
+	memset(big + 0x40000, 'A', sizeof(big) - 0x40000); /* no NUL anywhere */
+	for (unsigned i = 2; i < h->shnum; i++)
+		sh[i] = (struct elf64_shdr){ .type = SHT_SYMTAB, .offset = 0x1000,
+					     .size = nsym * sizeof(*sym), .link = 1,
+					     .entsize = sizeof(*sym) };
+	for (unsigned i = 0; i < nsym; i++)
+		sym[i] = (struct elf64_sym){ .info = STT_FUNC, .value = KB, .size = 16 };
+	EXPECT(elf_symbol(big, sizeof(big), KB + 4, &off) == NULL);
+	big[sizeof(big) - 1] = 0; /* now a string table: the first symbol answers */
+	EXPECT(elf_symbol(big, sizeof(big), KB + 4, &off) != NULL && off == 4);
+}

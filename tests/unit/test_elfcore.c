@@ -273,5 +273,18 @@ TEST(elfcore_monitor_describes_a_crash)
 	EXPECT(read_va(&o, GUEST_DMAP_BASE + 0x7000, &b, &zero) && zero);
 	EXPECT(!read_va(&o, GUEST_KERNEL_BASE + 0x4000, &b, &zero));
 	free(o.buf);
+	/* A foreign image: the core names its file, and the path as given. */
+	{
+		static struct host_ops foreign = { .name = "test", .image_name = "/lab/my guest.elf" };
+
+		m.host = &foreign;
+		EXPECT_EQ(monitor_core(&m, RUN_GUEST_CRASH, &c), 0);
+		EXPECT_STR(c.program, "guest.elf");
+		EXPECT_STR(c.args, "/lab/my guest.elf");
+		foreign.image_name = "\\image.elf";
+		EXPECT_EQ(monitor_core(&m, RUN_GUEST_CRASH, &c), 0);
+		EXPECT_STR(c.program, "image.elf");
+		m.host = 0;
+	}
 	unit_guest_free(&m);
 }

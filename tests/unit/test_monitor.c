@@ -246,8 +246,8 @@ TEST(monitor_names_a_foreign_image_by_the_hosts_name)
 }
 
 /* A host that reads an image per run (UEFI's image=PATH): its image is the one
- * set up, given back once it is in the pool; its refusal ends the start with
- * nothing held. */
+ * set up, kept for the run (the report's symbols) and given back once, at the
+ * teardown; its refusal ends the start with nothing held. */
 static int done_calls;
 static const void *done_image;
 static uint8_t copy[1 << 20];
@@ -284,15 +284,19 @@ TEST(monitor_takes_a_hosts_image_per_run_and_gives_it_back)
 	fake_reset();
 	EXPECT_EQ(start_host("image=\\x.elf pool=4M", 0, image_per_run, image_given_back), 0);
 	EXPECT(logged("monitor: image '\\x.elf' entry"));
+	EXPECT_EQ(done_calls, 0); /* kept while the guest runs */
+	EXPECT(m.symbols == copy);
+	stop();
 	EXPECT_EQ(done_calls, 1);
 	EXPECT(done_image == copy);
-	stop();
+	stop(); /* a second teardown gives nothing back twice */
+	EXPECT_EQ(done_calls, 1);
 	fake_reset();
 	EXPECT_EQ(start_host("pool=4M", 0, image_per_run, image_given_back), 0);
 	EXPECT(logged("monitor: guest 'hello' entry"));
+	stop();
 	EXPECT_EQ(done_calls, 2);
 	EXPECT(done_image != copy);
-	stop();
 	fake_reset();
 	EXPECT_EQ(start_host("image=missing pool=4M", 0, image_per_run, image_given_back),
 		  MON_REFUSED_IMAGE);
