@@ -3,6 +3,7 @@
  * report_trap_frame also serves a host's own unexpected exceptions. */
 #include "monitor.h"
 #include "elfcore.h"
+#include "fmt.h"
 #include "log.h"
 #include "../proto/layout.h"
 
@@ -62,9 +63,32 @@ static const char *crash_why(uint64_t reason)
 	}
 }
 
+/* The report's names of the calls, by number: every call has one. */
+static const char *const call_names[HC_NCALLS] = {
+	[HC_YIELD] = "yield",   [HC_LOG] = "log",
+	[HC_EXIT] = "exit",     [HC_CRASH] = "crash",
+	[HC_POST] = "post",     [HC_WAIT] = "wait",
+	[HC_SET_TRAPS] = "set_traps", [HC_IRET] = "iret",
+	[HC_SET_UPCALL] = "set_upcall", [HC_TIMER] = "timer",
+	[HC_STATS] = "stats",
+};
+
+/* " yield N, log N, ..." for every call number, into buf. */
+static const char *call_counts(const struct monitor *m, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < HC_NCALLS && n < size; i++)
+		n += (size_t)fmt_snprintf(buf + n, size - n, " %s %lu,",
+					  call_names[i] ? call_names[i] : "?", m->calls[i]);
+	return buf;
+}
+
 void report_outcome(struct monitor *m, enum run_outcome how)
 {
 	const struct passage_guest *g = m->ps.guest;
+	char counts[256];
 
 	if (how == RUN_GUEST_EXIT) {
 		log_printf("monitor: guest exited with code %lu\n", m->exit_code);
@@ -83,14 +107,11 @@ void report_outcome(struct monitor *m, enum run_outcome how)
 		trap_name_insn(m, m->crash.rip);
 		report_function(m);
 	}
-	log_printf("monitor: %lu world switches; hypercalls: yield %lu, log %lu, exit %lu, "
-		   "crash %lu, post %lu, wait %lu, set_traps %lu, iret %lu, unknown %lu; "
+	log_printf("monitor: %lu world switches; hypercalls:%s unknown %lu; "
 		   "%lu device requests; %lu exceptions handed to the guest, %lu NMIs/MCEs and "
 		   "%lu interrupts to the host\n",
-		   m->switches, m->calls[HC_YIELD], m->calls[HC_LOG], m->calls[HC_EXIT],
-		   m->calls[HC_CRASH], m->calls[HC_POST], m->calls[HC_WAIT], m->calls[HC_SET_TRAPS],
-		   m->calls[HC_IRET], m->bad_calls, m->requests, m->traps_delivered,
-		   m->host_events, m->host_interrupts);
+		   m->switches, call_counts(m, counts, sizeof(counts)), m->bad_calls, m->requests,
+		   m->traps_delivered, m->host_events, m->host_interrupts);
 }
 
 _Static_assert(ELF_MAX_SEGMENTS + 1 <= ELFCORE_MAX_MAPS, "every segment and the direct map");

@@ -42,10 +42,20 @@ TEST(abi_call_list_covers_every_number_once)
 	EXPECT_EQ(seen, (1u << HC_NCALLS) - 1);
 }
 
+/* Name each call of the list that a copy left out (seen[i] == 0). */
+static void name_missing(const unsigned char *seen, const char *where)
+{
+	for (unsigned i = 0; i < NCALLS; i++)
+		if (!seen[i])
+			unit_fail(__FILE__, __LINE__, "%s (%ld) is missing from %s", calls[i].name,
+				  calls[i].value, where);
+}
+
 TEST(abi_numbers_agree_between_c_and_assembly)
 {
 	char line[256], name[64];
 	unsigned found = 0, vector_ok = 0;
+	unsigned char seen[NCALLS] = { 0 };
 	FILE *f = fopen("proto/hypercall.inc", "r");
 
 	EXPECT(f != NULL);
@@ -65,12 +75,14 @@ TEST(abi_numbers_agree_between_c_and_assembly)
 		if (i < 0)
 			continue;
 		found++;
+		seen[i] = 1;
 		if (v != calls[i].value)
 			unit_fail(__FILE__, __LINE__, "%s: hypercall.h says %ld, hypercall.inc says %ld",
 				  name, calls[i].value, v);
 	}
 	fclose(f);
 	EXPECT(vector_ok);
+	name_missing(seen, "proto/hypercall.inc");
 	EXPECT_EQ(found, NCALLS);
 }
 
@@ -79,6 +91,7 @@ TEST(abi_numbers_agree_between_header_and_docs)
 {
 	char line[1024], name[64];
 	unsigned found = 0;
+	unsigned char seen[NCALLS] = { 0 };
 	FILE *f = fopen("docs/ABI.md", "r");
 
 	EXPECT(f != NULL);
@@ -97,10 +110,12 @@ TEST(abi_numbers_agree_between_header_and_docs)
 			continue;
 		}
 		found++;
+		seen[i] = 1;
 		if (v != calls[i].value)
 			unit_fail(__FILE__, __LINE__, "%s: hypercall.h says %ld, docs/ABI.md says %ld",
 				  name, calls[i].value, v);
 	}
 	fclose(f);
+	name_missing(seen, "docs/ABI.md's table of calls");
 	EXPECT_EQ(found, NCALLS);
 }
