@@ -435,8 +435,12 @@ fpu() {
 	prog_ops "$p-simd-fault" "$fw" "$tmo" simd-fault
 }
 
+# Bare metal: the programs and the containment cases in one boot too (a boot
+# through SeaBIOS and GRUB costs about what a short scenario does).
+batch_begin bios 120
 programs bios 30
 contain bios 30
+batch_end
 # QEMU's most capable CPU (without LA57, which the monitor refuses) under the
 # bare-metal host: the same containment with FSGSBASE, PKU, UMIP, SMEP, SMAP
 # and AVX present.
@@ -472,7 +476,9 @@ scenario bios-switch-walk bios 60 "guest=hello -- guest=preempt seconds=1" 0 \
 	"switch-walk: ok: interrupt: the IRETQ at enter.window_end returns to ring 1 (CPL 0 -> 1), last" \
 	"guest: hello: 1000 yields done" "rounds computed" \
 	"monitor: host still up; ending with status 0"
-# Bad input: clear messages, nothing runs, the host goes on.
+# Bad input: clear messages, nothing runs, the host goes on (to the next run
+# of the same boot).
+batch_begin bios 60
 scenario bios-pool-too-big bios 30 "guest=hello pool=4G" 101 \
 	"monitor: refused: pool=4096M: the host could give only"
 scenario bios-pool-too-small bios 30 "guest=hello pool=512K" 101 \
@@ -485,6 +491,7 @@ scenario bios-disk-bad bios 30 "guest=blk disk=maybe" 101 \
 	"monitor: refused: disk=maybe: expected ro or rw"
 scenario bios-guest-unknown bios 30 "guest=nosuch" 2 \
 	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo bench spin"
+batch_end
 # Guest images built outside guest/ (examples/, through the kit only), run
 # instead of the built-in guest; on bare metal a Multiboot2 module named
 # "guest" (qemu-run.sh --image), on UEFI the file image=PATH names on the ESP,
