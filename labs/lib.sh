@@ -10,6 +10,7 @@
 #   lab_linux <tag> <timeout> "<shell line>" ["<shell line>" ...]
 #   lab_check <points> "<what>" <command...>
 #   lab_expect <points> "<what>" "<ERE>"
+#   lab_protect <file>...
 #   lab_end
 #
 # After lab_boot or lab_linux, LAB_LOG is the boot's serial log and LAB_STATUS
@@ -149,6 +150,22 @@ lab_expect() {
 }
 
 # lab_end: the score, then the line CI and `make grade-all` read.
+# lab_protect <file>...: in a handout tree (scripts/handout.sh made it a git
+# repository of one commit), the files that judge the student's work (the
+# lab's test program; the grader and this library always) must be as handed
+# out: a check worth no points, which fails when they were changed, so that a
+# grade from a tree whose tests were edited cannot pass. (A student can edit
+# this file too: an instructor grades with a clean copy of labs/, as
+# docs/labs/README.md says.) In the solved tree it checks nothing.
+lab_protect() {
+	local changed
+	git log -1 --format=%s 2>/dev/null | grep -q "^The $LAB_NAME lab's handout" || return 0
+	changed=$(git status --porcelain -- labs/lib.sh "labs/$LAB_NAME/grade.sh" "$@" 2>/dev/null |
+		sed 's/^...//' | tr '\n' ' ')
+	lab_check 0 "the grader and the lab's test program are as handed out${changed:+ (changed: $changed)}" \
+		test -z "$changed"
+}
+
 lab_end() {
 	echo "$LAB_GOT/$LAB_MAX points (lab $LAB_NAME, $((SECONDS - LAB_T0)) s)"
 	echo "$LAB_PASSED passed, $LAB_FAILED failed"

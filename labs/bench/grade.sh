@@ -6,6 +6,7 @@
 # that virtual interrupts, which share the path, still work.
 source "$(dirname "$0")/../lib.sh"
 lab_begin bench
+lab_protect guest/progs/bench.c scripts/bench.sh
 
 # The reference tree measures 164 and 194 (docs/PERFORMANCE.md), the handout
 # 180 and 203; each of its two slow spots alone costs 5 to 11 (fixing only one

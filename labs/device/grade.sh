@@ -5,6 +5,7 @@
 # device's requests); each of its checks is a line "lab-device: WHAT: ok".
 source "$(dirname "$0")/../lib.sh"
 lab_begin device
+lab_protect labs/device/guest/prog.c
 
 ok() { # host, points, the check's name as the program prints it (quoted for grep -E)
 	lab_expect "$2" "$1: $3" "^lab-device: $(printf '%s' "$3" | sed 's/[][\\.*^$()+?{}|]/\\&/g'): ok"

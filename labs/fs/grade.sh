@@ -9,6 +9,7 @@
 #   Linux: /cokrun twice on /disk.img in one VM boot.
 source "$(dirname "$0")/../lib.sh"
 lab_begin fs
+lab_protect labs/fs/guest/fs_test.c
 
 # The log of run N of a boot with several (" -- "): from that run's
 # "monitor: cokernel ABI" line to the next one's.

@@ -5,6 +5,7 @@
 # of its checks is a line "lab-hypercall: WHAT: ok".
 source "$(dirname "$0")/../lib.sh"
 lab_begin hypercall
+lab_protect labs/hypercall/guest/prog.c tests/unit/test_lab_hypercall.c tests/unit/test_abi.c
 
 # The monitor's side alone, on the build machine (make check's binary).
 make -s --no-print-directory build/tests/unit > "$LAB_DIR/unit-build.log" 2>&1

@@ -8,6 +8,7 @@
 # allocator's bitmap takes one page per 32768 pages of the range.
 source "$(dirname "$0")/../lib.sh"
 lab_begin pfa
+lab_protect labs/pfa/guest/pfa_test.c
 
 # The gpa of the free range's first page: the end of the image's last PT_LOAD
 # (ELF gABI, program header: p_vaddr + p_memsz), page rounded, + 12 pages.
