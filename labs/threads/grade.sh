@@ -4,7 +4,8 @@
 # the UEFI host: three threads that never yield must take turns (the timer
 # preempts them), share the CPU fairly, keep their own floating-point state,
 # exit and be joined with their codes; then dozens of short threads reuse
-# the slots that joining frees.
+# the slots that joining frees, seven run side by side, and new threads
+# start with the default x87/SSE control words on an ABI-aligned stack.
 source "$(dirname "$0")/../lib.sh"
 lab_begin threads
 lab_protect labs/threads/guest/threads_test.c
@@ -19,15 +20,22 @@ judge() {
 		"^threads: ok: interleaved"
 	lab_expect 2 "$host: fairness: the least work at least half the most" \
 		"^threads: fairness: the least work is ([5-9][0-9]|100)% of the most"
-	lab_expect 2 "$host: each thread keeps its own x87/SSE state" \
+	lab_expect 2 "$host: each thread keeps its own x87/SSE state (and did some work)" \
 		"^threads: ok: every thread's floating-point sum is exact"
 	lab_expect 2 "$host: reaping: 32 threads in turn through 7 slots" \
 		"^threads: ok: 32 threads created and joined in turn"
 	lab_expect 1 "$host: a full table: thread_create says -1" \
 		"^threads: ok: 7 threads at once, then thread_create said -1"
-	lab_expect 1 "$host: those 7 are joined" "^threads: ok: joined all 7"
-	lab_expect 1 "$host: thread_join refuses what it cannot join" \
+	lab_expect 1 "$host: those 7 ran side by side (main spinning), then joined" \
+		"^threads: ok: joined all 7, after they ran side by side"
+	lab_expect 1 "$host: thread_join refuses a joined thread and bad tids" \
 		"^threads: ok: thread_join refuses"
+	lab_expect 1 "$host: a new thread starts with FCW 0x37f and MXCSR 0x1f80" \
+		"^threads: ok: a new thread starts with FCW 0x37f and MXCSR 0x1f80"
+	lab_expect 1 "$host: a new thread's stack is aligned as after a CALL" \
+		"^threads: ok: a new thread's stack is aligned"
+	lab_expect 1 "$host: a thread joining itself gets -1" \
+		"^threads: ok: a thread's thread_join of itself says -1"
 	lab_expect 1 "$host: the run ends well" "^SUCCESS"
 }
 
