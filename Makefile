@@ -22,6 +22,12 @@ FREESTANDING := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -fn
 	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fcf-protection=none -MMD -MP $(WARN)
 NASMFLAGS := -f elf64 -g -I ./ -I $(BUILD)/ -Werror
+# The monitor's C (every host's build of it, not the guest's) keeps its stack
+# frames small: on the Linux host it runs on the kernel's stack, 16 KiB in all
+# (THREAD_SIZE, arch/x86/include/asm/page_64_types.h), under whatever the
+# kernel had there already. A 4 KiB array on the stack is an error (-Werror),
+# not a crash on one host.
+MON_STACK := -Wframe-larger-than=1024
 
 # The compile rules of one object tree, $(BUILD)/TREE/: x.o from x.c with the
 # tree's C flags (the variable named by $(2)), or from x.asm (NASM's flags are
@@ -124,7 +130,7 @@ MB2_C := $(wildcard loader/mb2/*.c) loader/tsc.c
 MB2_ASM := $(wildcard loader/mb2/*.asm) switch/blob.asm loader/guest_image.asm loader/irq_raise.asm
 MON_OBJ := $(CORE_C:%.c=$(BUILD)/mon-obj/%.o) $(MB2_C:%.c=$(BUILD)/mon-obj/%.o) \
 	$(MB2_ASM:%.asm=$(BUILD)/mon-obj/%.o)
-MON_CFLAGS := $(FREESTANDING) -Ilib
+MON_CFLAGS := $(FREESTANDING) $(MON_STACK) -Ilib
 
 $(eval $(call object_rules,mon-obj,MON_CFLAGS))
 
@@ -145,7 +151,7 @@ EFI_LIB := /usr/lib
 EFI_C := $(CORE_C) $(wildcard loader/efi/*.c) loader/tsc.c
 EFI_ASM := switch/blob.asm loader/guest_image.asm loader/irq_raise.asm
 EFI_OBJ := $(EFI_C:%.c=$(BUILD)/efi-obj/%.o) $(EFI_ASM:%.asm=$(BUILD)/efi-obj/%.o)
-EFI_CFLAGS := $(filter-out -fno-pic,$(FREESTANDING)) -fpic -fshort-wchar \
+EFI_CFLAGS := $(filter-out -fno-pic,$(FREESTANDING)) $(MON_STACK) -fpic -fshort-wchar \
 	-I$(EFI_INC) -I$(EFI_INC)/x86_64 -Ilib
 
 $(eval $(call object_rules,efi-obj,EFI_CFLAGS))
@@ -181,7 +187,7 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 LINUX_C := $(CORE_C) loader/linux/bridge.c
 LINUX_OBJ := $(LINUX_C:%.c=$(BUILD)/linux-obj/%.o) $(BUILD)/linux-obj/switch/blob.o \
 	$(BUILD)/linux-obj/loader/irq_raise.o
-LINUX_CFLAGS := $(filter-out -fcf-protection=none,$(FREESTANDING)) -mcmodel=kernel \
+LINUX_CFLAGS := $(filter-out -fcf-protection=none,$(FREESTANDING)) $(MON_STACK) -mcmodel=kernel \
 	-fcf-protection=branch -mindirect-branch=thunk-extern -mindirect-branch-register \
 	-Ilib
 

@@ -48,6 +48,8 @@ judge() {
 	lab_expect 2 "$host pool=${mib}M: freeing them all brings the count back (no leak)" \
 		"^pfa: ok: freed them all.*: $n[[:space:]]*$"
 	[ "$3" = all ] || { lab_expect 1 "$host pool=${mib}M: the run ends well" "^SUCCESS"; return 0; }
+	lab_expect 2 "$host pool=${mib}M: every other page freed: exactly those come back, zeroed" \
+		"^pfa: ok: reuse: every other page freed; exactly those came back, zeroed, then NULL: $(((n + 1) / 2))[[:space:]]*$"
 	lab_expect 2 "$host pool=${mib}M: pages are zeroed again when reused" \
 		"^pfa: ok: second round, every page used before: $n pages"
 	lab_expect 1 "$host pool=${mib}M: a misaligned free: PFA_EALIGN" \
@@ -57,8 +59,10 @@ judge() {
 		test "$(grep -acE "$outside: PFA_ERANGE" "$LAB_LOG")" = 3
 	lab_expect 1 "$host pool=${mib}M: a free of the allocator's own bitmap: PFA_ERANGE" \
 		"^pfa: ok: a free of the allocator's own bitmap refused: PFA_ERANGE"
-	lab_expect 2 "$host pool=${mib}M: a double free: PFA_EDOUBLE" \
-		"^pfa: ok: a double free refused: PFA_EDOUBLE"
+	lab_expect 1 "$host pool=${mib}M: a free of a free page of the range: PFA_EDOUBLE" \
+		"^pfa: ok: a free of a page of the range nobody holds refused: PFA_EDOUBLE"
+	lab_expect 2 "$host pool=${mib}M: a double free (p, q, then p again): PFA_EDOUBLE" \
+		"^pfa: ok: a double free, another page freed in between refused: PFA_EDOUBLE"
 	lab_expect 1 "$host pool=${mib}M: leak check at the end" \
 		"^pfa: ok: leak check: free pages at the end as at the start: $n[[:space:]]*$"
 	lab_expect 1 "$host pool=${mib}M: the run ends well" "^SUCCESS"

@@ -1,17 +1,19 @@
 /* Lab pfa's test program (guest=lab-pfa): drives the allocator of pfa.c and
  * prints one line per check, "pfa: ok: ..." or "pfa: FAIL: ...", with the
  * counts the grader (labs/pfa/grade.sh) compares with what the pool size
- * implies. It never touches a page the allocator did not vouch for (one
- * outside the range is a failure, not a write), so a broken allocator fails
- * checks instead of crashing the guest. */
+ * implies. Before pfa_init it fills the free range with a pattern (the
+ * handout promises no zeroed pool); after that it never touches a page the
+ * allocator did not vouch for (one outside the range is a failure, not a
+ * write), so a broken allocator fails checks instead of crashing the guest. */
 #include "pfa.h"
 #include "../../../guest/kernel.h"
 #include "../../../guest/progs/progs.h"
 
-/* The test's own record of the pages it holds: one bit per pool page, for
- * pools up to 256 MiB (8 KiB of .bss). */
+/* The test's own record of the pages it holds, and of the ones it has just
+ * given back (reuse()): one bit per pool page, for pools up to 256 MiB (8 KiB
+ * of .bss each). */
 #define MAX_POOL_PAGES (256u * 1024 * 1024 / PFA_PAGE_BYTES)
-static uint64_t held[MAX_POOL_PAGES / 64];
+static uint64_t held[MAX_POOL_PAGES / 64], freed[MAX_POOL_PAGES / 64];
 static int failures;
 
 static void ok(const char *what, uint64_t n)
@@ -53,6 +55,14 @@ static int is_held(uint64_t pg)
 	return (held[pg / 64] >> (pg % 64)) & 1;
 }
 
+static int is_zero(const uint64_t *p)
+{
+	for (unsigned i = 0; i < PFA_PAGE_BYTES / 8; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
 /* Allocate until pfa_alloc says no (at most the range's size, plus one to see
  * the NULL). Each page must be in the range, not held already, and zero;
  * then it gets filled with a pattern, which the allocator must wipe when it
@@ -81,11 +91,7 @@ static int64_t alloc_all(const char *round, uint64_t limit)
 			return -1;
 		}
 		held[pg / 64] |= UINT64_C(1) << (pg % 64);
-		for (unsigned i = 0; i < PFA_PAGE_BYTES / 8; i++)
-			if (p[i]) {
-				dirty++;
-				break;
-			}
+		dirty += !is_zero(p);
 		__builtin_memset(p, 0xa5, PFA_PAGE_BYTES);
 		if (++n > limit) {
 			fail("pfa_alloc handed out more pages than the range has", n);
@@ -123,6 +129,57 @@ static int free_all(int backwards)
 	return 0;
 }
 
+/* With every page held: free every other one, then allocate. Exactly the
+ * pages just freed must come back, each once and zeroed (they hold the
+ * pattern), and then NULL: an allocator that hands out freed pages only
+ * after all of them came back, or never, fails here. */
+static void reuse(void)
+{
+	uint64_t npg = boot->pool_bytes / PFA_PAGE_BYTES, nth = 0, k = 0, n = 0, dirty = 0;
+	void *extra;
+
+	for (uint64_t pg = 0; pg < npg; pg++) {
+		if (!is_held(pg) || nth++ % 2) /* the 1st, 3rd, 5th... held page */
+			continue;
+		if (pfa_free(gpa_to_virt(pg * PFA_PAGE_BYTES)) != PFA_OK) {
+			fail("reuse: freeing an allocated page was refused, page", pg);
+			return;
+		}
+		held[pg / 64] &= ~(UINT64_C(1) << (pg % 64));
+		freed[pg / 64] |= UINT64_C(1) << (pg % 64);
+		k++;
+	}
+	for (; n < k; n++) {
+		uint64_t *p = pfa_alloc();
+		int64_t pg = page_of(p);
+
+		if (pg < 0 || !((freed[pg / 64] >> (pg % 64)) & 1)) {
+			printf("pfa: FAIL: reuse: %lu pages freed, allocation %lu gave %p, not one of them\n",
+			       k, n + 1, (void *)p);
+			failures++;
+			return;
+		}
+		freed[pg / 64] &= ~(UINT64_C(1) << (pg % 64));
+		held[pg / 64] |= UINT64_C(1) << (pg % 64);
+		dirty += !is_zero(p);
+		__builtin_memset(p, 0xa5, PFA_PAGE_BYTES);
+	}
+	extra = pfa_alloc();
+	if (extra) {
+		int64_t pg = page_of(extra);
+
+		if (pg >= 0 && !is_held((uint64_t)pg)) /* ours now: free_all gives it back */
+			held[pg / 64] |= UINT64_C(1) << (pg % 64);
+		printf("pfa: FAIL: reuse: after the %lu pages freed came back, pfa_alloc gave %p, not NULL\n",
+		       k, extra);
+		failures++;
+	} else if (dirty) {
+		printf("pfa: FAIL: reuse: %lu of the %lu pages that came back were not zeroed\n", dirty, k);
+		failures++;
+	} else
+		ok("reuse: every other page freed; exactly those came back, zeroed, then NULL", k);
+}
+
 /* pfa_free(p) must refuse with want and change nothing. */
 static void refuse(const char *what, void *p, int want)
 {
@@ -140,23 +197,35 @@ static void refuse(const char *what, void *p, int want)
 
 static void errors(void)
 {
-	uint8_t *p = pfa_alloc(), *q;
+	uint8_t *p = pfa_alloc(), *q, *r, *never;
 
 	if (page_of(p) < 0) {
 		fail("pfa_alloc for the error checks gave no page of the range", (uint64_t)p);
 		return;
 	}
-	q = pfa_alloc(); /* keeps p from being the only allocated page */
+	q = pfa_alloc();
+	r = pfa_alloc(); /* stays allocated throughout: p and q are never the last ones */
+	/* A page of the range the test does not hold, from the pool's top down:
+	 * not handed out since it was last freed (or ever), so it is free, and
+	 * freeing it is a double free. */
+	never = gpa_to_virt(boot->pool_bytes - PFA_PAGE_BYTES);
+	while (page_of(never) >= 0 &&
+	       (never == p || never == q || never == r || is_held((uint64_t)page_of(never))))
+		never -= PFA_PAGE_BYTES;
 	refuse("a free in the middle of an allocated page", p + 8, PFA_EALIGN);
 	refuse("a free of the image's first page", gpa_to_virt(0), PFA_ERANGE);
 	refuse("a free of the page after the pool", gpa_to_virt(boot->pool_bytes), PFA_ERANGE);
 	refuse("a free of the allocator's own bitmap", gpa_to_virt(boot->free_gpa), PFA_ERANGE);
 	refuse("a free of NULL", 0, PFA_ERANGE);
+	refuse("a free of a page of the range nobody holds", never, PFA_EDOUBLE);
+	/* p, then q, then p again: the double free is not the last free. */
 	if (pfa_free(p) != PFA_OK)
 		fail("the first free of a page was refused", (uint64_t)p);
-	refuse("a double free", p, PFA_EDOUBLE);
 	if (page_of(q) >= 0 && pfa_free(q) != PFA_OK)
 		fail("freeing the second page was refused", (uint64_t)q);
+	refuse("a double free, another page freed in between", p, PFA_EDOUBLE);
+	if (page_of(r) >= 0 && pfa_free(r) != PFA_OK)
+		fail("freeing the third page was refused", (uint64_t)r);
 }
 
 int prog_lab_pfa(void)
@@ -170,6 +239,9 @@ int prog_lab_pfa(void)
 		printf("ABORT: the test keeps a table for pools up to 256M; use a smaller pool=\n");
 		return 2;
 	}
+	/* The range is not promised to be zero (docs/labs/pfa.md): make sure it
+	 * is not, so that "zeroed" means the allocator zeroed it. */
+	__builtin_memset(gpa_to_virt(boot->free_gpa), 0xa5, boot->pool_bytes - boot->free_gpa);
 	pfa_init();
 	start = pfa_free_pages();
 	printf("pfa: after init: %lu pages free\n", start);
@@ -183,6 +255,7 @@ int prog_lab_pfa(void)
 			       got, start, pfa_free_pages());
 			failures++;
 		}
+		reuse();
 		if (free_all(0) == 0 && pfa_free_pages() == start)
 			ok("freed them all, the free count is back (no leak)", start);
 		else
