@@ -39,7 +39,7 @@ struct fs_super {
 	uint32_t bitmap_block;   /* FS_BITMAP_BLOCK */
 	uint32_t inode_block;    /* FS_INODE_BLOCK */
 	uint32_t data_block;     /* FS_DATA_BLOCK: the first data block */
-	uint32_t reserved;
+	uint32_t reserved;       /* 0 */
 };
 
 struct fs_inode {
@@ -68,8 +68,11 @@ int fs_mount(void);
 int fs_create(const char *name);
 /* The inode number of the file called name, or -FS_ENOENT. */
 int fs_lookup(const char *name);
+/* fs_write, fs_read and fs_stat take an inode number: -FS_EINVAL for one out
+ * of range (below 0 too), -FS_ENOENT for a free inode. */
 /* Write len bytes at offset off (off <= the file's size: no holes); the file
- * grows as needed. The bytes written (len), or -FS_E*. */
+ * grows as needed. The bytes written (len), or -FS_E*: -FS_ENOSPC when no
+ * data block is left. */
 int fs_write(int ino, uint32_t off, const void *buf, uint32_t len);
 /* Read at most len bytes at offset off: the bytes read (0 at or past the
  * end), or -FS_E*. */
