@@ -95,5 +95,9 @@ static int whole_or_failed(const struct ring_req *r)
 }
 
 const struct ring_device blk_device = {
-	check_op, check_buf, host_serves, serve, whole_or_failed,
+	.check_op = check_op,
+	.check_buf = check_buf,
+	.host_serves = host_serves,
+	.serve = serve,
+	.whole_or_failed = whole_or_failed,
 };

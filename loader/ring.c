@@ -47,7 +47,7 @@ static int req_check(const struct monitor *m, const struct ring_desc *d, struct 
 	err = gmem_span(&m->pool, d->buf_gpa, d->len_bytes, &r->buf);
 	if (err)
 		return err;
-	return dev->check_buf(m, d, r);
+	return dev->check_buf ? dev->check_buf(m, d, r) : 0;
 }
 
 void ring_setup(struct monitor *m)
@@ -86,7 +86,7 @@ int64_t ring_post(struct monitor *m, int *deferred)
 		*sl = (struct ring_slot){ 0 };
 		err = req_check(m, &d, &sl->r);
 		dev = device_of(sl->r.device);
-		if (!err && m->host->defer_io && dev->host_serves(m, &sl->r)) {
+		if (!err && m->host->defer_io && dev->host_serves && dev->host_serves(m, &sl->r)) {
 			sl->deferred = 1;
 			b->ndeferred++;
 			continue;
@@ -116,7 +116,8 @@ void ring_finish(struct monitor *m)
 		struct gspan s;
 
 		if (sl->deferred) { /* the host's word, bounded like everything else */
-			int whole = device_of(sl->r.device)->whole_or_failed(&sl->r);
+			const struct ring_device *dev = device_of(sl->r.device);
+			int whole = dev->whole_or_failed && dev->whole_or_failed(&sl->r);
 
 			if (sl->status != 0 || (whole && sl->done < sl->r.buf.len_bytes))
 				sl->status = -HCERR_IO;

@@ -13,14 +13,17 @@ struct ring_device {
 	/* The op and the fields that need no buffer, before anything else:
 	 * 0, -HCERR_NODEV (not behind this host), or -HCERR_INVAL. */
 	int (*check_op)(const struct monitor *m, const struct ring_desc *d);
-	/* The rest, with r->buf already a checked span of the pool: 0 or -HCERR_*. */
+	/* Optional hooks (NULL: the default in brackets) are marked so.
+	 * The rest, with r->buf already a checked span of the pool: 0 or
+	 * -HCERR_* (optional: nothing more to check). */
 	int (*check_buf)(const struct monitor *m, const struct ring_desc *d, struct ring_req *r);
 	/* On a host that defers I/O (host_ops.defer_io), 1 if the host does this
-	 * request itself; 0 if the monitor does it now. */
+	 * request itself; 0 if the monitor does it now (optional: the monitor). */
 	int (*host_serves)(const struct monitor *m, const struct ring_req *r);
 	/* Do it now: 0 or -HCERR_*, with the bytes moved in *done. */
 	int (*serve)(struct monitor *m, const struct ring_req *r, uint32_t *done);
-	/* 1 if anything short of the whole buffer is a failure (a sector read). */
+	/* 1 if anything short of the whole buffer is a failure (a sector read;
+	 * optional: 0). Asked only of requests the host did. */
 	int (*whole_or_failed)(const struct ring_req *r);
 };
 
