@@ -138,9 +138,18 @@ static uint32_t alloc_block(void)
 	return 0;
 }
 
-static int inode_ok(int ino)
+/* The file ino names, in *in: 0, -FS_EINVAL for a number out of range,
+ * -FS_ENOENT for a free inode, or the error of reading the table. */
+static int get_inode(int ino, struct fs_inode **in)
 {
-	return ino >= 0 && (uint32_t)ino < FS_NINODES;
+	int err;
+
+	if (ino < 0 || (uint32_t)ino >= FS_NINODES)
+		return -FS_EINVAL;
+	if ((err = load_inodes()))
+		return err;
+	*in = &itable[ino];
+	return (*in)->name[0] ? 0 : -FS_ENOENT;
 }
 
 int fs_write(int ino, uint32_t off, const void *buf, uint32_t len)
@@ -148,15 +157,10 @@ int fs_write(int ino, uint32_t off, const void *buf, uint32_t len)
 	const uint8_t *src = buf;
 	struct fs_inode *in;
 	uint32_t done = 0;
-	int err;
+	int err = get_inode(ino, &in);
 
-	if (!inode_ok(ino))
-		return -FS_EINVAL;
-	in = &itable[ino];
-	if ((err = load_inodes()))
+	if (err)
 		return err;
-	if (!in->name[0])
-		return -FS_ENOENT;
 	if (off > in->size)
 		return -FS_EINVAL; /* a hole */
 	if ((uint64_t)off + len > (uint64_t)FS_NDIRECT * FS_BLOCK_BYTES)
@@ -194,15 +198,10 @@ int fs_read(int ino, uint32_t off, void *buf, uint32_t len)
 	uint8_t *dst = buf;
 	struct fs_inode *in;
 	uint32_t done = 0;
-	int err;
+	int err = get_inode(ino, &in);
 
-	if (!inode_ok(ino))
-		return -FS_EINVAL;
-	in = &itable[ino];
-	if ((err = load_inodes()))
+	if (err)
 		return err;
-	if (!in->name[0])
-		return -FS_ENOENT;
 	if (off >= in->size)
 		return 0;
 	if (len > in->size - off)
@@ -222,17 +221,14 @@ int fs_read(int ino, uint32_t off, void *buf, uint32_t len)
 
 int fs_stat(int ino, char *name, uint32_t *size)
 {
-	int err;
+	struct fs_inode *in;
+	int err = get_inode(ino, &in);
 
-	if (!inode_ok(ino))
-		return -FS_EINVAL;
-	if ((err = load_inodes()))
+	if (err)
 		return err;
-	if (!itable[ino].name[0])
-		return -FS_ENOENT;
-	__builtin_memcpy(name, itable[ino].name, FS_NAME_BYTES);
+	__builtin_memcpy(name, in->name, FS_NAME_BYTES);
 	name[FS_NAME_BYTES - 1] = 0; /* a damaged disk must not run us off the end */
-	*size = itable[ino].size;
+	*size = in->size;
 	return 0;
 }
 
