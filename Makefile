@@ -279,9 +279,9 @@ deps-%:
 # ---------------------------------------------------------------- tests ----
 # Host-side unit tests of mm/, the ELF loader and the command line, built for
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
-UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c loader/elf.c \
+UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c mm/vtlb.c mm/bootpt.c loader/elf.c \
 	loader/cmdline.c loader/errors.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/rng.c loader/hypercall.c loader/log.c loader/insn.c \
-	loader/trap.c loader/vintr.c loader/report.c loader/elfcore.c loader/elfsym.c switch/passage.c \
+	loader/trap.c loader/pagefault.c loader/vintr.c loader/report.c loader/elfcore.c loader/elfsym.c switch/passage.c \
 	lib/fmt.c
 # CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -299,7 +299,7 @@ check: $(BUILD)/tests/unit $(BUILD)/guest.elf
 # the run; a crash leaves its input in build/fuzz/ and fails the target.
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/rng.c loader/hypercall.c loader/log.c loader/trap.c \
-	loader/vintr.c \
+	loader/vintr.c loader/pagefault.c mm/vtlb.c mm/bootpt.c switch/passage.c \
 	loader/insn.c loader/errors.c mm/pool.c mm/pagearray.c mm/guestmem.c mm/pagetable.c \
 	lib/fmt.c
 $(BUILD)/fuzz/ring_fuzz: $(FUZZ_SRC) $(wildcard loader/*.h mm/*.h proto/*.h)

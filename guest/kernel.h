@@ -37,6 +37,21 @@ extern volatile uint64_t trap_sabotage_va; /* nonzero: the handler reads it (nes
 extern int (*trap_hook)(struct hc_trap_frame *f);
 
 void guest_cpu_init(void);
+/* The trap table (guest/cpu.c): an entry of one's own, then traps_load()
+ * (HC_SET_TRAPS again); the system-call vector to the kit's stub, whose
+ * frame goes to syscall_fn (guest/trap.c). */
+void trap_set_entry(unsigned vector, uint64_t handler, uint32_t flags);
+int64_t traps_load(void);
+int64_t trap_set_syscall(void);
+extern void (*syscall_fn)(struct hc_trap_frame *f);
+/* guest/traps.asm keeps the interrupted x87/SSE state (FXSAVE64, 512 bytes,
+ * 16-byte aligned) this far below the frame it gives a handler: a scheduler
+ * that swaps frames swaps this too (labs/threads). */
+#define TRAP_FPU_BELOW 520
+static inline uint8_t *trap_frame_fpu(struct hc_trap_frame *f)
+{
+	return (uint8_t *)f - TRAP_FPU_BELOW;
+}
 
 /* Virtual interrupts (guest/vintr.c, proto/vintr.h). */
 #include "../proto/vintr.h"

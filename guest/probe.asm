@@ -5,7 +5,7 @@ bits 64
 default rel
 section .text
 global probe_read, probe_write, probe_exec
-global probe_read_at, probe_write_at, probe_fixup, probe_exec_target
+global probe_read_at, probe_write_read_at, probe_write_at, probe_fixup, probe_exec_target
 
 ; int64_t probe_read(uint64_t va): 0, or -1 if reading a byte at va faulted.
 probe_read:
@@ -17,7 +17,8 @@ probe_read_at:
 ; int64_t probe_write(uint64_t va): writes back the byte that is there.
 probe_write:
 	xor eax, eax
-	mov cl, [rdi]           ; a read fault here is reported as a read
+probe_write_read_at:
+	mov cl, [rdi]           ; a read fault here is a probe too, reported as a read
 probe_write_at:
 	mov [rdi], cl
 	ret

@@ -1,12 +1,13 @@
-/* The guest's exception handler (the monitor enters guest/traps.asm with the
- * frame). A fault at a probe instruction is fixed up (guest/probe.asm) and
- * resumed. Anything else: print the register dump, then hand the frame to the
- * monitor with HC_CRASH. A fault in here (the handler itself is broken) never
- * comes back to us: the monitor ends the guest and reports it. */
+/* The guest's trap handler (guest/traps.asm builds the frame and calls it).
+ * An upcall goes to the program's handler; the system-call vector to the
+ * kernel's; a fault at a probe instruction is fixed up (guest/probe.asm) and
+ * resumed. Anything else: print the register dump, then hand the frame to
+ * the monitor with HC_CRASH. A fault in here nests, as on hardware, and is
+ * handed over as nested (the sabotage of the fault program proves it). */
 #include "hypercall.h"
 #include "kernel.h"
 
-extern const char probe_read_at[], probe_write_at[], probe_fixup[];
+extern const char probe_read_at[], probe_write_read_at[], probe_write_at[], probe_fixup[];
 extern uint64_t probe_exec_target;
 
 struct fault_record last_fault;
@@ -31,7 +32,8 @@ static void dump(const struct hc_trap_frame *f)
 /* Did one of our probes fault? (guest/probe.asm) */
 static int is_probe(const struct hc_trap_frame *f)
 {
-	return f->rip == (uint64_t)probe_read_at || f->rip == (uint64_t)probe_write_at ||
+	return f->rip == (uint64_t)probe_read_at || f->rip == (uint64_t)probe_write_read_at ||
+	       f->rip == (uint64_t)probe_write_at ||
 	       (probe_exec_target && f->rip == probe_exec_target && f->vector == 14);
 }
 
@@ -46,6 +48,8 @@ static void fixup(struct hc_trap_frame *f)
 
 void guest_trap(struct hc_trap_frame *f);
 int (*trap_hook)(struct hc_trap_frame *f);
+void (*syscall_fn)(struct hc_trap_frame *f);
+static int in_report; /* printing an exception: one more is a nested fault */
 
 void guest_trap(struct hc_trap_frame *f)
 {
@@ -55,15 +59,29 @@ void guest_trap(struct hc_trap_frame *f)
 		vintr_upcall(f);
 		return;
 	}
+	if (f->vector == HCABI_SYSCALL_VECTOR && syscall_fn) {
+		syscall_fn(f);
+		return;
+	}
 	if (trap_hook && trap_hook(f))
 		return;
+	/* A fault while we print one (a broken handler, as the fault program
+	 * makes it): exceptions nest as on hardware, so this one comes back
+	 * here; it is reported as nested, not printed again. */
+	if (in_report) {
+		console_flush();
+		hypercall(HC_CRASH, virt_to_gpa(f), HCCRASH_NESTED, 0);
+		guest_exit(99);
+	}
+	in_report = 1;
 	if (!probe || trap_verbose)
 		dump(f);
 	if (trap_sabotage_va)
 		(void)*(volatile uint8_t *)trap_sabotage_va; /* the fault program's broken handler */
 	if (probe) {
 		fixup(f);
-		return; /* traps.asm resumes from the frame: HC_IRET */
+		in_report = 0;
+		return; /* traps.asm resumes from the frame: iretq */
 	}
 	console_flush();
 	hypercall(HC_CRASH, virt_to_gpa(f), HCCRASH_UNHANDLED, 0);

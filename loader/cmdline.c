@@ -135,6 +135,18 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 				cfg->scatter = v[0] == '1';
 			else
 				cfg->core = v[0] == '1';
+		} else if (has_key(w, n, "shadow", &v, &vlen)) {
+			uint64_t pages;
+
+			if (parse_size(v, vlen, &pages) != 0 || pages < CMDLINE_SHADOW_MIN ||
+			    pages > CMDLINE_SHADOW_MAX) {
+				fmt_snprintf(err, errlen,
+					     "shadow=%.*s: expected a number of shadow page-table "
+					     "pages from %u to %u",
+					     (int)vlen, v, CMDLINE_SHADOW_MIN, CMDLINE_SHADOW_MAX);
+				return -HCERR_INVAL;
+			}
+			cfg->shadow_pages = pages;
 		} else if (has_key(w, n, "disk", &v, &vlen)) {
 			if (vlen != 2 || (__builtin_memcmp(v, "ro", 2) && __builtin_memcmp(v, "rw", 2))) {
 				fmt_snprintf(err, errlen, "disk=%.*s: expected ro or rw", (int)vlen, v);

@@ -1,6 +1,7 @@
 /* The monitor's part of the kernel command line: guest=NAME, pool=SIZE,
  * disk=ro|rw (refuse the guest's block writes), core=1 (a host with files
- * keeps an ELF core of a crash: docs/CRASHDUMP.md) and the debug option
+ * keeps an ELF core of a crash: docs/CRASHDUMP.md), shadow=PAGES (the
+ * budget of the guest's shadow page tables, mm/vtlb.h) and the debug option
  * scatter=1. Every other word goes to the guest untouched (the
  * whole line is copied into the boot info). Bad values are refused with a
  * message that names the word, what it wanted and what it got. */
@@ -20,7 +21,10 @@ struct mon_config {
 	int scatter;                       /* default 0 */
 	int disk_ro;                       /* default 0 */
 	int core;                          /* default 0 */
+	uint64_t shadow_pages;             /* 0: VTLB_DEFAULT_PAGES */
 };
+#define CMDLINE_SHADOW_MIN 16u    /* VTLB_MIN_PAGES */
+#define CMDLINE_SHADOW_MAX 65536u /* 256 MiB of shadow tables */
 
 /* Returns 0, or -HCERR_INVAL with a message in err[0, errlen). */
 int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t errlen);

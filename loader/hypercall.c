@@ -20,19 +20,20 @@ struct hc_ret {
 #define RESULT(v) ((struct hc_ret){ RUN_RESUME, 1, (v) })
 #define OUTCOME(o) ((struct hc_ret){ (o), 0, 0 })
 
-typedef struct hc_ret hc_handler(struct monitor *m, uint64_t a0, uint64_t a1);
+typedef struct hc_ret hc_handler(struct monitor *m, uint64_t a0, uint64_t a1, uint64_t a2);
 
-static struct hc_ret hc_yield(struct monitor *m, uint64_t a0, uint64_t a1)
+static struct hc_ret hc_yield(struct monitor *m, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	(void)m, (void)a0, (void)a1;
+	(void)m, (void)a0, (void)a1, (void)a2;
 	return RESULT(0);
 }
 
-static struct hc_ret hc_log(struct monitor *m, uint64_t gpa, uint64_t len)
+static struct hc_ret hc_log(struct monitor *m, uint64_t gpa, uint64_t len, uint64_t a2)
 {
 	struct gspan buf;
 	int err;
 
+	(void)a2;
 	if (len > HCLIM_LOG_BYTES)
 		return RESULT(-HCERR_2BIG);
 	err = gmem_span(&m->pool, gpa, len, &buf);
@@ -43,20 +44,21 @@ static struct hc_ret hc_log(struct monitor *m, uint64_t gpa, uint64_t len)
 	return RESULT((int64_t)len);
 }
 
-static struct hc_ret hc_exit(struct monitor *m, uint64_t code, uint64_t a1)
+static struct hc_ret hc_exit(struct monitor *m, uint64_t code, uint64_t a1, uint64_t a2)
 {
-	(void)a1;
+	(void)a1, (void)a2;
 	if (code > HCLIM_EXIT_CODE)
 		return RESULT(-HCERR_INVAL);
 	m->exit_code = code;
 	return OUTCOME(RUN_GUEST_EXIT);
 }
 
-static struct hc_ret hc_crash(struct monitor *m, uint64_t frame_gpa, uint64_t reason)
+static struct hc_ret hc_crash(struct monitor *m, uint64_t frame_gpa, uint64_t reason, uint64_t a2)
 {
 	struct gspan f;
 	int err;
 
+	(void)a2;
 	if (reason != HCCRASH_UNHANDLED && reason != HCCRASH_NESTED)
 		return RESULT(-HCERR_INVAL);
 	err = gmem_span(&m->pool, frame_gpa, sizeof(m->crash), &f);
@@ -67,53 +69,95 @@ static struct hc_ret hc_crash(struct monitor *m, uint64_t frame_gpa, uint64_t re
 	return OUTCOME(RUN_GUEST_CRASH);
 }
 
-static struct hc_ret hc_post(struct monitor *m, uint64_t a0, uint64_t a1)
+static struct hc_ret hc_post(struct monitor *m, uint64_t a0, uint64_t a1, uint64_t a2)
 {
 	int deferred;
 	int64_t n = ring_post(m, &deferred);
 
-	(void)a0, (void)a1;
+	(void)a0, (void)a1, (void)a2;
 	/* deferred: the host does the I/O, then ring_finish sets the result */
 	return deferred ? OUTCOME(RUN_HOST_IO) : RESULT(n);
 }
 
-static struct hc_ret hc_wait(struct monitor *m, uint64_t deadline_ns, uint64_t a1)
+static struct hc_ret hc_wait(struct monitor *m, uint64_t deadline_ns, uint64_t a1, uint64_t a2)
 {
 	int deferred;
 	int64_t why = wait_for_event(m, deadline_ns, &deferred);
 
-	(void)a1;
+	(void)a1, (void)a2;
 	/* deferred: the host waits, then monitor_wait_done sets the result */
 	return deferred ? OUTCOME(RUN_HOST_WAIT) : RESULT(why);
 }
 
-static struct hc_ret hc_set_traps(struct monitor *m, uint64_t table_gpa, uint64_t a1)
+static struct hc_ret hc_set_traps(struct monitor *m, uint64_t table_gpa, uint64_t vcpu_gpa,
+				  uint64_t a2)
 {
-	(void)a1;
-	return RESULT(trap_set(m, table_gpa));
+	(void)a2;
+	return RESULT(trap_set(m, table_gpa, vcpu_gpa));
 }
 
-static struct hc_ret hc_iret(struct monitor *m, uint64_t a0, uint64_t a1)
+/* SDM Vol.1 3.3.7.1: bits 63:47 of a linear address all equal bit 47. */
+static int canonical(uint64_t va)
 {
-	int err = trap_return(m);
+	uint64_t top = va >> 47;
 
-	(void)a0, (void)a1;
-	return err ? RESULT(err) : OUTCOME(RUN_RESUME); /* every register from the frame */
+	return top == 0 || top == 0x1ffff;
 }
 
-static struct hc_ret hc_set_upcall(struct monitor *m, uint64_t vcpu_gpa, uint64_t handler)
+static struct hc_ret hc_set_cr3(struct monitor *m, uint64_t cr3, uint64_t a1, uint64_t a2)
 {
-	return RESULT(vintr_set_upcall(m, vcpu_gpa, handler));
+	int err = vtlb_set_cr3(&m->vtlb, cr3);
+
+	(void)a1, (void)a2;
+	if (!err) /* the next enter loads it, and flushes the CPU's own TLB */
+		m->ps.world->guest_cr3 = vtlb_root_ma(&m->vtlb);
+	return RESULT(err);
 }
 
-static struct hc_ret hc_timer(struct monitor *m, uint64_t deadline_ns, uint64_t period_ns)
+static struct hc_ret hc_set_kstack(struct monitor *m, uint64_t rsp, uint64_t a1, uint64_t a2)
 {
+	(void)a1, (void)a2;
+	if (!canonical(rsp))
+		return RESULT(-HCERR_INVAL);
+	passage_set_kstack(&m->ps, rsp);
+	return RESULT(0);
+}
+
+static struct hc_ret hc_timer(struct monitor *m, uint64_t deadline_ns, uint64_t period_ns,
+			      uint64_t a2)
+{
+	(void)a2;
 	return RESULT(vintr_timer(m, deadline_ns, period_ns));
+}
+
+static struct hc_ret hc_invlpg(struct monitor *m, uint64_t va, uint64_t a1, uint64_t a2)
+{
+	(void)a1, (void)a2;
+	vtlb_invlpg(&m->vtlb, va);
+	return RESULT(0);
+}
+
+static struct hc_ret hc_flush(struct monitor *m, uint64_t type, uint64_t pcid, uint64_t va)
+{
+	return RESULT(vtlb_flush(&m->vtlb, type, pcid, va));
+}
+
+static struct hc_ret hc_set_segbase(struct monitor *m, uint64_t seg, uint64_t base, uint64_t a2)
+{
+	(void)a2;
+	if ((seg != HC_SEG_FS && seg != HC_SEG_GS) || !canonical(base))
+		return RESULT(-HCERR_INVAL);
+	if (seg == HC_SEG_FS)
+		m->ps.world->fs_base = base;
+	else
+		m->ps.world->gs_base = base;
+	m->ps.world->segbase_set = m->ps.world->fs_base | m->ps.world->gs_base;
+	return RESULT(0);
 }
 
 /* HC_STATS (the hypercall lab, docs/labs/hypercall.md): check both arguments,
  * then copy the counters out; a bad call writes nothing. */
-static struct hc_ret hc_stats(struct monitor *m, uint64_t gpa, uint64_t len)
+static struct hc_ret hc_stats(struct monitor *m, uint64_t gpa, uint64_t len, uint64_t a2)
 {
 	// LAB(hypercall) BEGIN
 	struct hc_stats st;
@@ -121,6 +165,7 @@ static struct hc_ret hc_stats(struct monitor *m, uint64_t gpa, uint64_t len)
 	uint64_t calls = m->bad_calls;
 	int err;
 
+	(void)a2;
 	if (len != sizeof(st))
 		return RESULT(-HCERR_INVAL);
 	err = gmem_span(&m->pool, gpa, len, &buf);
@@ -138,7 +183,7 @@ static struct hc_ret hc_stats(struct monitor *m, uint64_t gpa, uint64_t len)
 	gmem_write(&m->pool, buf, &st);
 	return RESULT(0);
 	// LAB(hypercall) STARTER
-	// (void)m, (void)gpa, (void)len;
+	// (void)m, (void)gpa, (void)len, (void)a2;
 	// return RESULT(-HCERR_NOSYS); /* TODO: check gpa and len, then copy a struct hc_stats out */
 	// LAB(hypercall) END
 }
@@ -151,10 +196,13 @@ static hc_handler *const handlers[HC_NCALLS] = {
 	[HC_POST] = hc_post,
 	[HC_WAIT] = hc_wait,
 	[HC_SET_TRAPS] = hc_set_traps,
-	[HC_IRET] = hc_iret,
-	[HC_SET_UPCALL] = hc_set_upcall,
+	[HC_SET_CR3] = hc_set_cr3,
+	[HC_SET_KSTACK] = hc_set_kstack,
 	[HC_TIMER] = hc_timer,
 	[HC_STATS] = hc_stats,
+	[HC_INVLPG] = hc_invlpg,
+	[HC_FLUSH] = hc_flush,
+	[HC_SET_SEGBASE] = hc_set_segbase,
 };
 
 enum run_outcome hc_dispatch(struct monitor *m)
@@ -175,7 +223,7 @@ enum run_outcome hc_dispatch(struct monitor *m)
 		r = RESULT(-HCERR_NOSYS);
 	} else {
 		m->calls[nr]++;
-		r = handlers[nr](m, g->rdi, g->rsi);
+		r = handlers[nr](m, g->rdi, g->rsi, g->rdx);
 	}
 	if (r.has_result)
 		hc_set_result(m, r.result);

@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "log.h"
 #include "ring.h"
+#include "../mm/bootpt.h"
 #include "../mm/guestmem.h"
 #include "../proto/bootinfo.h"
 #include "../proto/layout.h"
@@ -29,30 +30,63 @@ static int other_hypervisor(void)
 	return (cpu_read_cr4() & CR4_VMXE) || (cpu_rdmsr(MSR_EFER) & EFER_SVME);
 }
 
-/* The guest's tables: its image with the permissions of its program headers,
- * the direct map of the whole pool, the p2m read-only, the passage. */
-static int build_address_space(struct monitor *m)
+/* The monitor's own mappings of the guest world, in monitor pages the guest
+ * can never reach (mm/pagetable.c): the p2m read-only, the passage. The vTLB
+ * copies their slots into every shadow tree. */
+static int build_monitor_tables(struct monitor *m)
 {
 	struct pool *p = &m->pool;
 	int err = pt_init(&m->pt, &m->host->mm, m->host->use_nx);
 
-	for (unsigned i = 0; !err && i < m->image.nsegments; i++) {
-		const struct elf_segment *s = &m->image.seg[i];
-
-		for (uint64_t off = 0; !err && off < s->memsz; off += GUEST_PAGE_SIZE) {
-			uint64_t gpa = s->gva - GUEST_KERNEL_BASE + off;
-
-			err = pt_map(&m->pt, s->gva + off, pool_page_ma(p, gpa >> 12), s->perms);
-		}
-	}
-	for (uint64_t i = 0; !err && i < p->npages; i++)
-		err = pt_map(&m->pt, GUEST_DMAP_BASE + i * GUEST_PAGE_SIZE, pool_page_ma(p, i),
-			     PT_WRITE);
 	for (uint64_t i = 0; !err && i < pool_p2m_npages(p); i++) /* not contiguous */
 		err = pt_map(&m->pt, GUEST_P2M_BASE + i * GUEST_PAGE_SIZE, pool_p2m_page_ma(p, i), 0);
 	if (!err)
 		err = passage_map_guest(&m->ps, &m->pt);
 	return err;
+}
+
+/* SDM Vol.2 CPUID 0x80000008: EAX[7:0] is MAXPHYADDR (36 where the leaf is
+ * missing, SDM Vol.3 4.1.4). */
+static unsigned maxphyaddr(void)
+{
+	uint32_t a, b, c, d;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000000u), "c"(0));
+	if (a < 0x80000008u)
+		return 36;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000008u), "c"(0));
+	return a & 0xff;
+}
+
+/* The boot page tables, in the pool after the ring (mm/bootpt.h), and the
+ * vTLB that shadows them. 0, -HCERR_RANGE (the pool cannot hold them) or
+ * -HCERR_NOMEM. */
+static int build_guest_tables(struct monitor *m)
+{
+	struct bootpt_range r[BOOTPT_MAX_RANGES];
+	const struct host_ops *h = m->host;
+	uint64_t used, budget = m->cfg.shadow_pages ? m->cfg.shadow_pages : VTLB_DEFAULT_PAGES;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m->image.nsegments && n < BOOTPT_MAX_RANGES; i++) {
+		const struct elf_segment *s = &m->image.seg[i];
+
+		r[n++] = (struct bootpt_range){
+			.gva = s->gva, .gpa = s->gva - GUEST_KERNEL_BASE,
+			.bytes = (s->memsz + GUEST_PAGE_SIZE - 1) & ~(GUEST_PAGE_SIZE - 1),
+			.perms = s->perms,
+		};
+	}
+	m->boot_pt_gpa = m->ring_gpa + GUEST_RING_PAGES * GUEST_PAGE_SIZE;
+	m->boot_pt_pages = bootpt_pages(pool_bytes(&m->pool), r, n);
+	if (m->boot_pt_gpa + m->boot_pt_pages * GUEST_PAGE_SIZE > pool_bytes(&m->pool))
+		return -HCERR_RANGE;
+	m->boot_cr3 = bootpt_build(&m->pool, m->boot_pt_gpa, r, n, h->use_nx, &used);
+	if (used != m->boot_pt_pages)
+		return -HCERR_RANGE; /* bootpt_pages and bootpt_build disagree: a bug */
+	return vtlb_init(&m->vtlb, &h->mm, &m->pool, h->mm.ma_to_hva(h->mm.ctx, m->pt.root_ma),
+			 budget, h->use_nx, (m->ps.world->cr4_set & PASSAGE_CR4_SMEP) != 0,
+			 maxphyaddr(), m->boot_cr3);
 }
 
 static int install_passage(struct monitor *m)
@@ -97,11 +131,14 @@ static void write_bootinfo(struct monitor *m, const char *cmdline)
 		.bootinfo_gpa = m->image.end_gpa,
 		.stack_gpa = m->image.end_gpa + GUEST_BOOTINFO_PAGES * GUEST_PAGE_SIZE,
 		.stack_bytes = GUEST_STACK_PAGES * GUEST_PAGE_SIZE,
-		.free_gpa = m->image.end_gpa + RESERVE_PAGES * GUEST_PAGE_SIZE,
+		.free_gpa = m->boot_pt_gpa + m->boot_pt_pages * GUEST_PAGE_SIZE,
 		.host = m->host->bootinfo_host,
 		.flags = m->cfg.scatter ? BOOTINFO_F_SCATTER : 0,
 		.ring_gpa = m->ring_gpa,
 		.tsc_hz = m->host->tsc_hz,
+		.boot_cr3 = m->boot_cr3,
+		.boot_pt_gpa = m->boot_pt_gpa,
+		.boot_pt_pages = m->boot_pt_pages,
 	};
 	struct gspan at;
 
@@ -118,7 +155,11 @@ int monitor_prepare(struct monitor *m)
 
 int monitor_map_tss(struct monitor *m)
 {
-	return passage_map_tss(&m->ps, &m->pt);
+	int err = passage_map_tss(&m->ps, &m->pt);
+
+	if (!err) /* a new slot of the monitor's, perhaps: every shadow root gets it */
+		vtlb_sync_monitor(&m->vtlb);
+	return err;
 }
 
 static enum run_outcome step_other(struct monitor *m, uint64_t exit);
@@ -134,7 +175,7 @@ enum run_outcome monitor_step(struct monitor *m)
 	how = exit == PASSAGE_HC_VECTOR ? hc_dispatch(m) : step_other(m, exit);
 	/* Whenever the guest is to run again: a virtual interrupt due? */
 	// LAB(bench) BEGIN
-	if (__builtin_expect(m->upcall != 0, 0) && how == RUN_RESUME)
+	if (__builtin_expect(vintr_may_be_due(m), 0) && how == RUN_RESUME)
 		how = vintr_check(m);
 	// LAB(bench) STARTER
 	// if (how == RUN_RESUME)
@@ -165,9 +206,11 @@ static enum run_outcome step_other(struct monitor *m, uint64_t exit)
 		if (m->ps.guest->mfault_vector == 18) /* #MC inside the switch */
 			cpu_raise_machine_check();
 		return RUN_MONITOR_FAULT;
+	case 14: /* a page fault: the shadow's, or the guest's (loader/pagefault.c) */
+		return pf_exit(m);
 	default:
-		if (exit < HCLIM_TRAPS)
-			return trap_deliver(m);
+		if (exit < 32)
+			return trap_deliver(m, exit, m->ps.guest->error_code);
 		if (exit < 256) { /* a host interrupt: its handler runs now, then the guest */
 			m->host_interrupts++;
 			cpu_raise_interrupt((unsigned)exit);
@@ -212,27 +255,37 @@ static int setup(struct monitor *m, const char *cmdline, const void *image, uint
 		return MON_REFUSED_IMAGE;
 	}
 	elf_load(&m->pool, image, &m->image);
+	m->ring_gpa = m->image.end_gpa + (GUEST_BOOTINFO_PAGES + GUEST_STACK_PAGES) * GUEST_PAGE_SIZE;
 	err = install_passage(m);
 	if (!err)
-		err = build_address_space(m);
+		err = build_monitor_tables(m);
+	if (!err) {
+		err = build_guest_tables(m);
+		if (err == -HCERR_RANGE) {
+			log_printf("monitor: refused: pool=%luK cannot hold the image, its stack, "
+				   "ring and %lu pages of boot page tables\n",
+				   pool_bytes(&m->pool) >> 10, m->boot_pt_pages);
+			return MON_REFUSED_IMAGE;
+		}
+	}
 	if (err) {
 		log_printf("monitor: refused: building the guest address space: %s\n",
 			   hc_strerror(err));
 		return MON_REFUSED_MEMORY;
 	}
-	m->ring_gpa = m->image.end_gpa + (GUEST_BOOTINFO_PAGES + GUEST_STACK_PAGES) * GUEST_PAGE_SIZE;
 	ring_setup(m);
 	write_bootinfo(m, cmdline);
 	/* A foreign image by its name: guest= picks a program of the built-in one only. */
-	log_printf("monitor: %s '%s' entry %lx, %lu page-table pages, passage at %lx\n",
+	log_printf("monitor: %s '%s' entry %lx, boot page tables at gpa %lx (%lu pages), "
+		   "%lu shadow pages, passage at %lx\n",
 		   name ? "image" : "guest", name ? name : m->cfg.guest, m->image.entry,
-		   m->pt.ntables, m->ps.hva);
+		   m->boot_cr3, m->boot_pt_pages, m->vtlb.budget, m->ps.hva);
 	log_printf("monitor: the guest's x87/SSE/AVX state: %s, XSAVE components %lx, %u bytes\n",
 		   m->ps.fpu_mode == PASSAGE_FPU_FXSAVE  ? "FXSAVE"
 		   : m->ps.fpu_mode == PASSAGE_FPU_XSAVE ? "XSAVE"
 							 : "XSAVEOPT",
 		   m->ps.host->xsave_mask, m->ps.fpu_bytes);
-	passage_guest_start(&m->ps, m->pt.root_ma, m->image.entry,
+	passage_guest_start(&m->ps, vtlb_root_ma(&m->vtlb), m->image.entry,
 			    GUEST_DMAP_BASE + m->ring_gpa, /* the stack's top */
 			    GUEST_DMAP_BASE + m->image.end_gpa);
 	return 0;
@@ -242,6 +295,7 @@ void monitor_abandon(struct monitor *m)
 {
 	const struct host_ops *h = m->host;
 
+	vtlb_destroy(&m->vtlb);
 	pt_destroy(&m->pt);
 	if (m->passage_ma[0])
 		h->free_passage(h->mm.ctx, m->passage_ma, m->ps.hva);

@@ -12,6 +12,7 @@
 #include "../mm/guestmem.h"
 #include "../mm/pagetable.h"
 #include "../mm/pool.h"
+#include "../mm/vtlb.h"
 #include "../proto/hypercall.h"
 #include "../proto/trapframe.h"
 #include "../proto/vintr.h"
@@ -27,28 +28,32 @@
  * so itself (proto/hypercall.h), or what the monitor saw. */
 #define MON_CRASH_NO_TRAPS 16   /* an exception before HC_SET_TRAPS */
 #define MON_CRASH_NO_HANDLER 17 /* an exception with no handler registered */
-#define MON_CRASH_IN_HANDLER 18 /* an exception while a handler ran */
 #define MON_CRASH_STACK 19      /* the guest's stack cannot take the frame */
+#define MON_CRASH_NO_KSTACK 20  /* a trap from ring 3 before HC_SET_KSTACK */
 
 struct monitor {
 	const struct host_ops *host;
 	struct mon_config cfg;
 	struct pool pool;
-	struct pt pt;
+	struct pt pt;          /* the monitor's own mappings: p2m, passage, TSS alias */
+	struct vtlb vtlb;      /* the shadows of the guest's tables (mm/vtlb.h) */
+	uint64_t boot_cr3;     /* the boot tables in the pool (mm/bootpt.h) */
+	uint64_t boot_pt_gpa, boot_pt_pages;
+	uint64_t pf_rip, pf_page; /* the last hidden fill, and how often in a row */
+	unsigned pf_repeats;
 	struct elf_image image;
 	struct passage ps;
 	uint64_t passage_ma[PASSAGE_NPAGES]; /* [0] == 0: no passage */
 	uint64_t switches;     /* world switches, both directions */
-	uint64_t traps[HCLIM_TRAPS]; /* the guest's handlers (HC_SET_TRAPS) */
+	struct hc_trap_entry traps[HCLIM_TRAPS]; /* the guest's (HC_SET_TRAPS), checked */
 	int traps_set;
-	int in_handler;        /* a handler runs: its frame is handler_frame */
-	struct gspan handler_frame;
-	uint64_t traps_delivered;
+	uint64_t traps_delivered; /* exceptions handed to the guest */
+	uint64_t frame_gva;    /* where the last frame went, or would have */
 	uint64_t host_events;  /* NMIs and machine checks passed on to the host */
 	uint64_t aborted_entries; /* entries given up for an NMI */
 	uint64_t host_interrupts; /* taken in the guest world, handed to the host */
-	volatile struct hc_vcpu *vcpu; /* the guest's (HC_SET_UPCALL), in the pool */
-	uint64_t upcall;       /* its upcall handler, 0: none registered */
+	volatile struct hc_vcpu *vcpu; /* the guest's (HC_SET_TRAPS), in the pool */
+	uint64_t upcall;       /* its upcall handler (traps[32]), 0: none */
 	uint64_t timer_deadline_ns, timer_period_ns; /* the virtual timer, 0: off */
 	uint64_t upcalls;      /* delivered */
 	uint64_t calls[HC_NCALLS];
@@ -129,20 +134,34 @@ static inline void hc_set_result(struct monitor *m, int64_t result)
 }
 
 /* loader/trap.c: the guest's exceptions and handlers. */
-enum run_outcome trap_deliver(struct monitor *m);
-/* A frame on the guest's stack and the guest in handler (trap_deliver, upcalls). */
-enum run_outcome trap_bounce(struct monitor *m, uint64_t handler, uint64_t vector);
+/* The exception the guest just raised (the gate's vector and error code, or
+ * the error code the vTLB gave a #PF) to its handler, or its end. */
+enum run_outcome trap_deliver(struct monitor *m, uint64_t vector, uint64_t error_code);
+/* The hardware frame on the stack the CPU would use, the guest in handler
+ * (trap_deliver, upcalls); has_err: push error_code; masks: vcpu.mask = 1. */
+enum run_outcome trap_push(struct monitor *m, uint64_t vector, uint64_t handler, int has_err,
+			   uint64_t error_code, int masks);
 int trap_handler_ok(const struct monitor *m, uint64_t gva); /* in the image's text? */
+/* Copy len bytes at guest virtual va through the guest's tables, as the CPU
+ * would (A and D bits set): 0, or -HCERR_FAULT at the first page it may not. */
+int trap_read_gva(struct monitor *m, uint64_t va, void *buf, uint64_t len);
 
 /* loader/vintr.c: the guest's virtual timer and upcalls (proto/vintr.h). */
-int64_t vintr_set_upcall(struct monitor *m, uint64_t vcpu_gpa, uint64_t handler);
 int64_t vintr_timer(struct monitor *m, uint64_t deadline_ns, uint64_t period_ns);
 uint64_t vintr_next_ns(const struct monitor *m); /* the timer's next expiry, 0: none */
 int vintr_due(struct monitor *m);                /* an unmasked event pending (now) */
 enum run_outcome vintr_check(struct monitor *m);  /* deliver one if due */
-int64_t trap_set(struct monitor *m, uint64_t table_gpa);
-int trap_return(struct monitor *m);
+/* The cheap question before vintr_check: an upcall handler, and an event
+ * pending or a timer armed (the guest registers its handler at boot, so
+ * that alone says nothing). */
+static inline int vintr_may_be_due(const struct monitor *m)
+{
+	return m->upcall && (m->timer_deadline_ns || m->vcpu->events);
+}
+int64_t trap_set(struct monitor *m, uint64_t table_gpa, uint64_t vcpu_gpa);
 void trap_name_insn(struct monitor *m, uint64_t rip);
+/* loader/pagefault.c: a #PF the guest world took: a hidden fill, or the guest's. */
+enum run_outcome pf_exit(struct monitor *m);
 
 /* loader/report.c */
 void report_trap_frame(const char *who, const struct hc_trap_frame *f);

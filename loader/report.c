@@ -50,8 +50,10 @@ static const char *crash_why(uint64_t reason)
 {
 	switch (reason) {
 	case HCCRASH_NESTED:
-	case MON_CRASH_IN_HANDLER:
 		return "guest crashed (fault inside its own handler)";
+	case MON_CRASH_NO_KSTACK:
+		return "guest crashed (double fault: a trap from ring 3 before HC_SET_KSTACK "
+		       "named a kernel stack)";
 	case MON_CRASH_NO_TRAPS:
 		return "guest crashed (exception before it registered any handler)";
 	case MON_CRASH_NO_HANDLER:
@@ -68,9 +70,10 @@ static const char *const call_names[HC_NCALLS] = {
 	[HC_YIELD] = "yield",   [HC_LOG] = "log",
 	[HC_EXIT] = "exit",     [HC_CRASH] = "crash",
 	[HC_POST] = "post",     [HC_WAIT] = "wait",
-	[HC_SET_TRAPS] = "set_traps", [HC_IRET] = "iret",
-	[HC_SET_UPCALL] = "set_upcall", [HC_TIMER] = "timer",
-	[HC_STATS] = "stats",
+	[HC_SET_TRAPS] = "set_traps", [HC_SET_CR3] = "set_cr3",
+	[HC_SET_KSTACK] = "set_kstack", [HC_TIMER] = "timer",
+	[HC_STATS] = "stats",   [HC_INVLPG] = "invlpg",
+	[HC_FLUSH] = "flush",   [HC_SET_SEGBASE] = "set_segbase",
 };
 
 /* " yield N, log N, ..." for every call number, into buf. */
@@ -88,7 +91,8 @@ static const char *call_counts(const struct monitor *m, char *buf, size_t size)
 void report_outcome(struct monitor *m, enum run_outcome how)
 {
 	const struct passage_guest *g = m->ps.guest;
-	char counts[256];
+	char counts[320];
+	const struct vtlb_stats *st = &m->vtlb.st;
 
 	if (how == RUN_GUEST_EXIT) {
 		log_printf("monitor: guest exited with code %lu\n", m->exit_code);
@@ -102,8 +106,8 @@ void report_outcome(struct monitor *m, enum run_outcome how)
 	} else {
 		report_trap_frame(crash_why(m->crash_reason), &m->crash);
 		if (m->crash_reason == MON_CRASH_STACK)
-			log_printf("monitor:   the frame would go at %lx: not writable guest memory\n",
-				   (m->crash.rsp & ~(uint64_t)15) - HCABI_TRAP_FRAME_BYTES);
+			log_printf("monitor:   the frame would go at %lx: not writable guest memory "
+				   "in its page tables\n", m->frame_gva);
 		trap_name_insn(m, m->crash.rip);
 		report_function(m);
 	}
@@ -112,6 +116,11 @@ void report_outcome(struct monitor *m, enum run_outcome how)
 		   "%lu interrupts to the host\n",
 		   m->switches, call_counts(m, counts, sizeof(counts)), m->bad_calls, m->requests,
 		   m->traps_delivered, m->host_events, m->host_interrupts);
+	log_printf("monitor: shadow page tables: %lu hidden fills, %lu page faults for the guest, "
+		   "%lu CR3 loads, %lu invlpg, %lu flushes, %lu trees dropped (%lu for room); "
+		   "%lu of %lu pages free at the end\n",
+		   st->fills, st->faults, st->cr3_loads, st->invlpgs, st->flushes, st->resets,
+		   st->evictions, m->vtlb.nfree, m->vtlb.budget);
 }
 
 _Static_assert(ELF_MAX_SEGMENTS + 1 <= ELFCORE_MAX_MAPS, "every segment and the direct map");

@@ -1,41 +1,27 @@
-/* Guest exceptions. Every vector 0-31 that the ring-1 guest raises reaches the
- * monitor through a gate of switch/switch.asm. The monitor hands it to the
- * handler the guest registered with HC_SET_TRAPS, as a struct hc_trap_frame on
- * the guest's own stack (Xen PV's trap bounce), or ends the guest with a
- * report: no handler, a fault inside the handler, or a stack that cannot take
- * the frame (the guest's double fault). HC_IRET resumes from the frame. */
+/* Guest exceptions and upcalls, delivered as the CPU delivers them (SDM Vol.3
+ * 6.12, 6.14). Every vector 0-31 the guest raises in ring 1 or 3 reaches the
+ * monitor through a gate of switch/switch.asm; the monitor writes the
+ * hardware frame (SS, RSP, RFLAGS, CS, RIP, and the error code where the
+ * vector has one) on the stack the CPU would have used, through the guest's
+ * own page tables, and starts the handler of the guest's trap table in ring 1
+ * with RSP at the frame. The handler returns with a plain iretq; nothing of
+ * the monitor runs on the way back. The guest ends with a report only when
+ * it has no handler or the frame cannot be written (its double fault). */
 #include "monitor.h"
 #include "insn.h"
 #include "log.h"
 #include "../mm/guestmem.h"
 #include "../proto/layout.h"
 
-#define RFLAGS_TF (1ull << 8) /* SDM Vol.1 3.4.3: cleared for a handler, as a gate does */
+#define RFLAGS_TF (1ull << 8)  /* SDM Vol.1 3.4.3 */
+#define RFLAGS_IF (1ull << 9)
+#define RFLAGS_NT (1ull << 14)
+#define RFLAGS_RF (1ull << 16)
 
-/* A guest virtual range in one of the two windows onto the pool (the direct
- * map, the image), every page of it present (and writable, for write) in the
- * guest's tables, which the guest cannot change. */
-static int gva_span(struct monitor *m, uint64_t gva, uint64_t len, int write, struct gspan *out)
+/* SDM Vol.3 6.3.1 table 6-1: the vectors for which the CPU pushes an error code. */
+static int has_error_code(uint64_t v)
 {
-	uint64_t gpa;
-
-	if (gva + len < gva)
-		return -HCERR_FAULT;
-	if (gva >= GUEST_DMAP_BASE && gva - GUEST_DMAP_BASE < GUEST_DMAP_MAX_BYTES)
-		gpa = gva - GUEST_DMAP_BASE;
-	else if (gva >= GUEST_KERNEL_BASE)
-		gpa = gva - GUEST_KERNEL_BASE;
-	else
-		return -HCERR_FAULT;
-	if (gmem_span(&m->pool, gpa, len, out))
-		return -HCERR_FAULT;
-	for (uint64_t va = gva & ~(GUEST_PAGE_SIZE - 1); va < gva + len; va += GUEST_PAGE_SIZE) {
-		uint64_t ma, bits;
-
-		if (pt_walk(&m->pt, va, &ma, &bits) || (write && !(bits & PTE_W)))
-			return -HCERR_FAULT;
-	}
-	return 0;
+	return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
 }
 
 static void frame_from_guest(const struct passage_guest *g, struct hc_trap_frame *f)
@@ -48,8 +34,8 @@ static void frame_from_guest(const struct passage_guest *g, struct hc_trap_frame
 		.rbp = g->rbp, .rdi = g->rdi, .rsi = g->rsi, .rdx = g->rdx,
 		.rcx = g->rcx, .rbx = g->rbx, .rax = g->rax,
 		.vector = g->exit, .error_code = g->error_code,
-		.rip = g->rip, .cs = HCABI_GUEST_CS, .rflags = g->rflags,
-		.rsp = g->rsp, .ss = HCABI_GUEST_DS,
+		.rip = g->rip, .cs = g->cs, .rflags = g->rflags,
+		.rsp = g->rsp, .ss = (g->cs & 3) == 3 ? HCABI_USER_DS : HCABI_GUEST_DS,
 	};
 }
 
@@ -59,44 +45,118 @@ static enum run_outcome crash(struct monitor *m, uint64_t reason)
 	return RUN_GUEST_CRASH;
 }
 
-enum run_outcome trap_deliver(struct monitor *m)
+/* Copy to or from guest virtual memory page by page, each page translated as
+ * the CPU would for the access (the frame's pushes are supervisor writes,
+ * which set A and D; the report's reads change nothing). */
+static int copy_gva(struct monitor *m, uint64_t va, void *buf, uint64_t len, int write)
 {
-	struct passage_guest *g = m->ps.guest;
-	uint64_t handler = m->traps[g->exit];
+	while (len) {
+		uint64_t n = GUEST_PAGE_SIZE - (va & (GUEST_PAGE_SIZE - 1)), gpa;
+		unsigned err;
+		struct gspan s;
 
-	if (m->in_handler) {
-		frame_from_guest(g, &m->crash);
-		return crash(m, MON_CRASH_IN_HANDLER);
+		if (n > len)
+			n = len;
+		if (vtlb_translate(&m->vtlb, va, write ? VTLB_ACC_W : 0, write, &gpa, &err) ||
+		    gmem_span(&m->pool, gpa, n, &s))
+			return -HCERR_FAULT;
+		if (write)
+			gmem_write(&m->pool, s, buf);
+		else
+			gmem_read(&m->pool, buf, s);
+		va += n;
+		buf = (char *)buf + n;
+		len -= n;
 	}
-	if (!handler) {
-		frame_from_guest(g, &m->crash);
-		return crash(m, m->traps_set ? MON_CRASH_NO_HANDLER : MON_CRASH_NO_TRAPS);
-	}
-	return trap_bounce(m, handler, g->exit);
+	return 0;
 }
 
-enum run_outcome trap_bounce(struct monitor *m, uint64_t handler, uint64_t vector)
+int trap_read_gva(struct monitor *m, uint64_t va, void *buf, uint64_t len)
+{
+	return copy_gva(m, va, buf, len, 0);
+}
+
+/* The crash report's frame: the context that could not take the exception. */
+static enum run_outcome push_failed(struct monitor *m, uint64_t vector, uint64_t error_code,
+				    uint64_t reason)
+{
+	frame_from_guest(m->ps.guest, &m->crash);
+	m->crash.vector = vector;
+	m->crash.error_code = error_code;
+	return crash(m, reason);
+}
+
+/* The frame's bytes onto the guest's stack: straight into the page when the
+ * shadow already has it writable (the usual case: the guest just ran on that
+ * stack, and then its dirty bit is set too), else through its tables. */
+static int write_frame(struct monitor *m, uint64_t at, const uint64_t *f, uint64_t len)
+{
+	void *p = (at & (GUEST_PAGE_SIZE - 1)) + len <= GUEST_PAGE_SIZE ?
+		  vtlb_cached(&m->vtlb, at, 1) : 0;
+
+	if (p) { /* 5 or 6 whole u64, 8-byte aligned: the CPU's pushes */
+		uint64_t *q = p;
+
+		q[0] = f[0], q[1] = f[1], q[2] = f[2], q[3] = f[3], q[4] = f[4];
+		if (len > 40)
+			q[5] = f[5];
+		return 0;
+	}
+	return copy_gva(m, at, (void *)f, len, 1);
+}
+
+enum run_outcome trap_push(struct monitor *m, uint64_t vector, uint64_t handler, int has_err,
+			   uint64_t error_code, int masks)
 {
 	struct passage_guest *g = m->ps.guest;
-	uint64_t at = (g->rsp & ~15ull) - HCABI_TRAP_FRAME_BYTES;
-	struct gspan s;
+	int from_user = (g->cs & 3) == 3;
+	uint64_t f[6], *p = f, rsp, rflags;
+	int virtual_if = from_user || !m->vcpu || !m->vcpu->mask;
 
-	frame_from_guest(g, &m->crash);
-	m->crash.vector = vector;
-	if (vector != 14)
-		m->crash.cr2 = 0;
-	if (g->rsp < HCABI_TRAP_FRAME_BYTES ||
-	    gva_span(m, at, sizeof(struct hc_trap_frame), 1, &s) != 0)
-		return crash(m, MON_CRASH_STACK);
-	gmem_write(&m->pool, s, &m->crash);
-	m->handler_frame = s;
-	m->in_handler = 1;
+	/* SDM Vol.3 6.14.4: from ring 3 the stack is the new ring's (TSS.RSP1
+	 * here); from ring 1 it is the one in use. Either way 64-bit mode aligns
+	 * it down to 16 bytes before it pushes (SDM Vol.3 6.14.2). */
+	if (from_user && !m->ps.kstack)
+		return push_failed(m, vector, has_err ? error_code : 0, MON_CRASH_NO_KSTACK);
+	rsp = (from_user ? m->ps.kstack : g->rsp) & ~15ull;
+	rflags = (g->rflags & ~RFLAGS_IF) | (virtual_if ? RFLAGS_IF : 0);
+	if (has_err)
+		*p++ = error_code;
+	*p++ = g->rip;
+	*p++ = g->cs;
+	*p++ = rflags;
+	*p++ = g->rsp;
+	*p++ = from_user ? HCABI_USER_DS : HCABI_GUEST_DS;
+	m->frame_gva = rsp - (uint64_t)(p - f) * 8;
+	if (rsp < (uint64_t)(p - f) * 8 ||
+	    write_frame(m, m->frame_gva, f, (uint64_t)(p - f) * 8) != 0)
+		return push_failed(m, vector, has_err ? error_code : 0, MON_CRASH_STACK);
+	if (masks && m->vcpu)
+		m->vcpu->mask = 1; /* an interrupt gate clears IF (SDM Vol.3 6.12.1.3) */
 	m->traps_delivered++;
-	g->rsp = at;
-	g->rdi = at;
+	g->rsp = m->frame_gva;
 	g->rip = handler;
-	g->rflags &= ~RFLAGS_TF;
+	g->cs = HCABI_GUEST_CS;
+	/* SDM Vol.3 6.12.1.3: through an interrupt or trap gate the CPU clears
+	 * TF, NT and RF (and VM) once RFLAGS is saved. */
+	g->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF);
 	return RUN_RESUME;
+}
+
+enum run_outcome trap_deliver(struct monitor *m, uint64_t vector, uint64_t error_code)
+{
+	struct passage_guest *g = m->ps.guest;
+	const struct hc_trap_entry *e = &m->traps[vector];
+
+	if (!m->traps_set || !e->handler || vector == 8) {
+		frame_from_guest(g, &m->crash);
+		m->crash.error_code = error_code;
+		return crash(m, m->traps_set ? MON_CRASH_NO_HANDLER : MON_CRASH_NO_TRAPS);
+	}
+	if (vector == 14 && m->vcpu)
+		m->vcpu->cr2 = g->cr2; /* SDM Vol.3 4.7: where CR2 would be */
+	return trap_push(m, vector, e->handler, has_error_code(vector), error_code,
+			 (e->flags & HCTRAP_MASK) != 0);
 }
 
 int trap_handler_ok(const struct monitor *m, uint64_t gva)
@@ -110,38 +170,54 @@ int trap_handler_ok(const struct monitor *m, uint64_t gva)
 	return 0;
 }
 
-int64_t trap_set(struct monitor *m, uint64_t table_gpa)
+/* Which flags an entry of this vector may carry (proto/hypercall.h). */
+static int entry_ok(const struct monitor *m, unsigned v, const struct hc_trap_entry *e)
 {
-	uint64_t t[HCLIM_TRAPS];
-	struct gspan s;
-
-	if (gmem_span(&m->pool, table_gpa, sizeof(t), &s))
-		return -HCERR_FAULT;
-	gmem_read(&m->pool, t, s);
-	for (unsigned v = 0; v < HCLIM_TRAPS; v++)
-		if (t[v] && !trap_handler_ok(m, t[v]))
-			return -HCERR_INVAL;
-	__builtin_memcpy(m->traps, t, sizeof(t));
-	m->traps_set = 1;
-	return 0;
+	if (e->reserved || (e->flags & ~(HCTRAP_USER | HCTRAP_MASK)))
+		return 0;
+	if (!e->handler)
+		return e->flags == 0;
+	if (v > HCABI_UPCALL_VECTOR && v != HCABI_SYSCALL_VECTOR)
+		return 0;
+	if ((e->flags & HCTRAP_USER) && v != 3 && v != 4 && v != HCABI_SYSCALL_VECTOR)
+		return 0;
+	/* The system-call vector is a direct DPL-3 trap gate: always user, and
+	 * no monitor code runs to mask anything. */
+	if (v == HCABI_SYSCALL_VECTOR && e->flags != HCTRAP_USER)
+		return 0;
+	return trap_handler_ok(m, e->handler);
 }
 
-int trap_return(struct monitor *m)
+int64_t trap_set(struct monitor *m, uint64_t table_gpa, uint64_t vcpu_gpa)
 {
-	struct passage_guest *g = m->ps.guest;
-	struct hc_trap_frame f;
+	struct gspan t, vs, one;
+	struct hc_trap_entry e;
 
-	if (!m->in_handler)
-		return -HCERR_INVAL;
-	gmem_read(&m->pool, &f, m->handler_frame);
-	*g = (struct passage_guest){
-		.rax = f.rax, .rbx = f.rbx, .rcx = f.rcx, .rdx = f.rdx, .rsi = f.rsi,
-		.rdi = f.rdi, .rbp = f.rbp, .r8 = f.r8, .r9 = f.r9, .r10 = f.r10,
-		.r11 = f.r11, .r12 = f.r12, .r13 = f.r13, .r14 = f.r14, .r15 = f.r15,
-		.rsp = f.rsp, .rip = f.rip,
-		.rflags = f.rflags, /* enter keeps only what ring 1 may hold */
-	};
-	m->in_handler = 0;
+	if (gmem_span(&m->pool, table_gpa, sizeof(m->traps), &t) || (vcpu_gpa & 63) ||
+	    gmem_span(&m->pool, vcpu_gpa, sizeof(struct hc_vcpu), &vs))
+		return -HCERR_FAULT;
+	/* Every entry checked first, one at a time (no 4 KiB copy on the stack):
+	 * a refused table changes nothing. */
+	for (unsigned v = 0; v < HCLIM_TRAPS; v++) {
+		gmem_span(&m->pool, table_gpa + v * sizeof(e), sizeof(e), &one);
+		gmem_read(&m->pool, &e, one);
+		if (!entry_ok(m, v, &e))
+			return -HCERR_INVAL;
+	}
+	gmem_read(&m->pool, m->traps, t);
+	/* Another thread of the Linux runner, which maps the pool, could have
+	 * changed it since: what the gates and the upcall use is checked again. */
+	for (unsigned v = 0; v < HCLIM_TRAPS; v++)
+		if (!entry_ok(m, v, &m->traps[v]))
+			m->traps[v] = (struct hc_trap_entry){ 0 };
+	m->traps_set = 1;
+	/* 64-byte aligned, so inside one page: the monitor keeps a pointer to
+	 * it and reads it after exits without a copy. */
+	m->vcpu = (volatile struct hc_vcpu *)gmem_page_hva(&m->pool, vs.gpa);
+	m->upcall = m->traps[HCABI_UPCALL_VECTOR].handler;
+	passage_set_user_gates(&m->ps, m->traps[HCABI_SYSCALL_VECTOR].handler,
+			       (m->traps[3].flags & HCTRAP_USER) != 0,
+			       (m->traps[4].flags & HCTRAP_USER) != 0);
 	return 0;
 }
 
@@ -149,16 +225,14 @@ void trap_name_insn(struct monitor *m, uint64_t rip)
 {
 	uint8_t bytes[15];
 	uint64_t len = GUEST_PAGE_SIZE - (rip & (GUEST_PAGE_SIZE - 1));
-	struct gspan s;
 	const char *name;
 
 	if (len > sizeof(bytes))
 		len = sizeof(bytes);
-	if (gva_span(m, rip, len, 0, &s) != 0)
+	if (!m->vtlb.host || trap_read_gva(m, rip, bytes, len) != 0)
 		return;
-	gmem_read(&m->pool, bytes, s);
 	name = insn_forbidden_name(bytes, (unsigned)len);
 	if (name)
-		log_printf("monitor: guest executed `%s` at RIP %lx: not allowed in ring 1\n", name,
-			   rip);
+		log_printf("monitor: guest executed `%s` at RIP %lx: not allowed in ring %u\n", name,
+			   rip, (m->crash.cs & 3) == 3 ? 3u : 1u);
 }

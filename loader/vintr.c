@@ -1,28 +1,15 @@
 /* Virtual interrupts (proto/vintr.h): the guest's timer and its upcalls. The
  * monitor looks at them whenever it has the CPU after an exit (a hypercall,
- * a host interrupt): it expires the timer, records the event in the page the
- * guest shares, and when the guest has not masked them and no handler runs,
- * bounces an upcall to its handler as loader/trap.c bounces an exception. The
- * host's own timer interrupts are what bring the monitor back while a guest
- * computes; HC_WAIT sleeps at most until the virtual timer's next expiry. */
+ * a host interrupt, a fault): it expires the timer, records the event in the
+ * page the guest shares, and when the guest runs with its virtual IF set
+ * (ring 3, or vcpu.mask 0 in ring 1) delivers an upcall as the CPU delivers
+ * an interrupt (loader/trap.c): a hardware frame, the handler of trap-table
+ * entry 32, virtual IF cleared. The host's own timer interrupts are what
+ * bring the monitor back while a guest computes; HC_WAIT sleeps at most
+ * until the virtual timer's next expiry. */
 #include "monitor.h"
 #include "../mm/guestmem.h"
 #include "../proto/vintr.h"
-
-int64_t vintr_set_upcall(struct monitor *m, uint64_t vcpu_gpa, uint64_t handler)
-{
-	struct gspan s;
-
-	/* 16-byte aligned, so inside one page: the monitor keeps a pointer to
-	 * it and reads it after every exit without a copy. */
-	if ((vcpu_gpa & 15) || gmem_span(&m->pool, vcpu_gpa, sizeof(struct hc_vcpu), &s))
-		return -HCERR_FAULT;
-	if (!trap_handler_ok(m, handler))
-		return -HCERR_INVAL;
-	m->vcpu = (volatile struct hc_vcpu *)gmem_page_hva(&m->pool, s.gpa);
-	m->upcall = handler;
-	return 0;
-}
 
 int64_t vintr_timer(struct monitor *m, uint64_t deadline_ns, uint64_t period_ns)
 {
@@ -39,7 +26,8 @@ uint64_t vintr_next_ns(const struct monitor *m)
 }
 
 /* Expire the timer if it is due: events and timer_fired in the shared page
- * (every missed period counts). 1 if an unmasked event is pending. */
+ * (every missed period counts). 1 if an event is pending and ring 1 has not
+ * masked it (HC_WAIT's question: the guest waits in ring 1). */
 static int vintr_update(struct monitor *m)
 {
 	volatile struct hc_vcpu *v = m->vcpu;
@@ -70,14 +58,26 @@ int vintr_due(struct monitor *m)
 
 enum run_outcome vintr_check(struct monitor *m)
 {
+	struct passage_guest *g = m->ps.guest;
+	volatile struct hc_vcpu *v = m->vcpu;
+	int from_user = (g->cs & 3) == 3;
 	enum run_outcome how;
 
-	if (!m->upcall || m->in_handler || !vintr_update(m))
+	if (!m->upcall || (!vintr_update(m) && !(from_user && v->events)))
 		return RUN_RESUME;
-	how = trap_bounce(m, m->upcall, HCABI_UPCALL_VECTOR);
-	if (how == RUN_RESUME) {
-		m->vcpu->mask = 1; /* delivering masks, as Xen's evtchn_upcall_mask */
+	/* Ring 1 inside its unmask-then-iretq sequence (proto/vintr.h): RSP is
+	 * the frame that iretq would pop. Taking the upcall "after" it is
+	 * starting the handler again on that same frame, with the virtual IF
+	 * cleared as delivery clears it: nothing nests, and an event that came
+	 * between the unmask and the iretq waits for no later exit. */
+	if (!from_user && g->rip >= v->resume_start && g->rip < v->resume_end) {
+		v->mask = 1;
+		g->rip = m->upcall;
 		m->upcalls++;
+		return RUN_RESUME;
 	}
+	how = trap_push(m, HCABI_UPCALL_VECTOR, m->upcall, 0, 0, 1);
+	if (how == RUN_RESUME)
+		m->upcalls++;
 	return how;
 }

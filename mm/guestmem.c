@@ -18,7 +18,7 @@ void *gmem_page_hva(const struct pool *p, uint64_t gpa)
 {
 	uint64_t ma = pool_page_ma(p, gpa >> MM_PAGE_SHIFT);
 
-	return (char *)p->host->ma_to_hva(p->host->ctx, ma) + (gpa & (MM_PAGE_SIZE - 1));
+	return (char *)mm_hva(p->host, ma) + (gpa & (MM_PAGE_SIZE - 1));
 }
 
 /* Walk a checked span one guest page at a time: each piece covers at most

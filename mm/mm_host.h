@@ -20,6 +20,16 @@ struct mm_host {
 	/* 1: alloc_pages always gives zeroed pages, so the pool need not zero
 	 * them again (a pass over gigabytes); 0: it may give the host's data. */
 	int pages_zeroed;
+	/* 1: ma_to_hva(ma) is always ma + linear_offset (an identity map, or
+	 * Linux's direct map), which the hot paths then add themselves. */
+	int linear;
+	uint64_t linear_offset;
 };
+
+/* ma_to_hva, without the call where the host's map is linear. */
+static inline void *mm_hva(const struct mm_host *h, uint64_t ma)
+{
+	return h->linear ? (void *)(ma + h->linear_offset) : h->ma_to_hva(h->ctx, ma);
+}
 
 #endif

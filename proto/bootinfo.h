@@ -27,24 +27,33 @@ struct bootinfo {
 	uint64_t bootinfo_gpa;
 	uint64_t stack_gpa;   /* boot stack: [stack_gpa, stack_gpa + stack_bytes) */
 	uint64_t stack_bytes;
-	uint64_t free_gpa;    /* first gpa not used by image, boot info or stack */
+	uint64_t free_gpa;    /* first gpa not used by image, boot info, stack, ring
+			       * or boot page tables */
 	uint32_t host;        /* BOOTINFO_HOST_* */
 	uint32_t flags;       /* BOOTINFO_F_* */
 	uint64_t ring_gpa;    /* the request ring (proto/ring.h), RING_PAGES pages */
 	uint64_t tsc_hz;      /* TSC ticks per second: ns = rdtsc * 10^9 / tsc_hz */
+	/* The boot page tables: x86-64 4-level tables the monitor wrote into the
+	 * pool, loaded at entry (HC_SET_CR3 of boot_cr3, PCID 0): the direct map
+	 * of the whole pool (RW, NX, global; 2 MiB pages where they fit) and the
+	 * image at its link address (per program header, global). The guest's to
+	 * read, copy, extend or abandon (docs/ABI.md, "Page tables"). */
+	uint64_t boot_cr3;      /* the PML4's gpa */
+	uint64_t boot_pt_gpa;   /* their pages: [boot_pt_gpa, + boot_pt_pages * 4096) */
+	uint64_t boot_pt_pages;
 	char cmdline[BOOTINFO_CMDLINE_BYTES]; /* NUL-terminated, the whole line */
 };
 
-#define BOOTINFO_F_SCATTER 1u
+#define BOOTINFO_F_SCATTER 1u /* the pool was scattered on purpose (debug) */
 
 /* Monotonic time in ns from a TSC value: tsc * 10^9 / tsc_hz, split so that no
  * 128-bit division (a libgcc call) is needed; exact while tsc_hz < 1.8e10. */
 static inline uint64_t bootinfo_tsc_to_ns(uint64_t tsc, uint64_t tsc_hz)
 {
 	return tsc / tsc_hz * 1000000000u + tsc % tsc_hz * 1000000000u / tsc_hz;
-} /* the pool was scattered on purpose (debug) */
+}
 
-_Static_assert(sizeof(struct bootinfo) == 0x78 + BOOTINFO_CMDLINE_BYTES, "bootinfo size");
+_Static_assert(sizeof(struct bootinfo) == 0x90 + BOOTINFO_CMDLINE_BYTES, "bootinfo size");
 _Static_assert(__builtin_offsetof(struct bootinfo, passage_gva) == 0x38, "passage offset");
 
 #endif

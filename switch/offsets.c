@@ -19,13 +19,16 @@ void passage_offsets(void)
 	DEFINE(PASSAGE_FPU_PAGE, PASSAGE_PAGE_FPU * 4096);
 	DEFINE(PASSAGE_GDT_GUEST_CODE, PASSAGE_GDT_GUEST_CODE);
 	DEFINE(PASSAGE_GDT_GUEST_DATA, PASSAGE_GDT_GUEST_DATA);
+	DEFINE(PASSAGE_GDT_USER_CODE, PASSAGE_GDT_USER_CODE);
+	DEFINE(PASSAGE_GDT_USER_DATA, PASSAGE_GDT_USER_DATA);
 	DEFINE(PASSAGE_HC_VECTOR, PASSAGE_HC_VECTOR);
 	DEFINE(PASSAGE_EXIT_ABORT, PASSAGE_EXIT_ABORT);
 	DEFINE(PASSAGE_EXIT_HYPERVISOR, PASSAGE_EXIT_HYPERVISOR);
 	DEFINE(PASSAGE_EXIT_MONITOR, PASSAGE_EXIT_MONITOR);
 	DEFINE(PASSAGE_CR4_CLEAR, PASSAGE_CR4_CLEAR);
 	DEFINE(PASSAGE_EFER_CLEAR, PASSAGE_EFER_CLEAR);
-	WORLD(host_cr3); WORLD(guest_cr3); WORLD(host_cr4); WORLD(guest_cr4);
+	WORLD(host_cr3); WORLD(guest_cr3); WORLD(host_cr4); WORLD(guest_cr4); WORLD(cr4_set);
+	WORLD(fs_base); WORLD(gs_base); WORLD(segbase_set);
 	DEFINE(PW_mon_gdtr, offsetof(struct passage_world, mon_gdtr.limit));
 	DEFINE(PW_mon_idtr, offsetof(struct passage_world, mon_idtr.limit));
 	HOST(rsp); HOST(rflags); HOST(rbx); HOST(rbp); HOST(r12); HOST(r13); HOST(r14); HOST(r15);
@@ -35,7 +38,7 @@ void passage_offsets(void)
 	DEFINE(PH_idtr, offsetof(struct passage_host, idtr.limit));
 	GUEST(rax); GUEST(rbx); GUEST(rcx); GUEST(rdx); GUEST(rsi); GUEST(rdi); GUEST(rbp);
 	GUEST(r8); GUEST(r9); GUEST(r10); GUEST(r11); GUEST(r12); GUEST(r13); GUEST(r14);
-	GUEST(r15); GUEST(rsp); GUEST(rip); GUEST(rflags);
+	GUEST(r15); GUEST(rsp); GUEST(rip); GUEST(rflags); GUEST(cs);
 	GUEST(exit); GUEST(error_code); GUEST(cr2);
 	GUEST(mfault_vector); GUEST(mfault_error); GUEST(mfault_rip);
 	DEFINE(PG_gate_stack_top, PASSAGE_GATE_STACK_TOP);

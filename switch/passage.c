@@ -18,10 +18,14 @@ extern const uint8_t switch_blob_start[], switch_blob_end[];
 #define GDT_DATA_DPL0 0x00cf93000000ffffull   /* P DPL0 S type=0x3 D/B G */
 #define GDT_CODE64_DPL1 0x00afbb000000ffffull /* the same with DPL 1 */
 #define GDT_DATA_DPL1 0x00cfb3000000ffffull
+#define GDT_CODE64_DPL3 0x00affb000000ffffull /* and with DPL 3: the guest's ring 3 */
+#define GDT_DATA_DPL3 0x00cff3000000ffffull
 /* SDM Vol.3 6.14.1 figure 6-8: a 64-bit interrupt gate (type 0xE, so IF is
  * cleared on entry), present, with its DPL (who may use INT n on it). */
 #define IDT_GATE_DPL0 0x8e
 #define IDT_GATE_DPL1 0xae
+#define IDT_GATE_DPL3 0xee
+#define IDT_TRAP_DPL3 0xef /* type 0xF, a trap gate: IF stays as it was (SDM 6.12.1.3) */
 #define IDT_IST_DF 1 /* #DF on its own stack: SDM Vol.3 6.14.5 */
 
 struct idt_gate {
@@ -48,7 +52,9 @@ static void fill_tss(struct passage *ps)
 
 	__builtin_memset((void *)(ps->hva + PASSAGE_PAGE_TSS * 4096), 0, 4096);
 	*tss(ps) = (struct passage_tss){
-		.rsp = { guest_page + PASSAGE_GATE_STACK_TOP }, /* ring 1 -> 0: the gate stack */
+		/* ring 1 or 3 -> 0: the gate stack; ring 3 -> 1 (the system-call
+		 * gate): the guest kernel's stack (HC_SET_KSTACK) */
+		.rsp = { guest_page + PASSAGE_GATE_STACK_TOP, ps->kstack },
 		.ist = { guest_page + PASSAGE_DF_STACK_TOP },   /* IST1 */
 		/* SDM Vol.3 20.5.2: a map base at or beyond the TSS limit means no
 		 * I/O permission bitmap: every in/out from ring 1 (IOPL 0) is #GP. */
@@ -161,6 +167,65 @@ void passage_fpu_host_restore(struct passage *ps)
 		__asm__ volatile("xrstor64 (%0)" : : "r"(a), "a"(lo), "d"(hi) : "memory");
 }
 
+/* SDM Vol.2 CPUID leaf 7: EBX bit 7 SMEP, ECX bit 2 UMIP. The guest world
+ * runs with both where the CPU has them: SMEP keeps the guest kernel from
+ * executing its user pages, UMIP keeps the monitor's table addresses from
+ * rings 1 and 3 (docs/ABI.md). */
+static uint64_t cr4_wanted(void)
+{
+	uint32_t r[4];
+	uint64_t set = 0;
+
+	cpuid(0, 0, r);
+	if (r[0] < 7)
+		return 0;
+	cpuid(7, 0, r);
+	if (r[1] & (1u << 7))
+		set |= PASSAGE_CR4_SMEP;
+	if (r[2] & (1u << 2))
+		set |= PASSAGE_CR4_UMIP;
+	return set;
+}
+
+static struct idt_gate gate_to(uint64_t a, uint16_t selector, uint8_t type_attr)
+{
+	return (struct idt_gate){
+		.offset_lo = (uint16_t)a,
+		.selector = selector,
+		.type_attr = type_attr,
+		.offset_mid = (uint16_t)(a >> 16),
+		.offset_hi = (uint32_t)(a >> 32),
+	};
+}
+
+void passage_set_user_gates(struct passage *ps, uint64_t syscall_handler, int bp_user,
+			    int of_user)
+{
+	struct idt_gate *g = idt(ps);
+
+	/* SDM Vol.3 6.12.1.1: `int N` checks the gate's DPL against CPL; an
+	 * exception the CPU raises does not. */
+	g[3].type_attr = bp_user ? IDT_GATE_DPL3 : IDT_GATE_DPL0;
+	g[4].type_attr = of_user ? IDT_GATE_DPL3 : IDT_GATE_DPL0;
+	if (syscall_handler) {
+		/* Straight to the guest kernel: ring 3 -> 1 on TSS.RSP1, or ring
+		 * 1 -> 1 on its own stack (SDM Vol.3 6.12.1, 6.14.4). */
+		g[PASSAGE_SYSCALL_VECTOR] = gate_to(syscall_handler,
+						    PASSAGE_GDT_GUEST_CODE * 8, IDT_TRAP_DPL3);
+		ps->syscall_direct = 1;
+	} else {
+		g[PASSAGE_SYSCALL_VECTOR] = gate_to(ps->irq80_gate, ps->tables_cs, IDT_GATE_DPL0);
+		ps->syscall_direct = 0;
+	}
+}
+
+void passage_set_kstack(struct passage *ps, uint64_t rsp1)
+{
+	ps->kstack = rsp1;
+	if (ps->tss_placed)
+		tss(ps)->rsp[1] = rsp1;
+}
+
 int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_NPAGES])
 {
 	const struct passage_code_hdr *hdr = (const void *)switch_blob_start;
@@ -189,6 +254,9 @@ int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_
 
 	ps->world->gdt[PASSAGE_GDT_GUEST_CODE] = GDT_CODE64_DPL1;
 	ps->world->gdt[PASSAGE_GDT_GUEST_DATA] = GDT_DATA_DPL1;
+	ps->world->gdt[PASSAGE_GDT_USER_CODE] = GDT_CODE64_DPL3;
+	ps->world->gdt[PASSAGE_GDT_USER_DATA] = GDT_DATA_DPL3;
+	ps->world->cr4_set = cr4_wanted();
 	ps->world->mon_gdtr.limit = sizeof(ps->world->gdt) - 1;
 	ps->world->mon_gdtr.base = (uint64_t)ps->world->gdt;
 	ps->world->mon_idtr.limit = 256 * sizeof(struct idt_gate) - 1;
@@ -213,6 +281,8 @@ int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_
 
 		if (vector == PASSAGE_HC_VECTOR)
 			continue;
+		if (vector == PASSAGE_SYSCALL_VECTOR)
+			ps->irq80_gate = a;
 		idt(ps)[vector] = (struct idt_gate){
 			.offset_lo = (uint16_t)a,
 			.type_attr = IDT_GATE_DPL0,
@@ -394,7 +464,8 @@ int passage_host_prepare(struct passage *ps, struct pt *pt)
 		for (unsigned i = 1; i <= PASSAGE_GDT_HOST_MAX; i++)
 			w->gdt[i] = i == cs_i ? GDT_CODE64_DPL0 : i == ss_i ? GDT_DATA_DPL0 : 0;
 		for (int v = 0; v < 256; v++)
-			idt(ps)[v].selector = h->cs;
+			if (v != PASSAGE_SYSCALL_VECTOR || !ps->syscall_direct)
+				idt(ps)[v].selector = h->cs;
 		ps->tables_cs = h->cs;
 		ps->tables_ss = h->ss;
 	}
@@ -408,7 +479,8 @@ void passage_guest_start(struct passage *ps, uint64_t cr3, uint64_t rip, uint64_
 		.rip = rip,
 		.rsp = rsp,
 		.rdi = arg,
-		.rflags = 0x2, /* SDM Vol.1 3.4.3: bit 1 is reserved as 1; IF off */
+		.rflags = 0x2, /* SDM Vol.1 3.4.3: bit 1 is reserved as 1 (enter sets IF) */
+		.cs = PASSAGE_GDT_GUEST_CODE * 8 + 1,
 	};
 	ps->world->guest_cr3 = cr3;
 }

@@ -43,14 +43,17 @@ enum passage_fpu_mode {
  * (the ABI, proto/hypercall.h); the host's own kernel CS and SS indices are
  * filled in per run with equivalent ring-0 descriptors, so every gate and
  * every host IDT entry means the same code segment under either GDT. */
-#define PASSAGE_GDT_ENTRIES 32
+#define PASSAGE_GDT_ENTRIES 34
 #define PASSAGE_GDT_TSS 28        /* 16-byte TSS descriptor, indices 28-29 */
 #define PASSAGE_GDT_GUEST_CODE 30 /* 64-bit code, DPL 1 */
 #define PASSAGE_GDT_GUEST_DATA 31 /* data, DPL 1 */
+#define PASSAGE_GDT_USER_DATA 32  /* data, DPL 3 */
+#define PASSAGE_GDT_USER_CODE 33  /* 64-bit code, DPL 3 */
 #define PASSAGE_GDT_HOST_MAX 27   /* the host's CS and SS must lie below */
 #define PASSAGE_TSS_SEL (PASSAGE_GDT_TSS * 8)
 
 #define PASSAGE_HC_VECTOR 0x81 /* = HCABI_VECTOR (proto/hypercall.h) */
+#define PASSAGE_SYSCALL_VECTOR 0x80 /* = HCABI_SYSCALL_VECTOR: a direct gate, when asked */
 #define PASSAGE_NGATES 33      /* vectors 0-31, then the hypercall gate */
 
 /* What ended the last enter (passage_guest.exit): a vector 0-255 that the
@@ -85,7 +88,11 @@ struct passage_dtr {
  * host world; passage_host_prepare the rest at the start of each run. */
 struct passage_world {
 	uint64_t host_cr3, guest_cr3;
-	uint64_t host_cr4, guest_cr4; /* guest_cr4: the host's minus PASSAGE_CR4_CLEAR */
+	uint64_t host_cr4, guest_cr4; /* guest_cr4: the host's minus PASSAGE_CR4_CLEAR,
+				       * plus cr4_set */
+	uint64_t cr4_set;             /* SMEP and UMIP where the CPU has them */
+	uint64_t fs_base, gs_base;    /* the guest's (HC_SET_SEGBASE), loaded by enter */
+	uint64_t segbase_set;         /* nonzero: either is (else both stay 0, no WRMSR) */
 	struct passage_dtr mon_gdtr, mon_idtr; /* the guest world's (pages 1 and 3) */
 	uint64_t gdt[PASSAGE_GDT_ENTRIES];     /* the guest world's GDT */
 };
@@ -116,6 +123,7 @@ struct passage_guest {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t rsp, rip, rflags;
+	uint64_t cs;         /* its RPL is the ring enter returns to: 3, or else 1 */
 	uint64_t exit;       /* a vector, or PASSAGE_EXIT_* */
 	uint64_t error_code; /* the CPU's, or 0 */
 	uint64_t cr2;        /* read in the gate, before the host can fault */
@@ -139,10 +147,15 @@ struct __attribute__((packed)) passage_tss {
 /* The guest world's CR4 and EFER: the host's, minus what ring 1 could use
  * to reach host state or that would let host TLB entries survive. */
 #define PASSAGE_CR4_CLEAR                                                                    \
-	((1ull << 2) | (1ull << 7) | (1ull << 8) | (1ull << 16) | (1ull << 22) | (1ull << 23))
+	((1ull << 2) | (1ull << 7) | (1ull << 8) | (1ull << 16) | (1ull << 21) | (1ull << 22) | \
+	 (1ull << 23))
 /* SDM Vol.3 2.5: TSD (rdtsc stays the guest's), PGE (flush the host's global
- * pages), PCE (no rdpmc), FSGSBASE (no wrfsbase/wrgsbase), PKE (no wrpkru: PKRU
- * guards the host's user pages), CET (the host's IBT would fault the guest). */
+ * pages), PCE (no rdpmc), FSGSBASE (no wrfsbase/wrgsbase), SMAP (the guest
+ * kernel reads its user pages without STAC, which ring 1 may not execute),
+ * PKE (no wrpkru: PKRU guards the host's user pages), CET (the host's IBT
+ * would fault the guest). */
+#define PASSAGE_CR4_SMEP (1ull << 20) /* SDM Vol.3 2.5: set where the CPU has it */
+#define PASSAGE_CR4_UMIP (1ull << 11) /* likewise: sgdt, sidt, sldt, smsw, str #GP */
 #define PASSAGE_EFER_CLEAR 1ull /* SDM Vol.3 2.2.1: SCE, so `syscall` is #UD */
 
 _Static_assert(sizeof(struct passage_host) <= 4096, "host state fits its page");
@@ -165,6 +178,9 @@ struct passage {
 	int tss_placed;      /* tss_off is fixed (the first run placed it) */
 	uint64_t tr_base;    /* the host's TR base on this run's CPU */
 	uint64_t tss_missing_va; /* -HCERR_AGAIN from prepare: map page 4 here first */
+	uint64_t kstack;     /* TSS.RSP1: the guest kernel's stack for traps from ring 3 */
+	uint64_t irq80_gate; /* vector 0x80's host-interrupt stub, when it is no direct gate */
+	int syscall_direct;  /* vector 0x80 is the guest's direct gate (its selector is ours) */
 	uint16_t tables_cs, tables_ss; /* the host CS and SS the GDT and IDT agree with */
 	int vendor_amd;      /* SYSENTER is #UD in long mode: no SYSENTER_CS to zero */
 	enum passage_fpu_mode fpu_mode;
@@ -193,8 +209,15 @@ int passage_map_tss(struct passage *ps, struct pt *pt);
 void passage_fpu_host_save(struct passage *ps);
 void passage_fpu_host_restore(struct passage *ps);
 
-/* Prepare the guest's first entry: rip, stack, RDI = arg, ring 1,
- * interrupts off. */
+/* The guest's trap table asked for these: a DPL-3 trap gate on vector 0x80
+ * straight to `syscall_handler` in ring 1 (0: the host-interrupt stub again),
+ * and DPL 3 on the monitor's gates for #BP and #OF. */
+void passage_set_user_gates(struct passage *ps, uint64_t syscall_handler, int bp_user,
+			    int of_user);
+/* TSS.RSP1 (HC_SET_KSTACK). */
+void passage_set_kstack(struct passage *ps, uint64_t rsp1);
+
+/* Prepare the guest's first entry: rip, stack, RDI = arg, ring 1. */
 void passage_guest_start(struct passage *ps, uint64_t cr3, uint64_t rip, uint64_t rsp,
 			 uint64_t arg);
 

@@ -5,7 +5,7 @@
 ; wherever the host put the passage.
 ;
 ;   enter         host -> guest: save the host, the guest's x87/SSE/AVX state,
-;                 the guest world's tables, IRETQ to ring 1 (interrupts on)
+;                 the guest world's tables, IRETQ to ring 1 or 3 (interrupts on)
 ;   gate_N        the guest world's IDT: vectors 0-31 and the hypercall gate
 ;   irq_stubs     vectors 32-255: the host's interrupts, taken while the guest runs
 ;   guest_exit    an exception gate taken from ring 1: save the guest, then to_host
@@ -28,7 +28,9 @@
 ;   to enter_abort instead, which goes home rather than run the guest with an
 ;   NMI held back. A machine check is re-raised by monitor_step, in C.
 ; - Nothing enter loads from the guest-writable page decides privilege: CS
-;   and SS are constants, RFLAGS is masked, CR3 comes from page 1.
+;   and SS are one of two constant pairs (ring 1 or ring 3, by the RPL of the
+;   CS a gate saved or the monitor wrote), RFLAGS is masked, CR3 comes from
+;   page 1. The guest cannot run between an exit and the next enter.
 bits 64
 default rel
 %include "passage_offsets.inc"
@@ -48,8 +50,10 @@ default rel
 %define MSR_SYSENTER_CS 0x174         ; IA32_SYSENTER_CS
 %define MSR_FS_BASE 0xc0000100        ; IA32_FS_BASE
 %define MSR_GS_BASE 0xc0000101        ; IA32_GS_BASE
-%define GUEST_CS (PASSAGE_GDT_GUEST_CODE * 8 + 1) ; RPL 1
+%define GUEST_CS (PASSAGE_GDT_GUEST_CODE * 8 + 1) ; RPL 1: the guest kernel
 %define GUEST_DS (PASSAGE_GDT_GUEST_DATA * 8 + 1)
+%define USER_CS (PASSAGE_GDT_USER_CODE * 8 + 3)   ; RPL 3: its user programs
+%define USER_DS (PASSAGE_GDT_USER_DATA * 8 + 3)
 
 ; SDM Vol.3 6.3.1 table 6-1: the vectors for which the CPU pushes an error code.
 %define HAS_ERRCODE(v) ((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || \
@@ -97,6 +101,7 @@ enter:
 	mov [W(host_cr4)], rsi
 	mov rdi, rsi
 	and rdi, ~PASSAGE_CR4_CLEAR
+	or rdi, [W(cr4_set)]            ; SMEP, UMIP where the CPU has them
 	mov [W(guest_cr4)], rdi
 	lidt [W(mon_idtr)]              ; from here an NMI lands in our gates, which
 .window:                                ; turn it into enter_abort up to the IRETQ
@@ -121,18 +126,29 @@ enter:
 	mov cr4, rdi                    ; PGE off: SDM Vol.3 4.10.4.1, global entries flushed
 .cr4_same:
 	mov rax, [W(guest_cr3)]
-	mov cr3, rax                    ; the guest's address space (non-global TLB flushed)
-	mov eax, GUEST_DS               ; FS and GS from the guest's selector: bases 0
-	mov fs, eax                     ; (DS and ES: IRETQ nulls the host's if they are
-	mov gs, eax                     ; DPL 0; their bases mean nothing in 64-bit mode)
-	push GUEST_DS                   ; IRETQ frame (SDM Vol.3 6.14.3): SS, RSP,
-	push qword [G(rsp)]             ; RFLAGS, CS, RIP; to ring 1 (RPL of CS)
+	mov cr3, rax                    ; the guest's address space (its shadow tables)
+	mov r8d, GUEST_DS               ; the ring to return to, by the RPL of the CS the
+	mov r9d, GUEST_CS               ; last gate saved (or the monitor wrote): 3, or 1
+	test byte [G(cs)], 2
+	jz .ring_chosen
+	mov r8d, USER_DS
+	mov r9d, USER_CS
+.ring_chosen:
+	mov ds, r8d                     ; every data selector the ring's (their bases
+	mov es, r8d                     ; mean nothing in 64-bit mode but FS's and GS's,
+	mov fs, r8d                     ; which become 0 here, SDM Vol.3 3.4.4.1)
+	mov gs, r8d
+	cmp byte [W(segbase_set)], 0    ; the guest's own bases (HC_SET_SEGBASE), if any
+	jne .segbase
+.segbase_done:
+	push r8                         ; IRETQ frame (SDM Vol.3 6.14.3): SS, RSP,
+	push qword [G(rsp)]             ; RFLAGS, CS, RIP; to ring 1 or 3 (CS's RPL)
 	mov rax, [G(rflags)]
 	and eax, GUEST_RFLAGS_KEEP      ; IF 0 and IOPL 0: cli, sti, in, out, popf's IF
-	or eax, 0x202                   ; all #GP or stay as they are in ring 1; IF 1:
-	                                ; host interrupts reach our gates (irq_stubs)
+	or eax, 0x202                   ; all #GP or stay as they are in rings 1 and 3;
+	                                ; IF 1: host interrupts reach our gates (irq_stubs)
 	push rax
-	push GUEST_CS
+	push r9
 	push qword [G(rip)]
 	mov rax, [G(rax)]               ; every guest GPR: a hypercall's result in rax
 	mov rbx, [G(rbx)]
@@ -151,6 +167,17 @@ enter:
 	mov r15, [G(r15)]
 .window_end:
 	iretq
+
+.segbase:                               ; off the hot path: two WRMSRs
+	mov eax, [W(fs_base)]
+	mov edx, [W(fs_base) + 4]
+	mov ecx, MSR_FS_BASE
+	wrmsr
+	mov eax, [W(gs_base)]
+	mov edx, [W(gs_base) + 4]
+	mov ecx, MSR_GS_BASE
+	wrmsr
+	jmp .segbase_done
 
 .hypervisor:                            ; nothing loaded yet: just return
 	mov qword [G(exit)], PASSAGE_EXIT_HYPERVISOR
@@ -207,7 +234,7 @@ guest_exit:                             ; from ring 1: save the guest, go home
 	pop qword [G(exit)]             ; the vector
 	pop qword [G(error_code)]
 	pop qword [G(rip)]
-	add rsp, 8                      ; CS: always GUEST_CS
+	pop qword [G(cs)]               ; GUEST_CS or USER_CS: which ring to return to
 	pop qword [G(rflags)]
 	pop qword [G(rsp)]              ; SS is left on the stack: to_host does not care
 	mov rax, cr2                    ; SDM Vol.3 4.7: a #PF's linear address, read
@@ -272,7 +299,7 @@ gate_irq:                               ; frame: vector, RIP, CS, RFLAGS, RSP, S
 	pop qword [G(exit)]
 	mov qword [G(error_code)], 0
 	pop qword [G(rip)]
-	add rsp, 8                      ; CS
+	pop qword [G(cs)]
 	pop qword [G(rflags)]
 	pop qword [G(rsp)]
 	jmp to_host
@@ -290,13 +317,13 @@ monitor_fault:
 	lea rsp, [G(gate_stack_top)]
 	jmp to_host
 
-; The hypercall gate (DPL 1: ring 1 only, never the switch): the hot path,
-; without the exception gates' vector and error code, straight into to_host.
+; The hypercall gate (DPL 1: ring 1 only, never the switch or ring 3): the
+; hot path, without the exception gates' vector and error code, into to_host.
 gate_hc:
 	SAVE_GUEST_GPRS
 	mov qword [G(exit)], PASSAGE_HC_VECTOR
 	pop qword [G(rip)]
-	add rsp, 8                      ; CS
+	pop qword [G(cs)]
 	pop qword [G(rflags)]
 	pop qword [G(rsp)]
 	; fall through

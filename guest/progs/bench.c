@@ -133,6 +133,8 @@ static void on_upcall(struct hc_trap_frame *f)
 	vcpu.events = 0;
 }
 
+extern const char bench_upcall_entry[]; /* guest/progs/bench_upcall.asm */
+
 static void yield_upcall(void)
 {
 	vcpu.events |= HCEV_SELF;
@@ -200,10 +202,19 @@ int prog_bench(void)
 	 * monitor then looks at the shared page after every exit), and a YIELD
 	 * that comes back through an upcall (an event the guest raised itself):
 	 * the difference is what delivering one virtual interrupt costs, the
-	 * handler's HC_IRET included. */
+	 * kit's C handler and its way back by iretq included. Then the same with
+	 * the smallest handler there is, in assembly (bench_upcall.asm): what
+	 * the monitor's delivery and a plain iretq cost. */
 	if (vintr_init(on_upcall) == 0) {
-		measure("yield_round_trip_upcalls_registered", yield, 1);
+		uint64_t y = measure("yield_round_trip_upcalls_registered", yield, 1), u;
+
 		measure("yield_with_one_upcall", yield_upcall, 1);
+		trap_set_entry(HCABI_UPCALL_VECTOR, (uint64_t)bench_upcall_entry, 0);
+		traps_load();
+		u = measure(0, yield_upcall, 1);
+		printf("BENCH upcall_delivered_and_iretq %lu %lu %lu %d\n", u - y, samples[0] - y,
+		       samples[ITER - 1] - y, ITER);
+		guest_cpu_init(); /* the kit's entry again */
 		vcpu.mask = 1;
 	}
 	measure("batch_64_reads_one_post", batch_one_post, 1);

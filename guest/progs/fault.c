@@ -1,7 +1,8 @@
 /* fault: (1) read an unmapped address; the guest's #PF handler prints the
  * register dump, and the fault it recorded must carry the right CR2 and error
- * code. (2) Make the handler itself fault: that nested fault must end in the
- * monitor (HC_CRASH, reason nested), which reports it and stays up; the
+ * code. (2) Make the handler itself fault: exceptions nest as on hardware,
+ * so the fault comes back to the handler, which hands it to the monitor as
+ * nested (HC_CRASH, reason nested); the monitor reports it and stays up. The
  * harness expects the crash status, so returning here is the failure. */
 #include "progs.h"
 #include "../kernel.h"

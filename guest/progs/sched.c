@@ -1,7 +1,7 @@
 /* sched: three kernel threads and a round-robin scheduler driven by the
  * virtual timer (100 Hz). No thread ever yields: each computes, and the timer's
  * upcall switches threads by swapping the interrupted context in the frame
- * for the next thread's, which HC_IRET then resumes. Thread A is the program
+ * for the next thread's, which the handler's iretq then resumes. Thread A is the program
  * itself; after 1.5 s it stops the timer and shows the turns taken. (The
  * threads share the FPU state: they use none; a lab's scheduler would keep
  * each thread's.) */
@@ -25,7 +25,7 @@ static void on_tick(struct hc_trap_frame *f)
 	vcpu.events &= ~HCEV_TIMER;
 	ctx[cur] = *f; /* the interrupted thread, as it was */
 	cur = (cur + 1) % NTHREADS;
-	*f = ctx[cur]; /* HC_IRET resumes the next one */
+	*f = ctx[cur]; /* the iretq resumes the next one */
 	if (nturns < TURNS_SHOWN)
 		turns[nturns] = (char)('A' + cur);
 	nturns++;
@@ -47,6 +47,8 @@ int prog_sched(void)
 			.rdi = (uint64_t)i,
 			.rsp = (uint64_t)&stacks[i - 1][STACK_BYTES - 8], /* as after a call */
 			.rflags = 0x202,
+			.cs = HCABI_GUEST_CS,
+			.ss = HCABI_GUEST_DS,
 		};
 	if (vintr_init(on_tick) != 0)
 		return 1;

@@ -34,6 +34,12 @@ static int in_guest_windows(uint64_t va)
 	       va >= GUEST_KERNEL_BASE;
 }
 
+/* The guest's PML4 entry for va in the boot tables (proto/bootinfo.h). */
+static uint64_t boot_pml4e(uint64_t va)
+{
+	return ((const uint64_t *)gpa_to_virt(boot->boot_cr3))[(va >> 39) & 511];
+}
+
 static void check_bootinfo(void)
 {
 	uint64_t rsp, stack = boot->dmap_base + boot->stack_gpa;
@@ -60,6 +66,13 @@ static void check_bootinfo(void)
 	      boot->ring_gpa >= boot->stack_gpa + boot->stack_bytes &&
 		      boot->ring_gpa + 3 * 4096 <= boot->free_gpa);
 	check("the host gave a TSC rate", boot->tsc_hz > 0);
+	check("the boot page tables lie in the pool before the free memory",
+	      boot->boot_cr3 == boot->boot_pt_gpa && boot->boot_pt_pages >= 4 &&
+		      boot->boot_pt_gpa >= boot->ring_gpa + 3 * 4096 &&
+		      boot->boot_pt_gpa + boot->boot_pt_pages * 4096 == boot->free_gpa);
+	check("they map the direct map and the image, never the monitor's slots",
+	      (boot_pml4e(GUEST_DMAP_BASE) & 1) && (boot_pml4e(GUEST_KERNEL_BASE) & 1) &&
+		      !(boot_pml4e(GUEST_P2M_BASE) & 1) && !(boot_pml4e(boot->passage_gva) & 1));
 	printf("guest: selftest: pool is %lu KiB\n", boot->pool_bytes >> 10);
 }
 
@@ -166,7 +179,13 @@ static void check_hypercalls(void)
 {
 	static const char msg[] = "guest: selftest: a LOG of a buffer in the image\n";
 	uint64_t pool = boot->pool_bytes, rflags, cs;
-	static uint64_t bad_traps[HCLIM_TRAPS] = { [6] = 0xffffffff80000000ull + (64ull << 20) };
+	static struct hc_trap_entry bad_traps[HCLIM_TRAPS] __attribute__((aligned(16))) = {
+		[6] = { .handler = 0xffffffff80000000ull + (64ull << 20) },
+	};
+	static struct hc_trap_entry bad_flags[HCLIM_TRAPS] __attribute__((aligned(16))) = {
+		[14] = { .handler = (uint64_t)ret_in_text, .flags = HCTRAP_USER },
+	};
+	uint64_t vcpu_gpa = virt_to_gpa(&vcpu), ds, es;
 	const uint64_t efault = (uint64_t)-HCERR_FAULT, einval = (uint64_t)-HCERR_INVAL;
 
 	check_eq("YIELD returns 0", (uint64_t)hypercall(HC_YIELD, 0, 0, 0), 0);
@@ -205,13 +224,31 @@ static void check_hypercalls(void)
 	check_eq("a hypercall preserves every register but RAX (mask of changed ones)",
 		  hc_clobbered(), 0);
 	check_eq("SET_TRAPS with a handler outside the text: HCERR_INVAL",
-		  (uint64_t)hypercall(HC_SET_TRAPS, virt_to_gpa(bad_traps), 0, 0), einval);
+		  (uint64_t)hypercall(HC_SET_TRAPS, virt_to_gpa(bad_traps), vcpu_gpa, 0), einval);
+	check_eq("SET_TRAPS with #PF callable from ring 3: HCERR_INVAL",
+		  (uint64_t)hypercall(HC_SET_TRAPS, virt_to_gpa(bad_flags), vcpu_gpa, 0), einval);
 	check_eq("SET_TRAPS with a table outside the pool: HCERR_FAULT",
-		  (uint64_t)hypercall(HC_SET_TRAPS, pool, 0, 0), efault);
-	check_eq("IRET with no handler running: HCERR_INVAL", (uint64_t)hypercall(HC_IRET, 0, 0, 0),
+		  (uint64_t)hypercall(HC_SET_TRAPS, pool, vcpu_gpa, 0), efault);
+	check_eq("SET_TRAPS with a misaligned vcpu page: HCERR_FAULT",
+		  (uint64_t)hypercall(HC_SET_TRAPS, virt_to_gpa(bad_traps), vcpu_gpa + 8, 0), efault);
+	check_eq("SET_CR3 of a table outside the pool: HCERR_INVAL",
+		  (uint64_t)hypercall(HC_SET_CR3, pool, 0, 0), einval);
+	check_eq("SET_CR3 with a reserved bit: HCERR_INVAL",
+		  (uint64_t)hypercall(HC_SET_CR3, boot->boot_cr3 | (1ull << 62), 0, 0), einval);
+	check_eq("SET_CR3 of the boot tables again", (uint64_t)hypercall(HC_SET_CR3, boot->boot_cr3,
+									0, 0), 0);
+	check_eq("SET_KSTACK of a non-canonical address: HCERR_INVAL",
+		  (uint64_t)hypercall(HC_SET_KSTACK, 1ull << 47, 0, 0), einval);
+	check_eq("INVLPG of a non-canonical address is a NOP",
+		  (uint64_t)hypercall(HC_INVLPG, 1ull << 63, 0, 0), 0);
+	check_eq("FLUSH of an unknown type: HCERR_INVAL", (uint64_t)hypercall(HC_FLUSH, 9, 0, 0),
 		  einval);
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	check_eq("SET_SEGBASE of another segment: HCERR_INVAL",
+		  (uint64_t)hypercall(HC_SET_SEGBASE, 2, 0, 0), einval);
+	__asm__ volatile("mov %%cs, %0; mov %%ds, %1; mov %%es, %2" : "=r"(cs), "=r"(ds), "=r"(es));
 	check_eq("the guest runs in ring 1 on the ABI's code selector", cs, HCABI_GUEST_CS);
+	check_eq("with the ABI's data selector in DS and ES", ds << 16 | es,
+		  (uint64_t)HCABI_GUEST_DS << 16 | HCABI_GUEST_DS);
 	__asm__ volatile("pushfq; popq %0" : "=r"(rflags));
 	check_eq("the host's interrupts are on in the guest world (RFLAGS.IF)", rflags & 0x200,
 		  0x200);

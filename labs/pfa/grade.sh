@@ -3,29 +3,36 @@
 # labs/pfa/guest/pfa.c with pools of 8 and 16 MiB on bare metal (two runs, one
 # boot) and 12 MiB on the UEFI host. The counts it prints must be the ones
 # the pool size implies, which this grader works out on its own from the
-# guest image: the free range starts after the image's last segment and the
-# monitor's 12 pages (boot info 1, stack 8, ring 3: proto/layout.h), and the
-# allocator's bitmap takes one page per 32768 pages of the range.
+# guest image: the free range starts after the image's last segment, the
+# monitor's 12 pages (boot info 1, stack 8, ring 3: proto/layout.h) and the
+# boot page tables (proto/bootinfo.h: a PML4; for the direct map a PDPT, a PD
+# per GiB and a PT for a tail under 2 MiB; for the image a PDPT, a PD and a
+# PT per 2 MiB it touches), and the allocator's bitmap takes one page per
+# 32768 pages of the range.
 source "$(dirname "$0")/../lib.sh"
 lab_begin pfa
 lab_protect labs/pfa/guest/pfa_test.c
 
-# The gpa of the free range's first page: the end of the image's last PT_LOAD
-# (ELF gABI, program header: p_vaddr + p_memsz), page rounded, + 12 pages.
-free_gpa() {
-	local end=0 e
-	while read -r type _ va _ _ memsz _; do
-		[ "$type" = LOAD ] || continue
-		e=$((va + memsz - 0xffffffff80000000)) # GUEST_KERNEL_BASE: gpa 0 of the image
-		[ $e -gt $end ] && end=$e
-	done < <(readelf -lW build/guest.elf)
-	echo $(((end + 4095) / 4096 * 4096 + 12 * 4096))
-}
-FREE_GPA=$(free_gpa)
+# The gpa of the end of the image's last PT_LOAD (ELF gABI, program header:
+# p_vaddr + p_memsz), page rounded, + 12 pages; and the 2 MiB regions its
+# segments touch (for the boot tables).
+image_end=0 regions=""
+while read -r type _ va _ _ memsz _; do
+	[ "$type" = LOAD ] || continue
+	e=$((va + memsz - 0xffffffff80000000)) # GUEST_KERNEL_BASE: gpa 0 of the image
+	[ $e -gt $image_end ] && image_end=$e
+	for ((r = (va - 0xffffffff80000000) >> 21; r <= (e - 1) >> 21; r++)); do
+		[[ " $regions " == *" $r "* ]] || regions+=" $r"
+	done
+done < <(readelf -lW build/guest.elf)
+RESERVED_END=$(((image_end + 4095) / 4096 * 4096 + 12 * 4096))
+IMAGE_TABLES=$((2 + $(wc -w <<< "$regions")))
 
 # The pages pfa_alloc can hand out for a pool of $1 MiB.
 expected_free() {
-	local range=$((($1 * 1024 * 1024 - FREE_GPA) / 4096))
+	local bytes=$(($1 * 1024 * 1024)) tables range
+	tables=$((1 + 1 + (bytes + (1 << 30) - 1) / (1 << 30) + (bytes % (1 << 21) ? 1 : 0) + IMAGE_TABLES))
+	range=$(((bytes - RESERVED_END) / 4096 - tables))
 	echo $((range - (range + 32767) / 32768))
 }
 
@@ -68,7 +75,7 @@ judge() {
 	lab_expect 1 "$host pool=${mib}M: the run ends well" "^SUCCESS"
 }
 
-echo "     the free range starts at gpa $(printf '%#x' "$FREE_GPA") (from build/guest.elf)"
+echo "     the free range starts at gpa $(printf '%#x' "$RESERVED_END") plus the boot page tables (from build/guest.elf)"
 lab_boot bios pfa-bios 60 "guest=lab-pfa pool=8M -- guest=lab-pfa pool=16M"
 run_part "$LAB_DIR/pfa-bios.log" 1 "$LAB_DIR/bios-8M.log"
 judge bios 8 all

@@ -238,7 +238,8 @@ static void efi_save_core(const struct elfcore *c, int run)
 static struct host_ops efi_host = {
 	.name = "UEFI (firmware Boot Services)",
 	.bootinfo_host = BOOTINFO_HOST_EFI,
-	.mm = { .alloc_pages = efi_alloc, .free_pages = efi_free, .ma_to_hva = efi_hva },
+	.mm = { .alloc_pages = efi_alloc, .free_pages = efi_free, .ma_to_hva = efi_hva,
+		.linear = 1 }, /* the firmware's identity map (UEFI spec 2.3.4) */
 	.alloc_passage = efi_alloc_passage,
 	.free_passage = efi_free_passage,
 	.console_read = con_read,

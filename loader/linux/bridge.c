@@ -130,7 +130,8 @@ int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdlin
 	*h = (struct host_ops){
 		.name = "linux",
 		.bootinfo_host = BOOTINFO_HOST_LINUX,
-		.mm = { alloc_pages, free_pages, ma_to_hva, g, env->pages_zeroed },
+		.mm = { alloc_pages, free_pages, ma_to_hva, g, env->pages_zeroed, 1,
+			env->direct_map },
 		.use_nx = (cpu_rdmsr(MSR_EFER) & EFER_NXE) != 0,
 		.alloc_passage = alloc_passage,
 		.free_passage = free_passage,

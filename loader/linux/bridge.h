@@ -29,6 +29,7 @@ struct ckb_env {
 	void (*free_passage)(void *ctx, const ckb_u64 ma[CKB_PASSAGE_PAGES], ckb_u64 hva);
 	int (*seal_passage)(void *ctx, ckb_u64 hva);
 	int pages_zeroed; /* alloc_pages zeroes every page (mm/mm_host.h) */
+	ckb_u64 direct_map; /* ma_to_hva(ma) is ma + this: the kernel's direct map */
 	ckb_u64 tsc_hz; /* also the guest's clock (proto/hypercall.h HC_WAIT) */
 	void *ctx;
 };

@@ -133,6 +133,7 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 
 	f->out_used = f->out_dropped = 0; /* an earlier refusal's text went with it */
 	env.tsc_hz = (u64)tsc_khz * 1000;
+	env.direct_map = (u64)__va(0); /* x86-64: __va(pa) is pa + PAGE_OFFSET for all RAM */
 	env.ctx = f;
 	ck_messages_lock(f);
 	err = ckb_errno[ckb_start(g, &env, cmdline, image, s.image_len, s.disk_sectors,

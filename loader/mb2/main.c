@@ -109,7 +109,8 @@ static uint64_t mb2_time_ns(void *ctx);
 static struct host_ops mb2_host = {
 	.name = "bare-metal (multiboot2)",
 	.bootinfo_host = BOOTINFO_HOST_MB2,
-	.mm = { .alloc_pages = mb2_alloc, .free_pages = mb2_free, .ma_to_hva = mb2_ma_to_hva },
+	.mm = { .alloc_pages = mb2_alloc, .free_pages = mb2_free, .ma_to_hva = mb2_ma_to_hva,
+		.linear = 1 }, /* boot.asm's identity map */
 	.use_nx = 1, /* boot.asm set EFER.NXE */
 	.alloc_passage = mb2_alloc_passage,
 	.free_passage = mb2_free_passage,

@@ -5,19 +5,25 @@
  * Invariants checked here: a POST completes at most RING_ENTRIES descriptors
  * and exactly what it says; the status it writes last is 0 or a named error;
  * the RAM disk's guard bytes never change; mm/ never asks for a machine address
- * it was not given. */
+ * it was not given. The guest's boot page tables, optionally scribbled over
+ * by the input, are walked by the vTLB for addresses and error codes the
+ * input names: a fill never maps a page outside the pool. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../../loader/monitor.h"
 #include "../../loader/ring.h"
+#include "../../mm/bootpt.h"
 #include "../../mm/guestmem.h"
+#include "../../mm/pagetable.h"
+#include "../../proto/layout.h"
 #include "../../proto/ring.h"
 
-#define ARENA_PAGES 256
+#define ARENA_PAGES 384
 #define POOL_PAGES 64
 #define DISK_SECTORS 64
 #define RING_GPA 0x8000ull
+#define BOOT_PT_GPA 0xb000ull /* after the ring's three pages */
 #define GUARD 0x5a
 
 static uint8_t *arena;          /* fake machine memory; ma = 0x10000000 + offset */
@@ -28,6 +34,12 @@ static struct passage_guest regs;
 static uint64_t fake_ns;
 static const uint8_t *input_bytes;
 static size_t input_left;
+static uint8_t passage_pages[PASSAGE_NPAGES * 4096] __attribute__((aligned(4096)));
+static uint64_t monitor_root[512]; /* no monitor slots but the fixed range */
+/* switch/passage.c links for its gates and TSS (HC_SET_TRAPS, HC_SET_KSTACK);
+ * nothing here installs a stub. */
+const uint8_t switch_blob_start[1], switch_blob_end[1];
+static const struct bootpt_range image = { GUEST_KERNEL_BASE, 0, 0x2000, PT_EXEC };
 
 static int f_alloc(void *ctx, uint64_t n, uint64_t *ma)
 {
@@ -157,8 +169,51 @@ static void setup_once(void)
 	host_defer = host;
 	host_defer.defer_io = 1;
 	mon.ps.guest = &regs;
+	mon.ps.hva = (uint64_t)passage_pages;
+	mon.ps.world = (struct passage_world *)(passage_pages + PASSAGE_PAGE_WORLD * 4096);
+	mon.image.nsegments = 1; /* the text trap handlers must lie in */
+	mon.image.seg[0] = (struct elf_segment){ .gva = GUEST_KERNEL_BASE, .memsz = 0x2000,
+						 .perms = PT_EXEC };
 	mon.ring_gpa = RING_GPA;
 	memset(disk + DISK_SECTORS * 512, GUARD, 64);
+	if (vtlb_init(&mon.vtlb, &host.mm, &mon.pool, monitor_root, VTLB_MIN_PAGES, 1, 1, 40, 0))
+		abort();
+}
+
+/* The boot tables afresh in the zeroed pool, and the vTLB back on them. */
+static void boot_tables(void)
+{
+	uint64_t used;
+
+	if (bootpt_build(&mon.pool, BOOT_PT_GPA, &image, 1, 1, &used) != BOOT_PT_GPA)
+		abort();
+	vtlb_flush(&mon.vtlb, HC_FLUSH_ALL, 0, 0);
+	if (vtlb_set_cr3(&mon.vtlb, BOOT_PT_GPA) != 0)
+		abort();
+}
+
+/* A #PF at va with this error code: the vTLB fills or refuses; a filled
+ * translation leads to a page of the pool, nothing else. */
+static void fault_at(uint64_t va, uint64_t err)
+{
+	unsigned guest_err;
+	int r = vtlb_fault(&mon.vtlb, va, (unsigned)err & 0x1f, &guest_err);
+	struct pt shadow = { .host = &host.mm, .root_ma = vtlb_root_ma(&mon.vtlb) };
+	uint64_t ma, bits, i;
+
+	if (r == -HCERR_AGAIN)
+		r = vtlb_fault(&mon.vtlb, va, (unsigned)err & 0x1f, &guest_err);
+	if (r != 0 && r != 1)
+		abort();
+	if (r == 1) {
+		if (pt_walk(&shadow, va, &ma, &bits) != 0)
+			abort(); /* filled, yet not there */
+		for (i = 0; i < POOL_PAGES; i++)
+			if (pool_page_ma(&mon.pool, i) == (ma & ~0xfffull))
+				break;
+		if (i == POOL_PAGES)
+			abort(); /* a shadow leaf outside the pool */
+	}
 }
 
 static uint64_t take_u64(const uint8_t **p, size_t *left)
@@ -223,6 +278,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size < RING_BYTES - RING_DESC_OFFSET ? size : RING_BYTES - RING_DESC_OFFSET;
 	gmem_span(&mon.pool, RING_GPA + RING_DESC_OFFSET, n, &part);
 	gmem_write(&mon.pool, part, data);
+	boot_tables();
+	if (flags & 8) { /* the same bytes over the boot tables: a guest's own tables */
+		uint64_t m = n < 4 * 4096 ? n : 4 * 4096;
+
+		gmem_span(&mon.pool, BOOT_PT_GPA, m, &part);
+		gmem_write(&mon.pool, part, data);
+	}
 	input_bytes = data + n;
 	input_left = size - n;
 	for (uint32_t c = 0; c < ncalls; c++) {
@@ -250,6 +312,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		ret = (int64_t)regs.rax;
+		fault_at(regs.rdi, regs.rsi);
 		if (nr == HC_POST) {
 			if (ret == -HCERR_BADRING ? mon.ring_cons != before
 						: ret < 0 || ret > RING_ENTRIES ||

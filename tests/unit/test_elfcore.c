@@ -263,7 +263,7 @@ TEST(elfcore_monitor_describes_a_crash)
 	EXPECT_EQ(c.map[1].gpa, 0x2000);
 	EXPECT_EQ(c.map[1].flags, ELFCORE_R | ELFCORE_W);
 	EXPECT_EQ(c.map[2].gva, GUEST_DMAP_BASE);
-	EXPECT_EQ(c.map[2].bytes, 8 * 4096);
+	EXPECT_EQ(c.map[2].bytes, pool_bytes(&m.pool));
 	EXPECT_STR(c.args, "guest=crash");
 	EXPECT(elfcore_write(&c, sink, &o) != 0);
 	EXPECT(read_va(&o, GUEST_KERNEL_BASE + 0x2000, &b, &zero) && !zero &&

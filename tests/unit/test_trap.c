@@ -1,8 +1,10 @@
 /* The monitor's side of the guest's exceptions (loader/trap.c) on a fake
- * host: a fault before any handler, no handler, a fault inside a handler and
- * a stack that cannot take the frame each end the guest with their own
- * reason; a delivered frame lands where the ABI says, holds what the CPU
- * saw (CR2 only for #PF), and HC_IRET resumes from it, once. */
+ * host: a fault before any handler or with none ends the guest with its own
+ * reason; HC_SET_TRAPS checks every entry and its flags and changes nothing
+ * on a refusal; a delivered exception is the hardware frame (SDM Vol.3
+ * 6.14), on the stack the CPU would use, through the guest's own tables,
+ * with CR2 in the vcpu page; exceptions nest; and a stack that cannot take
+ * the frame is the guest's double fault. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "fake_host.h"
@@ -10,11 +12,15 @@
 #include "unit_guest.h"
 #include "../../loader/monitor.h"
 #include "../../mm/guestmem.h"
+#include "../../mm/pagetable.h"
 #include "../../proto/layout.h"
 
 #define POOL_PAGES 32
-#define RO_PAGE 31 /* the last pool page is mapped read-only */
+#define RO_PAGE 31 /* the last page the test uses is mapped read-only */
 #define TEXT_GVA (GUEST_KERNEL_BASE + 0x1000)
+#define TABLE_GPA 0x4000ull
+#define VCPU_GPA 0x3040ull
+#define USER_STACK 0x7ff000ull
 
 static struct monitor m;
 static struct passage_guest regs;
@@ -29,8 +35,10 @@ static void setup(void)
 	m.image.nsegments = 1;
 	m.image.seg[0] = (struct elf_segment){ .gva = TEXT_GVA, .memsz = 0x2000,
 					       .perms = PT_EXEC };
-	EXPECT_EQ(pt_map(&m.pt, TEXT_GVA, pool_page_ma(&m.pool, 1), PT_EXEC), 0);
-	EXPECT_EQ(pt_map(&m.pt, TEXT_GVA + 0x1000, pool_page_ma(&m.pool, 2), PT_EXEC), 0);
+	unit_guest_map(&m, TEXT_GVA, 0x1000, PTE_P);
+	unit_guest_map(&m, TEXT_GVA + 0x1000, 0x2000, PTE_P);
+	/* A user page, for a stack in ring 3. */
+	unit_guest_map(&m, USER_STACK, 0x9000, PTE_P | PTE_W | PTE_U);
 }
 
 static void teardown(void)
@@ -46,30 +54,53 @@ static void fault(uint64_t vector, uint64_t error, uint64_t rip, uint64_t rsp)
 	regs.error_code = error;
 	regs.rip = rip;
 	regs.rsp = rsp;
+	regs.cs = HCABI_GUEST_CS;
 	regs.rax = 0x1111;
 	regs.r15 = 0x1515;
 	regs.rflags = 0x302; /* TF and IF as the gate saw them */
 	regs.cr2 = 0xdead000;
 }
 
-static int64_t set_traps(uint64_t handler_for_all)
+static void write_table(const struct hc_trap_entry *t)
 {
-	uint64_t t[HCLIM_TRAPS];
 	struct gspan s;
 
-	for (int v = 0; v < HCLIM_TRAPS; v++)
-		t[v] = handler_for_all;
-	t[2] = 0; /* no NMI handler: allowed */
-	gmem_span(&m.pool, 0x4000, sizeof(t), &s);
+	gmem_span(&m.pool, TABLE_GPA, HCLIM_TRAPS * sizeof(*t), &s);
 	gmem_write(&m.pool, s, t);
-	return trap_set(&m, 0x4000);
+}
+
+static struct hc_trap_entry table[HCLIM_TRAPS];
+
+/* Every exception vector and the upcall to one handler; then HC_SET_TRAPS. */
+static int64_t set_traps(uint64_t handler_for_all)
+{
+	memset(table, 0, sizeof(table));
+	for (int v = 0; v <= HCABI_UPCALL_VECTOR; v++)
+		table[v].handler = handler_for_all;
+	table[2].handler = 0; /* no NMI handler: allowed */
+	write_table(table);
+	return trap_set(&m, TABLE_GPA, VCPU_GPA);
+}
+
+static struct hc_vcpu *vcpu(void)
+{
+	return gmem_page_hva(&m.pool, VCPU_GPA);
+}
+
+/* The n u64 of the frame at guest virtual at (in the direct map). */
+static void read_frame(uint64_t at, uint64_t *f, unsigned n)
+{
+	struct gspan s;
+
+	gmem_span(&m.pool, at - GUEST_DMAP_BASE, n * 8, &s);
+	gmem_read(&m.pool, f, s);
 }
 
 TEST(trap_before_any_handler_ends_the_guest_with_its_own_reason)
 {
 	setup();
 	fault(6, 0, TEXT_GVA + 0x10, GUEST_DMAP_BASE + 0x8000);
-	EXPECT_EQ(trap_deliver(&m), RUN_GUEST_CRASH);
+	EXPECT_EQ(trap_deliver(&m, 6, 0), RUN_GUEST_CRASH);
 	EXPECT_EQ(m.crash_reason, MON_CRASH_NO_TRAPS);
 	EXPECT_EQ(m.crash.vector, 6);
 	EXPECT_EQ(m.crash.rip, TEXT_GVA + 0x10);
@@ -79,67 +110,138 @@ TEST(trap_before_any_handler_ends_the_guest_with_its_own_reason)
 	teardown();
 }
 
-TEST(trap_set_checks_every_handler_and_changes_nothing_on_error)
+TEST(trap_set_checks_every_entry_and_changes_nothing_on_error)
 {
 	setup();
 	EXPECT_EQ(set_traps(TEXT_GVA + 0x2000), -HCERR_INVAL); /* one past the text */
 	EXPECT_EQ(set_traps(GUEST_DMAP_BASE + 0x1000), -HCERR_INVAL); /* data, not text */
 	EXPECT_EQ(m.traps_set, 0);
-	EXPECT_EQ(trap_set(&m, POOL_PAGES * 4096 - 8), -HCERR_FAULT);
+	EXPECT_EQ(trap_set(&m, pool_bytes(&m.pool) - 8, VCPU_GPA), -HCERR_FAULT);
+	EXPECT_EQ(trap_set(&m, TABLE_GPA, VCPU_GPA + 16), -HCERR_FAULT); /* not 64-aligned */
+	EXPECT_EQ(trap_set(&m, TABLE_GPA, pool_bytes(&m.pool)), -HCERR_FAULT);
 	EXPECT_EQ(set_traps(TEXT_GVA + 0x1ff0), 0);
-	EXPECT_EQ(m.traps[13], TEXT_GVA + 0x1ff0);
-	EXPECT_EQ(m.traps[2], 0);
+	/* Flags a vector cannot have: refused, the table as it was. */
+	table[14].flags = HCTRAP_USER; /* a vector with an error code */
+	write_table(table);
+	EXPECT_EQ(trap_set(&m, TABLE_GPA, VCPU_GPA), -HCERR_INVAL);
+	table[14].flags = 0;
+	table[40].handler = TEXT_GVA; /* no vector above 32 but the system call's */
+	write_table(table);
+	EXPECT_EQ(trap_set(&m, TABLE_GPA, VCPU_GPA), -HCERR_INVAL);
+	table[40].handler = 0;
+	table[HCABI_SYSCALL_VECTOR].handler = TEXT_GVA; /* without HCTRAP_USER */
+	write_table(table);
+	EXPECT_EQ(trap_set(&m, TABLE_GPA, VCPU_GPA), -HCERR_INVAL);
+	table[HCABI_SYSCALL_VECTOR].flags = HCTRAP_USER | HCTRAP_MASK; /* no monitor to mask */
+	write_table(table);
+	EXPECT_EQ(trap_set(&m, TABLE_GPA, VCPU_GPA), -HCERR_INVAL);
+	table[HCABI_SYSCALL_VECTOR].flags = HCTRAP_USER;
+	table[13].reserved = 1;
+	write_table(table);
+	EXPECT_EQ(trap_set(&m, TABLE_GPA, VCPU_GPA), -HCERR_INVAL);
+	EXPECT_EQ(m.traps[13].handler, TEXT_GVA + 0x1ff0);
+	EXPECT_EQ(m.traps[HCABI_SYSCALL_VECTOR].handler, 0);
+	EXPECT_EQ(m.traps[2].handler, 0);
 	fault(2, 0, TEXT_GVA, GUEST_DMAP_BASE + 0x8000); /* the vector with no handler */
-	EXPECT_EQ(trap_deliver(&m), RUN_GUEST_CRASH);
+	EXPECT_EQ(trap_deliver(&m, 2, 0), RUN_GUEST_CRASH);
 	EXPECT_EQ(m.crash_reason, MON_CRASH_NO_HANDLER);
 	teardown();
 }
 
-TEST(trap_frame_lands_where_the_abi_says_and_iret_resumes_from_it)
+TEST(trap_set_puts_the_system_call_gate_in_the_idt)
 {
-	uint64_t rsp = GUEST_DMAP_BASE + 0x8008, at = GUEST_DMAP_BASE + 0x8000 - 192;
-	struct hc_trap_frame f;
-	struct gspan s;
+	const uint8_t *idt = (const uint8_t *)m.ps.hva;
+
+	setup();
+	idt = (const uint8_t *)m.ps.hva + PASSAGE_PAGE_IDT * 4096;
+	memset(table, 0, sizeof(table));
+	table[HCABI_SYSCALL_VECTOR] = (struct hc_trap_entry){ TEXT_GVA + 0x20, HCTRAP_USER, 0 };
+	table[3] = (struct hc_trap_entry){ TEXT_GVA, HCTRAP_USER, 0 };
+	write_table(table);
+	EXPECT_EQ(trap_set(&m, TABLE_GPA, VCPU_GPA), 0);
+	/* SDM Vol.3 figure 6-8: offset, selector (ring-1 code), type 0xF DPL 3. */
+	idt += HCABI_SYSCALL_VECTOR * 16;
+	EXPECT_EQ(*(const uint16_t *)idt, (uint16_t)(TEXT_GVA + 0x20));
+	EXPECT_EQ(*(const uint16_t *)(idt + 2), HCABI_GUEST_CS & ~3);
+	EXPECT_EQ(idt[5], 0xef);
+	EXPECT_EQ(*(const uint32_t *)(idt + 8), (uint32_t)((TEXT_GVA + 0x20) >> 32));
+	EXPECT_EQ(((const uint8_t *)m.ps.hva)[PASSAGE_PAGE_IDT * 4096 + 3 * 16 + 5], 0xee);
+	teardown();
+}
+
+TEST(trap_frame_is_the_hardware_one_on_the_interrupted_stack)
+{
+	uint64_t rsp = GUEST_DMAP_BASE + 0x8008, f[6];
 
 	setup();
 	EXPECT_EQ(set_traps(TEXT_GVA + 0x100), 0);
 	fault(14, 0x2, TEXT_GVA + 0x40, rsp);
-	EXPECT_EQ(trap_deliver(&m), RUN_RESUME);
+	vcpu()->mask = 1; /* virtual interrupts off in the interrupted code */
+	EXPECT_EQ(trap_deliver(&m, 14, 0x6), RUN_RESUME);
+	/* SDM Vol.3 6.14.2: aligned down to 16, then SS RSP RFLAGS CS RIP err. */
+	EXPECT_EQ(regs.rsp, GUEST_DMAP_BASE + 0x8000 - 48);
 	EXPECT_EQ(regs.rip, TEXT_GVA + 0x100);
-	EXPECT_EQ(regs.rsp, at);
-	EXPECT_EQ(regs.rdi, at);
+	EXPECT_EQ(regs.cs, HCABI_GUEST_CS);
 	EXPECT_EQ(regs.rflags & 0x100, 0); /* TF off for the handler */
-	gmem_span(&m.pool, at - GUEST_DMAP_BASE, sizeof(f), &s);
-	gmem_read(&m.pool, &f, s);
-	EXPECT_EQ(f.vector, 14);
-	EXPECT_EQ(f.error_code, 2);
-	EXPECT_EQ(f.cr2, 0xdead000);
-	EXPECT_EQ(f.rip, TEXT_GVA + 0x40);
-	EXPECT_EQ(f.rsp, rsp);
-	EXPECT_EQ(f.r15, 0x1515);
-	EXPECT_EQ(f.ss, HCABI_GUEST_DS);
-	/* A fault inside the handler ends the guest. */
-	regs.exit = 13;
-	EXPECT_EQ(trap_deliver(&m), RUN_GUEST_CRASH);
-	EXPECT_EQ(m.crash_reason, MON_CRASH_IN_HANDLER);
-	/* The handler moves RIP on (a fixup) and returns. */
-	f.rip = TEXT_GVA + 0x80;
-	gmem_write(&m.pool, s, &f);
-	EXPECT_EQ(trap_return(&m), 0);
-	EXPECT_EQ(regs.rip, TEXT_GVA + 0x80);
-	EXPECT_EQ(regs.rsp, rsp);
-	EXPECT_EQ(regs.rax, 0x1111);
-	EXPECT_EQ(regs.rflags, 0x302); /* enter masks it, not trap_return */
-	EXPECT_EQ(trap_return(&m), -HCERR_INVAL); /* no handler runs any more */
+	EXPECT_EQ(regs.rax, 0x1111);        /* every register as it was */
+	read_frame(regs.rsp, f, 6);
+	EXPECT_EQ(f[0], 0x6);               /* the error code the vTLB gave */
+	EXPECT_EQ(f[1], TEXT_GVA + 0x40);
+	EXPECT_EQ(f[2], HCABI_GUEST_CS);
+	EXPECT_EQ(f[3], 0x102);             /* IF = the virtual IF: masked, so 0 */
+	EXPECT_EQ(f[4], rsp);
+	EXPECT_EQ(f[5], HCABI_GUEST_DS);
+	EXPECT_EQ(vcpu()->cr2, 0xdead000);
+	EXPECT_EQ(vcpu()->mask, 1);         /* a trap gate: the mask as it was */
+	/* The pushes are writes: the stack page is dirty in the guest's tables. */
+	EXPECT(*unit_guest_pte(&m, GUEST_DMAP_BASE + 0x7000) & PTE_D);
+	/* A fault in the handler nests below it, as on hardware: #UD has no
+	 * error code, so 40 bytes. */
+	regs.exit = 6;
+	EXPECT_EQ(trap_deliver(&m, 6, 0), RUN_RESUME);
+	EXPECT_EQ(regs.rsp, GUEST_DMAP_BASE + 0x8000 - 48 - 40);
+	read_frame(regs.rsp, f, 5);
+	EXPECT_EQ(f[0], TEXT_GVA + 0x100);
+	EXPECT_EQ(f[3], GUEST_DMAP_BASE + 0x8000 - 48);
+	EXPECT_EQ(m.traps_delivered, 2);
+	teardown();
+}
+
+TEST(trap_from_ring_3_goes_to_the_kernel_stack_and_masks_if_asked)
+{
+	uint64_t f[5];
+
+	setup();
+	EXPECT_EQ(set_traps(TEXT_GVA + 0x100), 0);
+	fault(6, 0, 0x401000, USER_STACK + 0x800);
+	regs.cs = HCABI_USER_CS;
+	EXPECT_EQ(trap_deliver(&m, 6, 0), RUN_GUEST_CRASH); /* no HC_SET_KSTACK yet */
+	EXPECT_EQ(m.crash_reason, MON_CRASH_NO_KSTACK);
+	EXPECT_EQ(m.crash.ss, HCABI_USER_DS);
+	m.crash_reason = 0;
+	m.ps.kstack = GUEST_DMAP_BASE + 0x6008;
+	vcpu()->mask = 1; /* stale: ring 3 runs with IF set whatever the mask */
+	m.traps[6].flags = HCTRAP_MASK;
+	EXPECT_EQ(trap_deliver(&m, 6, 0), RUN_RESUME);
+	EXPECT_EQ(regs.rsp, GUEST_DMAP_BASE + 0x6000 - 40);
+	EXPECT_EQ(regs.cs, HCABI_GUEST_CS);
+	read_frame(regs.rsp, f, 5);
+	EXPECT_EQ(f[0], 0x401000);
+	EXPECT_EQ(f[1], HCABI_USER_CS);
+	EXPECT_EQ(f[2] & 0x200, 0x200);
+	EXPECT_EQ(f[3], USER_STACK + 0x800);
+	EXPECT_EQ(f[4], HCABI_USER_DS);
+	EXPECT_EQ(vcpu()->mask, 1); /* an interrupt gate */
 	teardown();
 }
 
 TEST(trap_with_a_stack_that_cannot_take_the_frame_is_a_double_fault)
 {
 	static const uint64_t bad_rsp[] = {
-		0xffff900000001000ull,                    /* between the windows */
+		0xffff900000001000ull,                    /* the monitor's slots */
 		GUEST_DMAP_BASE + RO_PAGE * 4096 + 0x800, /* mapped read-only */
-		GUEST_DMAP_BASE + 0x40,                   /* below the pool's start */
+		GUEST_DMAP_BASE + RO_PAGE * 4096 + 0x1010, /* half on the read-only page */
+		GUEST_DMAP_BASE + 0x10,                   /* below the pool: not canonical */
 		TEXT_GVA + 0x800,                         /* the text: not writable */
 		100,                                      /* wraps below zero */
 	};
@@ -148,9 +250,9 @@ TEST(trap_with_a_stack_that_cannot_take_the_frame_is_a_double_fault)
 		setup();
 		EXPECT_EQ(set_traps(TEXT_GVA), 0);
 		fault(6, 0, TEXT_GVA, bad_rsp[i]);
-		EXPECT_EQ(trap_deliver(&m), RUN_GUEST_CRASH);
+		EXPECT_EQ(trap_deliver(&m, 6, 0), RUN_GUEST_CRASH);
 		EXPECT_EQ(m.crash_reason, MON_CRASH_STACK);
-		EXPECT_EQ(m.in_handler, 0);
+		EXPECT_EQ(regs.rip, TEXT_GVA); /* nothing of the guest changed */
 		teardown();
 	}
 }

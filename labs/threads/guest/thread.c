@@ -2,7 +2,7 @@
  * docs/labs/threads.md). A thread that does not run is its registers (a trap
  * frame, as the monitor writes one for an upcall) and its x87/SSE state. The
  * timer's upcall saves the interrupted thread's, picks the next runnable
- * thread round robin, and puts that thread's in their place: the HC_IRET
+ * thread round robin, and puts that thread's in their place: the iretq
  * that ends the upcall (guest/traps.asm) then resumes the other thread. */
 #include "thread.h"
 #include "../../../guest/hypercall.h"
@@ -26,12 +26,12 @@ struct thread threads[THREAD_MAX];
 uint8_t thread_stacks[THREAD_MAX][THREAD_STACK_BYTES] __attribute__((aligned(16)));
 volatile int thread_current; /* the running thread's tid */
 
-/* guest/traps.asm saves the interrupted code's x87/SSE state (FXSAVE64) in the
- * 512 bytes right below the frame it hands to the handler, and restores it
- * from there (FXRSTOR64) just before HC_IRET. */
+/* guest/traps.asm saves the interrupted code's x87/SSE state (FXSAVE64) in
+ * 512 bytes just below the frame it hands to the handler (trap_frame_fpu,
+ * guest/kernel.h), and restores it from there (FXRSTOR64) before its iretq. */
 static inline uint8_t *frame_fpu(struct hc_trap_frame *f)
 {
-	return (uint8_t *)f - 512;
+	return trap_frame_fpu(f);
 }
 
 /* No upcall while vcpu.mask is 1 (proto/vintr.h): a critical section. An
@@ -108,6 +108,8 @@ int thread_create(int (*fn)(void *arg), void *arg)
 			/* 16-byte aligned minus 8: as just after a CALL (SysV ABI 3.2.2) */
 			.rsp = (uint64_t)&thread_stacks[t][THREAD_STACK_BYTES - 8],
 			.rflags = 0x202, /* IF and the always-1 bit 1 (SDM Vol.1 3.4.3, EFLAGS) */
+			.cs = HCABI_GUEST_CS, /* the iretq that starts it stays in ring 1 */
+			.ss = HCABI_GUEST_DS,
 		};
 		/* A valid x87/SSE state to start from (control words, MXCSR): ours. */
 		__asm__ volatile("fxsave64 %0" : "=m"(th->fpu));
