@@ -117,7 +117,7 @@ static int d_flush(void *ctx)
 static const struct host_blk blk = { DISK_SECTORS, 0, d_read, d_write, d_flush, 0 };
 static const struct host_ops host = {
 	.name = "fuzz",
-	.mm = { f_alloc, f_free, f_hva, 0, 0 },
+	.mm = { .alloc_pages = f_alloc, .free_pages = f_free, .ma_to_hva = f_hva },
 	.console_read = f_console_read,
 	.time_ns = f_time_ns,
 	.tsc_hz = 1000000000,

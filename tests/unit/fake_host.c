@@ -122,7 +122,8 @@ static void *f_hva(void *ctx, uint64_t ma)
 	return fake_hva(ma);
 }
 
-const struct mm_host fake_mm = { f_alloc, f_free, f_hva, 0, 0 }; /* pages come with 0xAA */
+const struct mm_host fake_mm = { .alloc_pages = f_alloc, .free_pages = f_free,
+				  .ma_to_hva = f_hva }; /* pages come with 0xAA */
 
 unsigned fake_machine_checks; /* what monitor_step re-raised */
 
