@@ -70,20 +70,4 @@ _Static_assert(GUEST_P2M_BASE + GUEST_DMAP_MAX_BYTES / GUEST_PAGE_SIZE * 8 <=
 	       "the p2m lies below the monitor's slots");
 _Static_assert(GUEST_KERNEL_BASE >= LAYOUT_MONITOR_VA_END, "the kernel window is in slot 511");
 
-/* Does [va, va + len) touch one of the guest's windows? A host address the
- * guest world must also map (the passage, a TSS alias) must not. */
-static inline int layout_hits_guest_windows(uint64_t va, uint64_t len)
-{
-	static const uint64_t win[][2] = {
-		{ GUEST_DMAP_BASE, GUEST_DMAP_MAX_BYTES },
-		{ GUEST_P2M_BASE, GUEST_DMAP_MAX_BYTES / GUEST_PAGE_SIZE * 8 },
-		{ GUEST_KERNEL_BASE, GUEST_KERNEL_WINDOW_BYTES },
-	};
-
-	for (unsigned i = 0; i < sizeof(win) / sizeof(win[0]); i++)
-		if (va < win[i][0] + win[i][1] && win[i][0] < va + len)
-			return 1;
-	return 0;
-}
-
 #endif
