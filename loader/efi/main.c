@@ -1,8 +1,8 @@
 /* The UEFI host: cokernel.efi, a GNU-EFI application that runs in Boot
  * Services with the firmware as its host OS, in the coLinux sense. The pool
  * comes from AllocatePages, the passage from code pages that we map high in
- * the firmware's own page tables, the console is ConOut (which OVMF also puts on COM1) and ConIn, the
- * disk an EFI_BLOCK_IO_PROTOCOL instance, time the TSC checked against the
+ * the firmware's own page tables, the console is ConOut (which OVMF also puts
+ * on COM1) and ConIn, the disk an EFI_BLOCK_IO_PROTOCOL instance, time the TSC checked against the
  * firmware's Stall. A guest that crashes leaves an ELF core in \cokernel on
  * the volume we were loaded from. Afterwards it proves the firmware's own
  * timer and Stall still work, then reports through isa-debug-exit (or returns
