@@ -125,8 +125,12 @@ $(BUILD)/switch.elf: switch/switch.asm $(BUILD)/passage_offsets.inc $(BUILD)/swi
 		rm -f $@; exit 1; }
 
 # -------------------------------------------------- bare-metal monitor ----
-CORE_C := $(filter-out loader/tsc.c,$(wildcard loader/*.c)) $(wildcard mm/*.c) switch/passage.c lib/fmt.c lib/string.c
-MB2_C := $(wildcard loader/mb2/*.c) loader/tsc.c
+# PC_C: what bare metal and UEFI share and Linux does not, as hosts that run
+# identity-mapped on the PC itself: the TSC's calibration against the PIT, the
+# passage's mapping in their own page tables.
+PC_C := loader/tsc.c loader/highmap.c
+CORE_C := $(filter-out $(PC_C),$(wildcard loader/*.c)) $(wildcard mm/*.c) switch/passage.c lib/fmt.c lib/string.c
+MB2_C := $(wildcard loader/mb2/*.c) $(PC_C)
 MB2_ASM := $(wildcard loader/mb2/*.asm) switch/blob.asm loader/guest_image.asm loader/irq_raise.asm
 MON_OBJ := $(CORE_C:%.c=$(BUILD)/mon-obj/%.o) $(MB2_C:%.c=$(BUILD)/mon-obj/%.o) \
 	$(MB2_ASM:%.asm=$(BUILD)/mon-obj/%.o)
@@ -148,7 +152,7 @@ $(BUILD)/cokernel.elf: $(MON_OBJ) linker.ld
 # GNU-EFI (Debian's gnu-efi) and turned into a PE32+ application.
 EFI_INC := /usr/include/efi
 EFI_LIB := /usr/lib
-EFI_C := $(CORE_C) $(wildcard loader/efi/*.c) loader/tsc.c
+EFI_C := $(CORE_C) $(wildcard loader/efi/*.c) $(PC_C)
 EFI_ASM := switch/blob.asm loader/guest_image.asm loader/irq_raise.asm
 EFI_OBJ := $(EFI_C:%.c=$(BUILD)/efi-obj/%.o) $(EFI_ASM:%.asm=$(BUILD)/efi-obj/%.o)
 EFI_CFLAGS := $(filter-out -fno-pic,$(FREESTANDING)) $(MON_STACK) -fpic -fshort-wchar \

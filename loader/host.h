@@ -26,13 +26,15 @@ struct host_ops {
 	uint32_t bootinfo_host; /* BOOTINFO_HOST_* */
 	struct mm_host mm;      /* page allocation with machine addresses */
 	int use_nx;             /* IA32_EFER.NXE is set: guest tables may use NX */
-	/* Allocate the three passage pages and map them contiguously at one host
-	 * virtual address where the host can execute page 0 (UEFI: a code memory
-	 * type; Linux: an executable mapping). 0, or -HCERR_NOMEM. */
+	/* Allocate the PASSAGE_NPAGES passage pages and map them contiguously at
+	 * one host virtual address inside the monitor's PML4 slots (proto/layout.h;
+	 * the monitor refuses any other), where the host can execute page 0 (bare
+	 * metal, UEFI: LAYOUT_PASSAGE_BASE in their own tables, loader/highmap.c;
+	 * Linux: vmap). 0, or a named error (-HCERR_NOMEM). */
 	int (*alloc_passage)(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva);
 	void (*free_passage)(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t hva);
 	/* Optional: called once the stub is in page 0, for a host that keeps W^X
-	 * (Linux maps the passage RW and NX, then makes page 0 RX here). */
+	 * (all three map the passage RW and NX, then make page 0 RX here). */
 	int (*seal_passage)(void *ctx, uint64_t hva);
 	/* Console input, without blocking: up to len bytes, how many there were. */
 	uint64_t (*console_read)(void *ctx, char *buf, uint64_t len);

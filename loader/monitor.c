@@ -100,8 +100,16 @@ static int install_passage(struct monitor *m)
 		m->passage_ma[0] = 0;
 		return err;
 	}
-	if (layout_hits_guest_windows(hva, PASSAGE_NPAGES * GUEST_PAGE_SIZE)) {
-		log_printf("monitor: the host put the passage at %lx, inside a guest window\n",
+	/* proto/layout.h: the monitor's slots hold no guest window, and they are
+	 * where the guest's own mappings will never be. */
+	if (!layout_in_monitor_slots(hva, PASSAGE_NPAGES * GUEST_PAGE_SIZE)) {
+		log_printf("monitor: refused: the host put the passage at %lx, outside the "
+			   "monitor's PML4 slots %d-%d\n",
+			   hva, LAYOUT_MONITOR_SLOT_FIRST, LAYOUT_MONITOR_SLOT_LAST);
+		err = -HCERR_RANGE;
+	} else if (hva < GUEST_P2M_BASE + GUEST_DMAP_MAX_BYTES / GUEST_PAGE_SIZE * 8 &&
+		   hva + PASSAGE_NPAGES * GUEST_PAGE_SIZE > GUEST_P2M_BASE) {
+		log_printf("monitor: refused: the host put the passage at %lx, on the p2m's window\n",
 			   hva);
 		err = -HCERR_RANGE;
 	} else {

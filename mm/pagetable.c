@@ -39,10 +39,23 @@ int pt_init(struct pt *pt, const struct mm_host *host, int use_nx)
 	return new_table(pt, &pt->root_ma);
 }
 
+/* A leaf's bits but its address. A and D preset: the CPU need not write them
+ * back (SDM 4.8). */
+static uint64_t leaf_bits(const struct pt *pt, unsigned perms)
+{
+	uint64_t leaf = PTE_P | PTE_A | PTE_D;
+
+	if (perms & PT_WRITE)
+		leaf |= PTE_W;
+	if (!(perms & PT_EXEC) && pt->use_nx)
+		leaf |= PTE_NX;
+	return leaf;
+}
+
 int pt_map(struct pt *pt, uint64_t gva, uint64_t ma, unsigned perms)
 {
 	uint64_t table_ma = pt->root_ma;
-	uint64_t *e, leaf;
+	uint64_t *e;
 
 	if ((gva | ma) & (MM_PAGE_SIZE - 1) || !canonical(gva) || (ma & ~PTE_ADDR_MASK))
 		return -HCERR_INVAL;
@@ -62,13 +75,23 @@ int pt_map(struct pt *pt, uint64_t gva, uint64_t ma, unsigned perms)
 	e = &table_hva(pt, table_ma)[pt_index(gva, 0)];
 	if (*e & PTE_P)
 		return -HCERR_EXIST;
-	/* A and D preset: the CPU need not write them back (SDM 4.8). */
-	leaf = ma | PTE_P | PTE_A | PTE_D;
-	if (perms & PT_WRITE)
-		leaf |= PTE_W;
-	if (!(perms & PT_EXEC) && pt->use_nx)
-		leaf |= PTE_NX;
-	*e = leaf;
+	*e = ma | leaf_bits(pt, perms);
+	return 0;
+}
+
+int pt_protect(struct pt *pt, uint64_t gva, unsigned perms)
+{
+	uint64_t table_ma = pt->root_ma, *e = 0;
+
+	if (!canonical(gva))
+		return -HCERR_FAULT;
+	for (int level = 3; level >= 0; level--) {
+		e = &table_hva(pt, table_ma)[pt_index(gva, level)];
+		if (!(*e & PTE_P))
+			return -HCERR_FAULT;
+		table_ma = *e & PTE_ADDR_MASK;
+	}
+	*e = (*e & PTE_ADDR_MASK) | leaf_bits(pt, perms);
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 /* The guest page-table builder: 4-level x86-64 tables of 4 KiB pages, built in
  * monitor pages (never in the pool, so the guest cannot rewrite them through
  * its direct map), and a software walker that the tests and the monitor's
- * diagnostics use to read them back. SDM Vol.3 4.5 (4-level paging). */
+ * diagnostics use to read them back. Bare metal and UEFI build the passage's
+ * tables in their own address space with it too (loader/highmap.c). SDM Vol.3
+ * 4.5 (4-level paging). */
 #ifndef MM_PAGETABLE_H
 #define MM_PAGETABLE_H
 
@@ -35,6 +37,10 @@ int pt_init(struct pt *pt, const struct mm_host *host, int use_nx);
  * an unaligned or non-canonical address, -HCERR_EXIST if gva is mapped,
  * -HCERR_NOMEM if a table page cannot be had (what was built stays valid). */
 int pt_map(struct pt *pt, uint64_t gva, uint64_t ma, unsigned perms);
+/* Give gva's leaf new PT_* permissions, keeping its ma (a host that writes a
+ * page before it makes it executable: W^X). 0, or -HCERR_FAULT if gva is not
+ * mapped. The caller flushes the TLB entry if these tables are live. */
+int pt_protect(struct pt *pt, uint64_t gva, unsigned perms);
 /* Walk like the MMU: 0 and the leaf's ma and effective PTE bits (W only if
  * every level has W; NX if any level has NX), or -HCERR_FAULT if not present. */
 int pt_walk(const struct pt *pt, uint64_t gva, uint64_t *ma, uint64_t *pte_bits);

@@ -31,7 +31,7 @@ static uint64_t *hva(const struct vtlb *v, uint64_t ma)
 
 int vtlb_monitor_va(const struct vtlb *v, uint64_t va)
 {
-	unsigned s = layout_pml4_slot(va);
+	unsigned s = layout_slot(va);
 
 	return (int)(v->monitor_slots[s / 64] >> (s % 64)) & 1;
 }

@@ -376,11 +376,12 @@ static void load_own_tr(struct passage *ps)
 	ps->tr_base = (uint64_t)tss(ps);
 }
 
-/* Does [va, va + len) touch the guest's windows or the passage? */
-static int hits_guest(const struct passage *ps, uint64_t va, uint64_t len)
+/* Can the guest world map [va, va + len) for the host? Only inside the
+ * monitor's slots (proto/layout.h), and not over the passage. */
+static int mirrorable(const struct passage *ps, uint64_t va, uint64_t len)
 {
-	return layout_hits_guest_windows(va, len) ||
-	       (va < ps->hva + PASSAGE_NPAGES * 4096 && ps->hva < va + len);
+	return layout_in_monitor_slots(va, len) &&
+	       !(va < ps->hva + PASSAGE_NPAGES * 4096 && ps->hva < va + len);
 }
 
 /* The host's TR: the CPU finds RSP0 and IST1 through its base in whatever
@@ -401,18 +402,24 @@ static int agree_tr(struct passage *ps, struct pt *pt)
 	}
 	base = tss_desc_base(d);
 	page = base & ~0xfffull;
+	if (!mirrorable(ps, page, 4096)) {
+		log_printf("monitor: refused: the host's TSS at %lx cannot be mirrored in the "
+			   "guest world: it lies outside the monitor's PML4 slots %d-%d, or on "
+			   "the passage\n",
+			   base, LAYOUT_MONITOR_SLOT_FIRST, LAYOUT_MONITOR_SLOT_LAST);
+		return -HCERR_RANGE;
+	}
 	if (!ps->tss_placed) {
-		if ((base & 0xfff) > 4096 - sizeof(struct passage_tss) ||
-		    hits_guest(ps, page, 4096)) {
+		if ((base & 0xfff) > 4096 - sizeof(struct passage_tss)) {
 			log_printf("monitor: refused: the host's TSS at %lx cannot be mirrored "
-				   "in the guest world\n", base);
+				   "in the guest world: it runs across a page\n", base);
 			return -HCERR_RANGE;
 		}
 		ps->tss_off = base & 0xfff;
 		ps->tss_placed = 1;
 		fill_tss(ps);
 	}
-	if ((base & 0xfff) != ps->tss_off || hits_guest(ps, page, 4096)) {
+	if ((base & 0xfff) != ps->tss_off) {
 		log_printf("monitor: refused: this CPU's TSS at %lx does not sit where the "
 			   "others do (page offset %lx)\n", base, ps->tss_off);
 		return -HCERR_RANGE;

@@ -1,8 +1,8 @@
 /* The UEFI host: cokernel.efi, a GNU-EFI application that runs in Boot
  * Services with the firmware as its host OS, in the coLinux sense. The pool
- * comes from AllocatePages, the passage from code pages at their identity
- * address, the console is ConOut (which OVMF also puts on COM1) and ConIn, the
- * disk an EFI_BLOCK_IO_PROTOCOL instance, time the TSC checked against the
+ * comes from AllocatePages, the passage from code pages that we map high in
+ * the firmware's own page tables, the console is ConOut (which OVMF also puts
+ * on COM1) and ConIn, the disk an EFI_BLOCK_IO_PROTOCOL instance, time the TSC checked against the
  * firmware's Stall. A guest that crashes leaves an ELF core in \cokernel on
  * the volume we were loaded from. Afterwards it proves the firmware's own
  * timer and Stall still work, then reports through isa-debug-exit (or returns
@@ -15,11 +15,13 @@
 #include "status.h"
 #include "../cpu.h"
 #include "../elfcore.h"
+#include "../highmap.h"
 #include "../io.h"
 #include "../log.h"
 #include "../monitor.h"
 #include "../tsc.h"
 #include "../../proto/bootinfo.h"
+#include "../../proto/layout.h"
 
 #define DEBUG_EXIT_PORT 0xf4 /* QEMU isa-debug-exit, as in loader/mb2/main.c */
 #define CR0_WP (1ull << 16)  /* SDM Vol.3 2.5: ring 0 honours read-only pages */
@@ -110,14 +112,21 @@ static void *efi_hva(void *ctx, uint64_t ma)
 	return (void *)ma; /* UEFI spec 2.3.4: x64 Boot Services run identity-mapped */
 }
 
-/* The passage: EfiLoaderCode, so a firmware that maps data NX still lets us
- * execute page 0; at its identity address, like on bare metal. */
+/* The passage: AllocatePages(EfiLoaderCode), what a loaded image's code is,
+ * mapped at LAYOUT_PASSAGE_BASE in the firmware's tables (slot 510 is empty
+ * on OVMF, whose identity map fills slots 0 and 1), their table pages
+ * EfiLoaderData like the guest's. Our own mapping decides what page 0 may do
+ * there, whatever the firmware's memory protection made of its identity
+ * address. The firmware keeps its PML4 read-only: loader/highmap.c. */
+static struct host_ops efi_host; /* below: the host the monitor runs on */
+static struct highmap passage_map;
+
 static int efi_alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva)
 {
 	EFI_PHYSICAL_ADDRESS a = 0;
 	EFI_STATUS s;
+	int err;
 
-	(void)ctx;
 	s = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderCode,
 			      PASSAGE_NPAGES, &a);
 	if (failed("AllocatePages(passage)", s))
@@ -125,19 +134,35 @@ static int efi_alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *h
 	held_pages += PASSAGE_NPAGES;
 	for (int i = 0; i < PASSAGE_NPAGES; i++)
 		ma[i] = a + (uint64_t)i * 4096;
-	*hva = a;
+	err = highmap_map(&passage_map, &efi_host.mm, efi_host.use_nx, 1, ma);
+	if (err) {
+		efi_free(ctx, a, PASSAGE_NPAGES);
+		return err;
+	}
+	*hva = LAYOUT_PASSAGE_BASE;
 	return 0;
 }
 
+static int efi_seal_passage(void *ctx, uint64_t hva)
+{
+	(void)ctx;
+	(void)hva;
+	return highmap_seal(&passage_map);
+}
+
+/* The TR that load_own_tr (switch/passage.c) loaded keeps its base in page 4
+ * after this, an address no longer mapped: the firmware never reads a TSS
+ * (it stays in ring 0, and no gate of its IDT has an IST: SDM Vol.3 6.14.5,
+ * 8.7), the next run loads its own TR again, and an OS its own. */
 static void efi_free_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t hva)
 {
 	(void)hva;
+	highmap_unmap(&passage_map);
 	efi_free(ctx, ma[0], PASSAGE_NPAGES);
 }
 
 /* ---- the core of a crashed guest, a file on our own volume ---- */
 static EFI_HANDLE self; /* our image: its LoadedImage names the volume */
-static struct host_ops efi_host; /* below: the host the monitor runs on */
 
 static int file_sink(void *ctx, const void *buf, uint64_t len)
 {
@@ -242,6 +267,7 @@ static struct host_ops efi_host = {
 		.linear = 1 }, /* the firmware's identity map (UEFI spec 2.3.4) */
 	.alloc_passage = efi_alloc_passage,
 	.free_passage = efi_free_passage,
+	.seal_passage = efi_seal_passage,
 	.console_read = con_read,
 	.time_ns = efi_time_ns,
 	.run_image = run_image,

@@ -10,9 +10,11 @@
 #include "timer.h"
 #include "../tsc.h"
 #include "../cpu.h"
+#include "../highmap.h"
 #include "../log.h"
 #include "../monitor.h"
 #include "../../proto/bootinfo.h"
+#include "../../proto/layout.h"
 
 /* QEMU -device isa-debug-exit,iobase=0xf4,iosize=0x04: writing v makes QEMU
  * exit with status (v << 1) | 1 (QEMU hw/misc/debugexit.c). */
@@ -77,23 +79,42 @@ static void *mb2_ma_to_hva(void *ctx, uint64_t ma)
 	return (void *)ma; /* boot.asm identity-maps the first 4 GiB */
 }
 
-/* The passage lives at its identity address, like on UEFI (docs/ARCHITECTURE.md, "Address spaces");
- * boot.asm's identity map is executable. */
+/* The passage: pages from pmem, mapped at LAYOUT_PASSAGE_BASE in boot.asm's
+ * tables, whose PML4 has only slot 0 (docs/ARCHITECTURE.md, "Address spaces").
+ * One passage at a time: the runs of a command line follow each other. */
+static struct host_ops mb2_host;
+static struct highmap passage_map;
+
 static int mb2_alloc_passage(void *ctx, uint64_t ma[PASSAGE_NPAGES], uint64_t *hva)
 {
+	int err;
+
 	(void)ctx;
 	if (pmem_alloc(PASSAGE_NPAGES, &ma[0]) != 0)
 		return -HCERR_NOMEM;
 	for (int i = 1; i < PASSAGE_NPAGES; i++)
 		ma[i] = ma[0] + (uint64_t)i * 4096;
-	*hva = ma[0];
+	err = highmap_map(&passage_map, &mb2_host.mm, mb2_host.use_nx, 0 /* .bss: writable */, ma);
+	if (err) {
+		pmem_free(ma[0], PASSAGE_NPAGES);
+		return err;
+	}
+	*hva = LAYOUT_PASSAGE_BASE;
 	return 0;
+}
+
+static int mb2_seal_passage(void *ctx, uint64_t hva)
+{
+	(void)ctx;
+	(void)hva;
+	return highmap_seal(&passage_map);
 }
 
 static void mb2_free_passage(void *ctx, const uint64_t ma[PASSAGE_NPAGES], uint64_t hva)
 {
 	(void)ctx;
 	(void)hva;
+	highmap_unmap(&passage_map);
 	pmem_free(ma[0], PASSAGE_NPAGES);
 }
 
@@ -114,6 +135,7 @@ static struct host_ops mb2_host = {
 	.use_nx = 1, /* boot.asm set EFER.NXE */
 	.alloc_passage = mb2_alloc_passage,
 	.free_passage = mb2_free_passage,
+	.seal_passage = mb2_seal_passage,
 	.console_read = mb2_console_read,
 	.time_ns = mb2_time_ns,
 };

@@ -77,6 +77,13 @@ uint8_t *fake_hva(uint64_t ma)
 	return arena + (ma - FAKE_MA_BASE);
 }
 
+int fake_holds_hva(uint64_t hva, uint64_t len)
+{
+	uint64_t base = (uint64_t)(uintptr_t)arena, size = FAKE_PAGES * 4096ull;
+
+	return arena && hva >= base && hva < base + size && len <= base + size - hva;
+}
+
 static int f_alloc(void *ctx, uint64_t n, uint64_t *ma)
 {
 	(void)ctx;

@@ -23,6 +23,8 @@ void fake_take(uint64_t first_page, uint64_t n);
 uint64_t fake_outstanding(void); /* pages allocated and not freed */
 int fake_is_fake_ma(uint64_t ma);
 uint8_t *fake_hva(uint64_t ma);
+/* Does [hva, hva + len) lie in the fake machine's memory (a pointer fake_hva gave)? */
+int fake_holds_hva(uint64_t hva, uint64_t len);
 
 /* The fake CPU of loader/cpu.h (CPU_FAKE): CR4 and IA32_EFER as a test sets
  * them (fake_reset: NXE on, nothing else); other registers read 0, except

@@ -1,14 +1,25 @@
 /* The monitor core's start on a fake host and a fake CPU (loader/cpu.h,
  * CPU_FAKE): the refusals (another hypervisor active, 5-level paging, a
- * passage the host put inside a guest window), each with its message and
- * nothing left allocated, hits_guest_windows at every edge of every window,
- * and a guest set up with its p2m mapped page by page. monitor.c is included,
+ * passage the host put outside the monitor's slots), each with its message and
+ * nothing left allocated, in_monitor_slots at both edges and clear of every
+ * guest window, and a guest set up with its p2m mapped page by page. monitor.c is included,
  * not linked, so that its static functions can be tested as they are. */
 #include <stdio.h>
 #include "fake_host.h"
 #include "unit.h"
 #include "../../proto/layout.h"
+
+/* The fake machine's memory is this process's, in the lower half, where no
+ * monitor slot is: a passage there counts as the monitor's, so that the core
+ * can write it as it would on a host; every other address gets the real
+ * check (the refusals below). */
+static int fake_in_monitor_slots(uint64_t va, uint64_t len)
+{
+	return fake_holds_hva(va, len) || layout_in_monitor_slots(va, len);
+}
+#define layout_in_monitor_slots fake_in_monitor_slots
 #include "../../loader/monitor.c"
+#undef layout_in_monitor_slots
 
 /* The switch stub the passage installs: a header that passes passage_install's
  * checks, then RETs (these tests never enter a guest). */
@@ -181,42 +192,63 @@ TEST(monitor_refuses_a_host_with_5_level_paging)
 /* The three windows of proto/layout.h, as the monitor's table has them. */
 static const uint64_t windows[][2] = {
 	{ GUEST_DMAP_BASE, GUEST_DMAP_MAX_BYTES },
-	{ GUEST_P2M_BASE, GUEST_DMAP_MAX_BYTES / GUEST_PAGE_SIZE * 8 },
 	{ GUEST_KERNEL_BASE, GUEST_KERNEL_WINDOW_BYTES },
 };
 
-TEST(hits_guest_windows_is_exact_at_every_edge)
+TEST(in_monitor_slots_is_exact_at_both_edges_and_misses_every_guest_window)
 {
-	for (unsigned w = 0; w < 3; w++) {
-		uint64_t base = windows[w][0], end = base + windows[w][1];
+	const uint64_t first = 0xffff880000000000ull, end = 0xffffff8000000000ull; /* 272, 511 */
 
-		EXPECT_EQ(layout_hits_guest_windows(base, 1), 1);
-		EXPECT_EQ(layout_hits_guest_windows(end - 1, 1), 1);
-		EXPECT_EQ(layout_hits_guest_windows(base - 3 * 4096, 3 * 4096), 0); /* ends at base */
-		EXPECT_EQ(layout_hits_guest_windows(base - 3 * 4096, 3 * 4096 + 1), 1);
-		EXPECT_EQ(layout_hits_guest_windows(end - 4096, 3 * 4096), 1); /* runs past the end */
-		EXPECT_EQ(layout_hits_guest_windows(end, 3 * 4096), 0);
+	EXPECT_EQ(layout_in_monitor_slots(first, 8 * 4096), 1);
+	EXPECT_EQ(layout_in_monitor_slots(first - 4096, 4096), 0); /* slot 271's last page */
+	EXPECT_EQ(layout_in_monitor_slots(first - 4096, 2 * 4096), 0); /* across 271/272 */
+	EXPECT_EQ(layout_in_monitor_slots(end - 8 * 4096, 8 * 4096), 1); /* slot 510's end */
+	EXPECT_EQ(layout_in_monitor_slots(end - 4096, 2 * 4096), 0);    /* across 510/511 */
+	EXPECT_EQ(layout_in_monitor_slots(end, 4096), 0);
+	EXPECT_EQ(layout_in_monitor_slots(first, ~0ull), 0); /* no wrap-around */
+	EXPECT_EQ(layout_slot(LAYOUT_PASSAGE_BASE), 510);
+	EXPECT_EQ(layout_in_monitor_slots(LAYOUT_PASSAGE_BASE, 8 * 4096), 1); /* bare metal, UEFI */
+	EXPECT_EQ(layout_in_monitor_slots(0xffffc90000000000ull, 8 * 4096), 1); /* Linux vmalloc */
+	EXPECT_EQ(layout_in_monitor_slots(0xfffffe0000001000ull, 4096), 1); /* cpu_entry_area */
+	EXPECT_EQ(layout_in_monitor_slots(0x218c000, 8 * 4096), 0); /* low: the guest's users' */
+	EXPECT_EQ(layout_in_monitor_slots(0xffffffffa0000000ull, 4096), 0); /* Linux modules */
+	EXPECT_EQ(layout_in_monitor_slots(GUEST_P2M_BASE, 4096), 1); /* the monitor's own */
+	for (unsigned w = 0; w < 2; w++) {
+		uint64_t base = windows[w][0], last = base + windows[w][1] - 4096;
+
+		EXPECT_EQ(layout_in_monitor_slots(base, 4096), 0);
+		EXPECT_EQ(layout_in_monitor_slots(last, 4096), 0);
 	}
-	EXPECT_EQ(layout_hits_guest_windows(0x218c000, 3 * 4096), 0); /* bare metal: identity, low */
-	EXPECT_EQ(layout_hits_guest_windows(0xffffc90000000000ull, 3 * 4096), 0); /* Linux vmalloc */
-	EXPECT_EQ(layout_hits_guest_windows(0xffffffffa0000000ull, 3 * 4096), 0); /* Linux modules */
-	EXPECT_EQ(layout_hits_guest_windows(0xffff900000000000ull, 3 * 4096), 0); /* between windows */
 }
 
-TEST(monitor_refuses_a_passage_the_host_put_in_a_guest_window)
+TEST(monitor_refuses_a_passage_the_host_put_outside_the_monitors_slots)
 {
-	for (unsigned w = 0; w < 3; w++) {
-		const uint64_t base = windows[w][0], end = base + windows[w][1];
-		const uint64_t at[] = { base, base - 4096, end - 4096, end - 2 * 4096 };
+	const uint64_t at[] = {
+		GUEST_DMAP_BASE, GUEST_KERNEL_BASE,                  /* guest windows */
+		0x218c000,                                           /* the old identity place */
+		0xffff880000000000ull - 4096,                        /* runs into slot 272 */
+		0xffffff8000000000ull - 4096,                        /* runs into slot 511 */
+	};
 
-		for (unsigned k = 0; k < 4; k++) {
-			fake_reset();
-			passage_hva = at[k];
-			EXPECT_EQ(start("guest=hello pool=4M"), MON_REFUSED_MEMORY);
-			EXPECT(logged("inside a guest window"));
-			stop();
-		}
+	for (unsigned k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		fake_reset();
+		passage_hva = at[k];
+		EXPECT_EQ(start("guest=hello pool=4M"), MON_REFUSED_MEMORY);
+		EXPECT(logged("monitor: refused: the host put the passage at "));
+		EXPECT(logged(", outside the monitor's PML4 slots 272-510\n"));
+		stop();
 	}
+}
+
+/* The p2m's window opens the monitor's slots: no passage on it either. */
+TEST(monitor_refuses_a_passage_on_the_p2m_window)
+{
+	fake_reset();
+	passage_hva = GUEST_P2M_BASE + 4096;
+	EXPECT_EQ(start("guest=hello pool=4M"), MON_REFUSED_MEMORY);
+	EXPECT(logged("monitor: refused: the host put the passage at ffff880000001000, on the "
+		      "p2m's window\n"));
+	stop();
 }
 
 /* A foreign image goes by the name its host gave it, never by guest=. */

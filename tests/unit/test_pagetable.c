@@ -26,7 +26,7 @@ TEST(pt_walk_returns_what_was_mapped_with_its_permissions)
 		{ GUEST_DMAP_BASE + 0x1000, 0 },
 		{ GUEST_KERNEL_BASE, PT_EXEC },
 		{ GUEST_KERNEL_BASE + 0x200000, PT_WRITE | PT_EXEC },
-		{ 0x218c000, PT_EXEC }, /* a low, identity passage address */
+		{ LAYOUT_PASSAGE_BASE, PT_EXEC }, /* bare metal's and UEFI's passage */
 	};
 	struct pt pt;
 	uint64_t mas[5], ma, bits;
@@ -83,6 +83,33 @@ TEST(pt_refuses_bad_addresses_and_double_maps)
 	EXPECT_EQ(pt_walk(&pt, GUEST_DMAP_BASE + 4096, &got, &bits), -HCERR_FAULT);
 	EXPECT_EQ(pt_walk(&pt, 0x0000900000000000ull, &got, &bits), -HCERR_FAULT);
 	pt_destroy(&pt);
+}
+
+/* The W^X of a passage's code page (loader/highmap.c): written RW+NX, then RX,
+ * at the same machine address; an address not mapped is named. */
+TEST(pt_protect_changes_a_leafs_permissions_and_keeps_its_page)
+{
+	struct pt pt;
+	uint64_t ma, got, bits;
+
+	fake_reset();
+	ma = page(1);
+	EXPECT_EQ(pt_init(&pt, &fake_mm, 1), 0);
+	EXPECT_EQ(pt_map(&pt, LAYOUT_PASSAGE_BASE, ma, PT_WRITE), 0);
+	EXPECT_EQ(pt_walk(&pt, LAYOUT_PASSAGE_BASE, &got, &bits), 0);
+	EXPECT_EQ(bits & (PTE_W | PTE_NX), PTE_W | PTE_NX);
+	EXPECT_EQ(pt_protect(&pt, LAYOUT_PASSAGE_BASE, PT_EXEC), 0);
+	EXPECT_EQ(pt_walk(&pt, LAYOUT_PASSAGE_BASE + 0x10, &got, &bits), 0);
+	EXPECT_EQ(got, ma + 0x10);
+	EXPECT_EQ(bits & (PTE_W | PTE_NX), 0);
+	EXPECT(bits & PTE_P);
+	EXPECT_EQ(pt.ntables, 4); /* no table was added */
+	EXPECT_EQ(pt_protect(&pt, LAYOUT_PASSAGE_BASE + 4096, PT_EXEC), -HCERR_FAULT);
+	EXPECT_EQ(pt_protect(&pt, GUEST_DMAP_BASE, 0), -HCERR_FAULT);
+	EXPECT_EQ(pt_protect(&pt, 0x0000800000000000ull, 0), -HCERR_FAULT); /* non-canonical */
+	pt_destroy(&pt);
+	fake_mm.free_pages(0, ma, 1);
+	EXPECT_EQ(fake_outstanding(), 0);
 }
 
 TEST(pt_counts_and_shares_table_pages)

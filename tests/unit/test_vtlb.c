@@ -372,7 +372,7 @@ TEST(vtlb_refuses_cr3_garbage)
 TEST(vtlb_monitor_slots_are_the_monitors_whatever_the_guest_maps)
 {
 	unsigned err = 0;
-	uint64_t va = LAYOUT_MONITOR_BASE + 0x5000;
+	uint64_t va = LAYOUT_MONITOR_VA_FIRST + 0x5000;
 
 	setup(64, 0);
 	/* The guest maps a page in a monitor slot: never filled; the fault
@@ -381,8 +381,8 @@ TEST(vtlb_monitor_slots_are_the_monitors_whatever_the_guest_maps)
 	EXPECT_EQ(cpu_fault(va, VTLB_ACC_W, &err), 0);
 	EXPECT_EQ(err, VTLB_ACC_W);
 	EXPECT_EQ(shadow_ma(va, 0), 0);
-	EXPECT(vtlb_monitor_va(&vt, LAYOUT_MONITOR_END - 1));
-	EXPECT(!vtlb_monitor_va(&vt, LAYOUT_MONITOR_END));
+	EXPECT(vtlb_monitor_va(&vt, LAYOUT_MONITOR_VA_END - 1));
+	EXPECT(!vtlb_monitor_va(&vt, LAYOUT_MONITOR_VA_END));
 	EXPECT(!vtlb_monitor_va(&vt, GUEST_DMAP_BASE));
 	teardown();
 }
