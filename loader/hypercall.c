@@ -151,7 +151,7 @@ static struct hc_ret hc_set_segbase(struct monitor *m, uint64_t seg, uint64_t ba
 		m->ps.world->fs_base = base;
 	else
 		m->ps.world->gs_base = base;
-	m->ps.world->segbase_set = m->ps.world->fs_base | m->ps.world->gs_base;
+	m->ps.world->segbase_set = (m->ps.world->fs_base | m->ps.world->gs_base) != 0;
 	return RESULT(0);
 }
 

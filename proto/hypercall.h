@@ -64,9 +64,11 @@
  * host's PIC sits at 0x20-0x2f, OVMF's at 0x68-0x77. */
 #define HCABI_SYSCALL_VECTOR 0x80
 /* The guest's selectors (the monitor's GDT, read-only to the guest): ring 1
- * 64-bit code and data, ring 3 64-bit code and data. After every exit to the
- * monitor, DS, ES, FS and GS hold the data selector of the ring the guest
- * returns to; FS and GS bases are those of HC_SET_SEGBASE (0 at entry). */
+ * 64-bit code and data, ring 3 64-bit code and data. SS is the ring's own;
+ * DS, ES, FS and GS hold HCABI_USER_DS in both rings after every exit to the
+ * monitor (a DPL-3 data segment is usable in ring 1, and the guest's iretq
+ * to ring 3 keeps it where it would null a DPL-1 one, FS's base with it: SDM
+ * Vol.2 IRET); FS and GS bases are those of HC_SET_SEGBASE (0 at entry). */
 #define HCABI_GUEST_CS 0xf1
 #define HCABI_GUEST_DS 0xf9
 #define HCABI_USER_DS 0x103

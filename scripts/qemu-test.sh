@@ -417,6 +417,14 @@ contain() {
 	[ "$fw" = esp ] && timer="monitor: efi: the 10 ms firmware timer event fired"
 	prog "$p-preempt" "$fw" "$tmo" preempt "$timer" "while the guests ran: ok"
 	vintr "$fw" "$tmo" "$p"
+	oskernel "$fw" "$tmo" "$p"
+}
+
+# The guest as an operating-system kernel (ABI 5): its own page tables, user
+# processes, system calls, faults it handles itself.
+oskernel() {
+	local fw="$1" tmo="$2" p="$3"
+	prog "$p-user" "$fw" "$tmo" user
 }
 
 # Virtual interrupts: the guest's own timer, upcalls, masking, and a scheduler.
@@ -633,6 +641,7 @@ scenario linux-storm linux - "" 0 "guest: preempt: computing for 3 s without a h
 prog linux-vtimer linux - vtimer
 prog linux-masked linux - masked
 prog linux-sched linux - sched
+oskernel linux - linux
 linux_vm 150 "cpu=qemu64,+smep,+smap pti=on"
 # Pools as large as the ABI lets a VM with 5 GiB give: 2 GiB (where the p2m's
 # one table ended) and 3.5 GiB, the guest touching its last page.

@@ -127,17 +127,18 @@ enter:
 .cr4_same:
 	mov rax, [W(guest_cr3)]
 	mov cr3, rax                    ; the guest's address space (its shadow tables)
-	mov r8d, GUEST_DS               ; the ring to return to, by the RPL of the CS the
-	mov r9d, GUEST_CS               ; last gate saved (or the monitor wrote): 3, or 1
-	test byte [G(cs)], 2
+	mov eax, USER_DS                ; DS, ES, FS, GS: the DPL-3 data selector in both
+	mov ds, eax                     ; rings. A DPL-1 one would be nulled by the
+	mov es, eax                     ; guest's own iretq to ring 3, and FS's and GS's
+	mov fs, eax                     ; bases with it (SDM Vol.2 IRET); the loads make
+	mov gs, eax                     ; both bases 0 (SDM Vol.3 3.4.4.1) until below
+	mov r8d, GUEST_DS               ; SS and CS of the ring to return to, by the RPL
+	mov r9d, GUEST_CS               ; of the CS the last gate saved (or the monitor
+	test byte [G(cs)], 2            ; wrote): 3, or else 1
 	jz .ring_chosen
 	mov r8d, USER_DS
 	mov r9d, USER_CS
 .ring_chosen:
-	mov ds, r8d                     ; every data selector the ring's (their bases
-	mov es, r8d                     ; mean nothing in 64-bit mode but FS's and GS's,
-	mov fs, r8d                     ; which become 0 here, SDM Vol.3 3.4.4.1)
-	mov gs, r8d
 	cmp byte [W(segbase_set)], 0    ; the guest's own bases (HC_SET_SEGBASE), if any
 	jne .segbase
 .segbase_done:

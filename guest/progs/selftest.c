@@ -248,7 +248,7 @@ static void check_hypercalls(void)
 	__asm__ volatile("mov %%cs, %0; mov %%ds, %1; mov %%es, %2" : "=r"(cs), "=r"(ds), "=r"(es));
 	check_eq("the guest runs in ring 1 on the ABI's code selector", cs, HCABI_GUEST_CS);
 	check_eq("with the ABI's data selector in DS and ES", ds << 16 | es,
-		  (uint64_t)HCABI_GUEST_DS << 16 | HCABI_GUEST_DS);
+		  (uint64_t)HCABI_USER_DS << 16 | HCABI_USER_DS);
 	__asm__ volatile("pushfq; popq %0" : "=r"(rflags));
 	check_eq("the host's interrupts are on in the guest world (RFLAGS.IF)", rflags & 0x200,
 		  0x200);

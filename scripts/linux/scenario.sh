@@ -200,6 +200,8 @@ run_case() {
 	vtimer) /cokrun guest=vtimer; status $? ;;
 	masked) /cokrun guest=masked; status $? ;;
 	sched) /cokrun guest=sched; status $? ;;
+	user | vm | lazy | cow | ad | bigpages | pthostile) # the guest as an OS kernel (ABI 5)
+		/cokrun guest="$name"; status $? ;;
 	fpu | cpumax-fpu) # the guest's and a host process's vector state, one CPU
 		taskset -c 0 /fpu_loop 4 > /tmp/fpu.log 2>&1 &
 		loop=$!
