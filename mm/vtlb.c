@@ -41,6 +41,8 @@ static int monitor_slot(const struct vtlb *v, unsigned s)
 	return (int)(v->monitor_slots[s / 64] >> (s % 64)) & 1;
 }
 
+static void reserved_masks(struct vtlb *v);
+
 /* ---- table pages: a free list, filled once at init ---- */
 
 static void page_free(struct vtlb *v, uint64_t ma)
@@ -189,6 +191,10 @@ int vtlb_init(struct vtlb *v, const struct mm_host *host, const struct pool *poo
 		return -HCERR_INVAL;
 	/* SDM Vol.3 4.5.4: bits 51:MAXPHYADDR of an entry are reserved. */
 	v->rsvd_mask = (((1ull << 52) - 1) & ~((1ull << maxphyaddr) - 1));
+	v->pool_end = pool_bytes(pool);
+	reserved_masks(v);
+	for (unsigned i = 0; i < VTLB_HVA_CACHE; i++)
+		v->hcache[i].gpa = ~0ull;
 	for (unsigned i = 0; !err && i < VTLB_CONTEXTS; i++) {
 		void *p;
 
@@ -232,76 +238,83 @@ struct walk {
 };
 
 /* SDM Vol.3 4.5.4 tables 4-15 to 4-20 and 4.7: the reserved bits of a present
- * entry at this level. 1 GiB pages are always supported (the monitor maps
- * them in 4 KiB pieces, whatever CPUID says). */
-static uint64_t reserved_bits(const struct vtlb *v, int level, uint64_t e)
+ * entry at each level, without and with PS (bit 7), worked out once. 1 GiB
+ * pages are always supported (the monitor maps them in 4 KiB pieces,
+ * whatever CPUID says). */
+static void reserved_masks(struct vtlb *v)
 {
-	uint64_t r = v->rsvd_mask | (v->use_nx ? 0 : PTE_NX);
+	uint64_t base = v->rsvd_mask | (v->use_nx ? 0 : PTE_NX);
 
-	if (level == 3)
-		r |= PTE_PS;
-	else if (level == 2 && (e & PTE_PS))
-		r |= 0x3fffe000ull; /* bits 29:13 */
-	else if (level == 1 && (e & PTE_PS))
-		r |= 0x1fe000ull;   /* bits 20:13 */
-	return r;
+	for (int level = 0; level < 4; level++)
+		v->rsvd[level][0] = v->rsvd[level][1] = base;
+	v->rsvd[3][1] |= PTE_PS;           /* PS in a PML4 entry */
+	v->rsvd[2][1] |= 0x3fffe000ull;    /* a 1 GiB page: bits 29:13 */
+	v->rsvd[1][1] |= 0x1fe000ull;      /* a 2 MiB page: bits 20:13 */
 }
 
-/* The guest's entry `i` of the table at gpa `table` (inside the pool). */
-static uint64_t *guest_entry(const struct vtlb *v, uint64_t table, unsigned i)
+/* The host pointer to the guest's table page at gpa `table` (inside the
+ * pool). The pool never moves while the guest lives, so the last few
+ * answers are kept: a walk's tables are mostly the same pages. */
+static uint64_t *guest_table(struct vtlb *v, uint64_t table)
 {
-	return (uint64_t *)gmem_page_hva(v->pool, table) + i;
+	struct vtlb_hva_cache *c = &v->hcache[(table >> MM_PAGE_SHIFT) % VTLB_HVA_CACHE];
+
+	if (c->gpa != table) {
+		c->gpa = table;
+		c->hva = gmem_page_hva(v->pool, table);
+	}
+	return c->hva;
 }
 
 /* Walk the guest's tables for va as the MMU would for `acc` (SDM Vol.3 4.5,
  * 4.6): 0 and *w, or -1 and *err the #PF error code. */
-static int walk(const struct vtlb *v, uint64_t root, uint64_t va, unsigned acc, struct walk *w,
+static int walk(struct vtlb *v, uint64_t root, uint64_t va, unsigned acc, struct walk *w,
 		unsigned *err)
 {
-	uint64_t table = root, pool_end = pool_bytes(v->pool);
-	int user = 1, write = 1, nx = 0;
+	uint64_t table = root, pool_end = v->pool_end, rights = PTE_U | PTE_W, any = 0, e = 0;
 	unsigned f = acc & VTLB_ACC_MASK;
+	int level;
 #define FAULT(bits) (*err = f | (bits), -1)
 
 	w->nentries = 0;
-	for (int level = 3; level >= 0; level--) {
-		uint64_t *ep = guest_entry(v, table, idx(va, level)), e = *ep;
+	for (level = 3;; level--) {
+		uint64_t *ep = guest_table(v, table) + idx(va, level);
 
+		e = *ep;
 		if (!(e & PTE_P))
 			return FAULT(0); /* not present: P = 0 */
-		if (e & reserved_bits(v, level, e))
+		if (e & v->rsvd[level][(e >> 7) & 1])
 			return FAULT(VTLB_ERR_P | VTLB_ERR_RSVD);
 		w->entry[w->nentries++] = ep;
-		user &= (e & PTE_U) != 0;
-		write &= (e & PTE_W) != 0;
-		nx |= v->use_nx && (e & PTE_NX);
-		if (level == 0 || (e & PTE_PS)) {
-			uint64_t size = 1ull << (12 + 9 * level);
-
-			w->frame_gpa = (e & PTE_ADDR_MASK & ~(size - 1)) +
-				       (va & (size - 1) & ~(MM_PAGE_SIZE - 1));
-			w->page_level = level;
-			w->global = (e & PTE_G) != 0;
-			w->dirty = (e & PTE_D) != 0;
+		rights &= e; /* U and W: every level must allow (SDM Vol.3 4.6.1) */
+		any |= e;    /* XD: any level forbids */
+		if (level == 0 || (e & PTE_PS))
 			break;
-		}
 		table = e & PTE_ADDR_MASK;
 		if (table >= pool_end) /* a table outside the guest's memory */
 			return FAULT(VTLB_ERR_P | VTLB_ERR_RSVD);
 	}
+	{
+		uint64_t size = 1ull << (12 + 9 * level);
+
+		w->frame_gpa = (e & PTE_ADDR_MASK & ~(size - 1)) + (va & (size - 1) & ~(MM_PAGE_SIZE - 1));
+	}
 	if (w->frame_gpa >= pool_end) /* a page outside the guest's memory */
 		return FAULT(VTLB_ERR_P | VTLB_ERR_RSVD);
-	w->user = user;
-	w->write = write;
-	w->nx = nx;
+	w->page_level = level;
+	w->global = (e & PTE_G) != 0;
+	w->dirty = (e & PTE_D) != 0;
+	w->user = (rights & PTE_U) != 0;
+	w->write = (rights & PTE_W) != 0;
+	w->nx = v->use_nx && (any & PTE_NX);
 	/* SDM Vol.3 4.6.1: the access rights. Supervisor writes honour R/W
 	 * (CR0.WP is 1 in the guest world); SMAP is off there; SMEP forbids
 	 * supervisor fetches from user pages. */
-	if ((acc & VTLB_ACC_U) && !user)
+	if ((acc & VTLB_ACC_U) && !w->user)
 		return FAULT(VTLB_ERR_P);
-	if ((acc & VTLB_ACC_W) && !write)
+	if ((acc & VTLB_ACC_W) && !w->write)
 		return FAULT(VTLB_ERR_P);
-	if ((acc & VTLB_ACC_I) && (nx || (!(acc & VTLB_ACC_U) && v->smep && user)))
+	if ((acc & VTLB_ACC_I) && (w->nx || (!(acc & VTLB_ACC_U) && v->smep && w->user)))
 		return FAULT(VTLB_ERR_P);
 	return 0;
 #undef FAULT

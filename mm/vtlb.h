@@ -56,12 +56,21 @@ struct vtlb_stats {
 	uint64_t evictions;   /* of which: the budget was spent */
 };
 
+#define VTLB_HVA_CACHE 16 /* guest table pages whose host address a walk keeps */
+struct vtlb_hva_cache {
+	uint64_t gpa; /* ~0: empty */
+	uint64_t *hva;
+};
+
 struct vtlb {
 	const struct mm_host *host;
 	const struct pool *pool;
 	const uint64_t *monitor_root; /* the monitor's own tables: their slots are copied */
 	uint64_t monitor_slots[8];    /* bitmap of PML4 slots that are the monitor's */
 	uint64_t rsvd_mask;           /* bits 51:MAXPHYADDR of an entry: reserved */
+	uint64_t rsvd[4][2];          /* every reserved bit, by level and PS */
+	uint64_t pool_end;            /* pool_bytes: the guest's physical memory */
+	struct vtlb_hva_cache hcache[VTLB_HVA_CACHE];
 	int use_nx;                   /* EFER.NXE: bit 63 is XD, else reserved */
 	int smep;                     /* the guest world's CR4.SMEP */
 	struct vtlb_ctx ctx[VTLB_CONTEXTS];

@@ -4,13 +4,14 @@
  * first with a loop of known length). Each figure is the median of ITER runs
  * after WARMUP, with min and max, net of the measurement's own cost. Output:
  * "BENCH name median min max iterations" lines for scripts/bench.sh. */
+#include "bench_vm.h"
 #include "progs.h"
 #include "../hypercall.h"
 #include "../kernel.h"
 #include "../ring.h"
 
-#define ITER 101
-#define WARMUP 10
+#define ITER BENCH_ITER
+#define WARMUP BENCH_WARMUP
 #define BATCH 64
 
 extern uint64_t guest_entry_tsc; /* guest/entry.asm: rdtsc at our first instruction */
@@ -133,7 +134,7 @@ static void on_upcall(struct hc_trap_frame *f)
 	vcpu.events = 0;
 }
 
-extern const char bench_upcall_entry[]; /* guest/progs/bench_upcall.asm */
+extern const char bench_upcall_entry[]; /* guest/progs/bench_entries.asm */
 
 static void yield_upcall(void)
 {
@@ -204,7 +205,7 @@ int prog_bench(void)
 	 * the difference is what delivering one virtual interrupt costs, the
 	 * kit's C handler and its way back by iretq included. Then the same with
 	 * the smallest handler there is, in assembly (bench_upcall.asm): what
-	 * the monitor's delivery and a plain iretq cost. */
+	 * the monitor's delivery and a plain iretq cost (bench_entries.asm). */
 	if (vintr_init(on_upcall) == 0) {
 		uint64_t y = measure("yield_round_trip_upcalls_registered", yield, 1), u;
 
@@ -219,6 +220,7 @@ int prog_bench(void)
 	}
 	measure("batch_64_reads_one_post", batch_one_post, 1);
 	measure("batch_64_reads_64_posts", batch_many_posts, 1);
+	bench_vm(measure);
 	console_flush();
 	return 0;
 }

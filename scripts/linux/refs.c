@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,6 +116,64 @@ static void pipe_round_trip(void)
 		exit(1);
 }
 
+/* The faults of a process's memory, beside the guest's (lazy, COW): each
+ * sample one fresh page of an anonymous mapping, touched once. */
+#define FAULT_PAGES (ITER + WARMUP)
+static char *fault_area;
+static int fault_next;
+
+static void minor_fault(void)
+{
+	fault_area[(fault_next++) * 4096] = 1; /* a zero page mapped on first touch */
+}
+
+static void cow_fault(void)
+{
+	fault_area[(fault_next++) * 4096] = 2; /* shared with a child: copied now */
+}
+
+/* A process made and reaped: fork, the child's _exit, the parent's waitpid. */
+static void fork_exit_wait(void)
+{
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(0);
+	waitpid(p, NULL, 0);
+}
+
+static void faults(void)
+{
+	size_t bytes = (size_t)FAULT_PAGES * 4096;
+	int hold[2];
+	pid_t sharer;
+
+	fault_area = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fault_area == MAP_FAILED)
+		return;
+	fault_next = 0;
+	measure("linux_minor_fault", minor_fault);
+	/* Every page now written; a child that keeps them shares each one, so
+	 * the parent's next write to a page copies it. */
+	if (pipe(hold))
+		return;
+	sharer = fork();
+	if (sharer == 0) {
+		char c;
+
+		close(hold[1]);
+		(void)!read(hold[0], &c, 1); /* until the parent is done */
+		_exit(0);
+	}
+	close(hold[0]);
+	fault_next = 0;
+	measure("linux_cow_fault", cow_fault);
+	close(hold[1]);
+	waitpid(sharer, NULL, 0);
+	munmap(fault_area, bytes);
+	measure("linux_fork_exit_wait", fork_exit_wait);
+}
+
 int main(void)
 {
 	uint64_t loop;
@@ -160,5 +219,6 @@ int main(void)
 	}
 	close(to_child[1]);
 	waitpid(child, NULL, 0);
+	faults();
 	return 0;
 }
