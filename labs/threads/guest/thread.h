@@ -1,6 +1,6 @@
 /* Lab threads: kernel threads and a preemptive round-robin scheduler on the
  * virtual timer (docs/labs/threads.md). One CPU; the timer's upcall
- * (HC_SET_UPCALL, HC_TIMER: proto/hypercall.h) takes the CPU from a thread
+ * (trap-table entry 32, HC_TIMER: proto/hypercall.h) takes the CPU from a thread
  * that never gives it up and hands it to the next one. */
 #ifndef LAB_THREAD_H
 #define LAB_THREAD_H
