@@ -20,6 +20,9 @@
 #include "guest/hypercall.h" /* hypercall(HC_..., a0, a1, a2) and proto/hypercall.h */
 #include "guest/ring.h"      /* the request ring: ring_next, ring_publish, ring_post, ring_call */
 #include "guest/blk.h"       /* blk_read, blk_write, blk_flush, blk_geometry */
+#include "guest/palloc.h"    /* palloc, palloc_ref, palloc_unref: pages with counts */
+#include "guest/pt.h"        /* page tables: pt_new, pt_map, cr3_load, invlpg, ... */
+#include "guest/proc.h"      /* ring-3 processes: proc_spawn, proc_run, system calls */
 #include "lib/fmt.h"         /* fmt_snprintf, fmt_vsnprintf */
 
 int main(int argc, char **argv);
