@@ -331,6 +331,22 @@ TEST(vtlb_cr3_loads_flush_their_pcid_but_not_globals_or_other_pcids)
 	teardown();
 }
 
+TEST(vtlb_a_page_made_global_survives_the_flush_that_logged_it_non_global)
+{
+	unsigned err = 0;
+	uint64_t *leaf;
+
+	setup(64, 0);
+	leaf = gmap(0, USER_VA, 0x30000, PTE_P | PTE_U, 0, UP);
+	EXPECT_EQ(cpu_fault(USER_VA, VTLB_ACC_U, &err), 1); /* logged: non-global */
+	*leaf |= PTE_G;
+	vtlb_invlpg(&vt, USER_VA);
+	EXPECT_EQ(cpu_fault(USER_VA, VTLB_ACC_U, &err), 1); /* the same shadow slot, global */
+	EXPECT_EQ(vtlb_set_cr3(&vt, 0), 0);
+	EXPECT_EQ(shadow_ma(USER_VA, 0), gpa_ma(0x30000));
+	teardown();
+}
+
 TEST(vtlb_invpcid_types_drop_what_the_sdm_says)
 {
 	unsigned err = 0;
