@@ -147,6 +147,16 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 				return -HCERR_INVAL;
 			}
 			cfg->shadow_pages = pages;
+		} else if (has_key(w, n, "timeout", &v, &vlen)) {
+			uint64_t secs;
+
+			if (parse_size(v, vlen, &secs) != 0 || secs > CMDLINE_TIMEOUT_MAX) {
+				fmt_snprintf(err, errlen,
+					     "timeout=%.*s: expected seconds, 0 (none) to %u",
+					     (int)vlen, v, CMDLINE_TIMEOUT_MAX);
+				return -HCERR_INVAL;
+			}
+			cfg->timeout_s = secs;
 		} else if (has_key(w, n, "disk", &v, &vlen)) {
 			if (vlen != 2 || (__builtin_memcmp(v, "ro", 2) && __builtin_memcmp(v, "rw", 2))) {
 				fmt_snprintf(err, errlen, "disk=%.*s: expected ro or rw", (int)vlen, v);

@@ -1,7 +1,8 @@
 /* The monitor's part of the kernel command line: guest=NAME, pool=SIZE,
  * disk=ro|rw (refuse the guest's block writes), core=1 (a host with files
  * keeps an ELF core of a crash: docs/CRASHDUMP.md), shadow=PAGES (the
- * budget of the guest's shadow page tables, mm/vtlb.h) and the debug option
+ * budget of the guest's shadow page tables, mm/vtlb.h), timeout=SECONDS (a
+ * guest still running then is stopped with a report) and the debug option
  * scatter=1. Every other word goes to the guest untouched (the
  * whole line is copied into the boot info). Bad values are refused with a
  * message that names the word, what it wanted and what it got. */
@@ -22,7 +23,9 @@ struct mon_config {
 	int disk_ro;                       /* default 0 */
 	int core;                          /* default 0 */
 	uint64_t shadow_pages;             /* 0: VTLB_DEFAULT_PAGES */
+	uint64_t timeout_s;                /* 0: none; else the run ends after this long */
 };
+#define CMDLINE_TIMEOUT_MAX 86400u /* a day */
 #define CMDLINE_SHADOW_MIN 16u    /* VTLB_MIN_PAGES */
 #define CMDLINE_SHADOW_MAX 65536u /* 256 MiB of shadow tables */
 

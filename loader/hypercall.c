@@ -86,7 +86,11 @@ static struct hc_ret hc_wait(struct monitor *m, uint64_t deadline_ns, uint64_t a
 
 	(void)a1, (void)a2;
 	/* deferred: the host waits, then monitor_wait_done sets the result */
-	return deferred ? OUTCOME(RUN_HOST_WAIT) : RESULT(why);
+	if (deferred)
+		return OUTCOME(RUN_HOST_WAIT);
+	if (m->end_ns && m->host->time_ns(m->host->mm.ctx) >= m->end_ns) /* timeout= */
+		return OUTCOME(RUN_TIMEOUT);
+	return RESULT(why);
 }
 
 static struct hc_ret hc_set_traps(struct monitor *m, uint64_t table_gpa, uint64_t vcpu_gpa,

@@ -158,7 +158,19 @@ static void write_bootinfo(struct monitor *m, const char *cmdline)
 
 int monitor_prepare(struct monitor *m)
 {
+	if (m->cfg.timeout_s && !m->end_ns)
+		m->end_ns = m->host->time_ns(m->host->mm.ctx) + m->cfg.timeout_s * 1000000000ull;
 	return passage_host_prepare(&m->ps, &m->pt);
+}
+
+/* timeout=: looked at where time passes anyway (a host interrupt, HC_WAIT),
+ * never on the hypercalls' hot path. A guest that computes forever takes the
+ * host's timer interrupts (100 Hz at least), so it is always noticed. */
+static enum run_outcome past_timeout(struct monitor *m, enum run_outcome how)
+{
+	if (m->end_ns && how == RUN_RESUME && m->host->time_ns(m->host->mm.ctx) >= m->end_ns)
+		return RUN_TIMEOUT;
+	return how;
 }
 
 int monitor_map_tss(struct monitor *m)
@@ -222,7 +234,7 @@ static enum run_outcome step_other(struct monitor *m, uint64_t exit)
 		if (exit < 256) { /* a host interrupt: its handler runs now, then the guest */
 			m->host_interrupts++;
 			cpu_raise_interrupt((unsigned)exit);
-			return RUN_RESUME;
+			return past_timeout(m, RUN_RESUME);
 		}
 		return RUN_MONITOR_FAULT;
 	}
@@ -367,6 +379,8 @@ int monitor_report(struct monitor *m, enum run_outcome how)
 		return MON_STATUS_HYPERVISOR;
 	case RUN_MONITOR_FAULT:
 		return MON_STATUS_PANIC;
+	case RUN_TIMEOUT:
+		return MON_STATUS_TIMEOUT;
 	default:
 		return MON_STATUS_CRASH;
 	}

@@ -23,6 +23,7 @@
 #define MON_STATUS_REFUSED 101 /* bad command line, image or pool: nothing ran */
 #define MON_STATUS_PANIC 102   /* the host (or the switch) took an exception */
 #define MON_STATUS_HYPERVISOR 103 /* another hypervisor became active mid-run */
+#define MON_STATUS_TIMEOUT 104    /* the guest ran past timeout= and was stopped */
 
 /* Why a guest crashed (monitor.crash_reason): HCCRASH_* when the guest said
  * so itself (proto/hypercall.h), or what the monitor saw. */
@@ -63,6 +64,7 @@ struct monitor {
 	uint64_t requests;     /* descriptors completed */
 	struct ring_batch batch; /* a POST whose requests the host completes later */
 	uint64_t wait_deadline_ns; /* an HC_WAIT the host waits out itself */
+	uint64_t end_ns;       /* timeout='s moment, set at the first prepare; 0: none */
 	// LAB(device) BEGIN
 	uint64_t rng_state;    /* the random device's generator (loader/rng.c), 0: not seeded */
 	// LAB(device) END
@@ -100,6 +102,7 @@ enum run_outcome {
 	RUN_HOST_WAIT,   /* host_ops.defer_io: the host waits until m->wait_deadline_ns */
 	RUN_HYPERVISOR,  /* CR4.VMXE or EFER.SVME appeared: the guest is stopped */
 	RUN_MONITOR_FAULT, /* an exception inside the switch: m->ps.guest->mfault_* */
+	RUN_TIMEOUT,     /* timeout= passed (checked at the host's interrupts and HC_WAIT) */
 };
 int monitor_start(struct monitor *m, const struct host_ops *host, const char *cmdline,
 		  const void *image, uint64_t image_len);

@@ -99,6 +99,9 @@ void report_outcome(struct monitor *m, enum run_outcome how)
 	} else if (how == RUN_HYPERVISOR) {
 		log_printf("monitor: guest stopped: another hypervisor became active while it ran "
 			   "(CR4.VMXE or EFER.SVME)\n");
+	} else if (how == RUN_TIMEOUT) {
+		log_printf("monitor: guest stopped: still running after timeout=%lu s (its RIP %lx, "
+			   "ring %u)\n", m->cfg.timeout_s, g->rip, (g->cs & 3) == 3 ? 3u : 1u);
 	} else if (how == RUN_MONITOR_FAULT) {
 		log_printf("monitor: BUG: exception in the world switch: vector %lu error code "
 			   "0x%lx at rip %lx; the guest is stopped, the host goes on\n",

@@ -371,6 +371,10 @@ static void load_own_tr(struct passage *ps)
 	__asm__ volatile("pushfq; pop %0; cli" : "=r"(flags) : : "memory");
 	load_gdt(&ps->world->mon_gdtr);
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)PASSAGE_TSS_SEL) : "memory");
+	/* SDM Vol.2 LLDT: a null selector marks LDTR unusable, so that lar/lsl/verr
+	 * of a TI=1 selector clear ZF in the guest world instead of reading a
+	 * descriptor through whatever LDT base the firmware left (a #PF there). */
+	__asm__ volatile("lldt %w0" : : "r"((uint16_t)0) : "memory");
 	load_gdt(&ps->host->gdtr);
 	__asm__ volatile("push %0; popfq" : : "r"(flags) : "memory", "cc");
 	ps->tr_base = (uint64_t)tss(ps);

@@ -256,6 +256,9 @@ static void check_hypercalls(void)
 	__asm__ volatile("pushfq; andq $~0x200, (%%rsp); popfq; pushfq; popq %0" : "=r"(rflags)
 			 : : "cc");
 	check_eq("popf cannot turn them off in ring 1", rflags & 0x200, 0x200);
+	/* SDM Vol.2 LAR: a selector of an unusable LDT (TI = 1) clears ZF. */
+	__asm__ volatile("xor %k0, %k0; lar %k1, %k0; setz %b0" : "=&r"(rflags) : "r"(0x0fu) : "cc");
+	check_eq("lar of an LDT selector clears ZF (no LDT, no fault)", rflags & 1, 0);
 	check_eq("IOPL is 0: no cli, sti, in or out", rflags & 0x3000, 0);
 }
 
