@@ -222,6 +222,14 @@ static enum run_outcome step_other(struct monitor *m, uint64_t exit)
 		return RUN_RESUME;
 	case PASSAGE_EXIT_HYPERVISOR:
 		return RUN_HYPERVISOR;
+	case PASSAGE_EXIT_BADSTACK: /* the CPU let the guest into ring 0 (QEMU's TCG) */
+		m->crash = (struct hc_trap_frame){ .vector = 256, /* which gate: unknown */
+						   .rsp = m->ps.guest->bad_rsp,
+						   .rax = m->ps.guest->rax, .rbx = m->ps.guest->rbx,
+						   .rcx = m->ps.guest->rcx, .rdx = m->ps.guest->rdx,
+						   .rsi = m->ps.guest->rsi, .rdi = m->ps.guest->rdi };
+		m->crash_reason = MON_CRASH_RING0;
+		return RUN_GUEST_CRASH;
 	case PASSAGE_EXIT_MONITOR:
 		if (m->ps.guest->mfault_vector == 18) /* #MC inside the switch */
 			cpu_raise_machine_check();

@@ -31,6 +31,7 @@
 #define MON_CRASH_NO_HANDLER 17 /* an exception with no handler registered */
 #define MON_CRASH_STACK 19      /* the guest's stack cannot take the frame */
 #define MON_CRASH_NO_KSTACK 20  /* a trap from ring 3 before HC_SET_KSTACK */
+#define MON_CRASH_RING0 21      /* an exit with no stack switch: it ran in ring 0 */
 
 struct monitor {
 	const struct host_ops *host;

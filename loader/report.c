@@ -51,6 +51,9 @@ static const char *crash_why(uint64_t reason)
 	switch (reason) {
 	case HCCRASH_NESTED:
 		return "guest crashed (fault inside its own handler)";
+	case MON_CRASH_RING0:
+		return "guest crashed (it ran in ring 0: a gate found no stack switch; QEMU's TCG "
+		       "gives CPL 0 after `mov ss` of a null selector in ring 1)";
 	case MON_CRASH_NO_KSTACK:
 		return "guest crashed (double fault: a trap from ring 3 before HC_SET_KSTACK "
 		       "named a kernel stack)";

@@ -444,6 +444,10 @@ contain() {
 oskernel() {
 	local fw="$1" tmo="$2" p="$3"
 	prog "$p-user" "$fw" "$tmo" user
+	# A null SS in ring 1: QEMU's TCG then runs the guest in ring 0 (its
+	# helper_load_seg takes CPL from the null descriptor's DPL); the monitor
+	# must end it by name and stay up (guest/progs/ssnull.c).
+	prog_ops "$p-ssnull" "$fw" "$tmo" ssnull
 }
 
 # Virtual interrupts: the guest's own timer, upcalls, masking, and a scheduler.

@@ -25,10 +25,12 @@ void passage_offsets(void)
 	DEFINE(PASSAGE_EXIT_ABORT, PASSAGE_EXIT_ABORT);
 	DEFINE(PASSAGE_EXIT_HYPERVISOR, PASSAGE_EXIT_HYPERVISOR);
 	DEFINE(PASSAGE_EXIT_MONITOR, PASSAGE_EXIT_MONITOR);
+	DEFINE(PASSAGE_EXIT_BADSTACK, PASSAGE_EXIT_BADSTACK);
 	DEFINE(PASSAGE_CR4_CLEAR, PASSAGE_CR4_CLEAR);
 	DEFINE(PASSAGE_EFER_CLEAR, PASSAGE_EFER_CLEAR);
 	WORLD(host_cr3); WORLD(guest_cr3); WORLD(host_cr4); WORLD(guest_cr4); WORLD(cr4_set);
 	WORLD(fs_base); WORLD(gs_base); WORLD(segbase_set);
+	WORLD(hc_rsp); WORLD(irq_rsp); WORLD(exc_rsp); WORLD(df_rsp);
 	DEFINE(PW_mon_gdtr, offsetof(struct passage_world, mon_gdtr.limit));
 	DEFINE(PW_mon_idtr, offsetof(struct passage_world, mon_idtr.limit));
 	HOST(rsp); HOST(rflags); HOST(rbx); HOST(rbp); HOST(r12); HOST(r13); HOST(r14); HOST(r15);
@@ -40,6 +42,6 @@ void passage_offsets(void)
 	GUEST(r8); GUEST(r9); GUEST(r10); GUEST(r11); GUEST(r12); GUEST(r13); GUEST(r14);
 	GUEST(r15); GUEST(rsp); GUEST(rip); GUEST(rflags); GUEST(cs);
 	GUEST(exit); GUEST(error_code); GUEST(cr2);
-	GUEST(mfault_vector); GUEST(mfault_error); GUEST(mfault_rip);
+	GUEST(mfault_vector); GUEST(mfault_error); GUEST(mfault_rip); GUEST(bad_rsp);
 	DEFINE(PG_gate_stack_top, PASSAGE_GATE_STACK_TOP);
 }

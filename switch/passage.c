@@ -291,6 +291,18 @@ int passage_install(struct passage *ps, uint64_t hva, const uint64_t ma[PASSAGE_
 		};
 	}
 	fill_tss(ps);
+	/* SDM Vol.3 6.14.2: from ring 1 or 3 the CPU switches to RSP0 (IST1 for
+	 * #DF) and pushes SS, RSP, RFLAGS, CS, RIP and, for some vectors, an
+	 * error code; the stubs push an error code where it did not, and the
+	 * vector. These are the only RSPs a gate may find (switch.asm). */
+	{
+		uint64_t top = hva + PASSAGE_PAGE_GUEST * 4096 + PASSAGE_GATE_STACK_TOP;
+
+		ps->world->hc_rsp = top - 5 * 8;
+		ps->world->irq_rsp = top - 6 * 8;
+		ps->world->exc_rsp = top - 7 * 8;
+		ps->world->df_rsp = hva + PASSAGE_PAGE_GUEST * 4096 + PASSAGE_DF_STACK_TOP - 7 * 8;
+	}
 	return 0;
 }
 

@@ -61,6 +61,7 @@ enum passage_fpu_mode {
 #define PASSAGE_EXIT_ABORT 0x100      /* an NMI or #MC arrived during entry: resume */
 #define PASSAGE_EXIT_HYPERVISOR 0x101 /* CR4.VMXE or EFER.SVME found set at entry */
 #define PASSAGE_EXIT_MONITOR 0x102    /* an exception in the switch itself (mfault_*) */
+#define PASSAGE_EXIT_BADSTACK 0x103   /* a gate taken without a stack switch (bad_rsp) */
 
 /* The first bytes of the stub (switch.asm): where its entry points are. */
 struct passage_code_hdr {
@@ -93,6 +94,10 @@ struct passage_world {
 	uint64_t cr4_set;             /* SMEP and UMIP where the CPU has them */
 	uint64_t fs_base, gs_base;    /* the guest's (HC_SET_SEGBASE), loaded by enter */
 	uint64_t segbase_set;         /* nonzero: either is (else both stay 0, no WRMSR) */
+	/* Where RSP is when a gate is entered from ring 1 or 3 (the CPU switched to
+	 * RSP0, or IST1 for #DF) and the stub has pushed what it pushes; any
+	 * other value is an exit from ring 0 (switch.asm, bad_stack). */
+	uint64_t hc_rsp, irq_rsp, exc_rsp, df_rsp;
 	struct passage_dtr mon_gdtr, mon_idtr; /* the guest world's (pages 1 and 3) */
 	uint64_t gdt[PASSAGE_GDT_ENTRIES];     /* the guest world's GDT */
 };
@@ -128,6 +133,7 @@ struct passage_guest {
 	uint64_t error_code; /* the CPU's, or 0 */
 	uint64_t cr2;        /* read in the gate, before the host can fault */
 	uint64_t mfault_vector, mfault_error, mfault_rip; /* PASSAGE_EXIT_MONITOR */
+	uint64_t bad_rsp;    /* PASSAGE_EXIT_BADSTACK: the stack the gate found itself on */
 };
 #define PASSAGE_DF_STACK_TOP 2048 /* in page 2: [sizeof(passage_guest), 2048) */
 #define PASSAGE_GATE_STACK_TOP 4096

@@ -230,6 +230,10 @@ gate_ %+ v:
 gate_common:
 	test byte [rsp + 24], 3         ; the interrupted CS's RPL: 0 is the switch itself
 	jz monitor_fault
+	cmp rsp, [W(exc_rsp)]           ; from ring 1 or 3 the CPU switched to RSP0 (or
+	je guest_exit                   ; IST1 for #DF): anything else is a guest that ran
+	cmp rsp, [W(df_rsp)]            ; in ring 0 (QEMU's TCG after a null SS) and took
+	jne bad_stack                   ; this gate without a stack switch
 guest_exit:                             ; from ring 1: save the guest, go home
 	SAVE_GUEST_GPRS
 	pop qword [G(exit)]             ; the vector
@@ -246,6 +250,8 @@ guest_exit:                             ; from ring 1: save the guest, go home
 gate_async:
 	test byte [rsp + 24], 3
 	jz .in_switch
+	cmp rsp, [W(exc_rsp)]           ; as gate_common: from ring 1 or 3, on RSP0
+	jne bad_stack
 	cmp byte [rsp], 2
 	jne guest_exit                  ; #DB for the guest's handler; #MC: monitor_step
 	pushfq                          ; an NMI from the guest: NT says "owed" to to_host
@@ -296,6 +302,8 @@ gate_irq:                               ; frame: vector, RIP, CS, RFLAGS, RSP, S
 	and qword [rsp], 0xff
 	test byte [rsp + 16], 3
 	jz .in_switch                   ; cannot happen (IF is clear there): a bug
+	cmp rsp, [W(irq_rsp)]           ; as gate_common: from ring 1 or 3, on RSP0
+	jne bad_stack
 	SAVE_GUEST_GPRS
 	pop qword [G(exit)]
 	mov qword [G(error_code)], 0
@@ -309,6 +317,17 @@ gate_irq:                               ; frame: vector, RIP, CS, RFLAGS, RSP, S
 	mov qword [rsp + 8], 0
 	jmp monitor_fault
 
+; An exit that came with no stack switch: the interrupted code ran in ring 0
+; though its CS says ring 1 or 3 (QEMU's TCG takes CPL from SS's DPL, and a
+; null SS loaded in ring 1 has DPL 0). Nothing here may trust that stack: the
+; gate stack again, the guest's registers saved, the guest ended by name.
+bad_stack:
+	mov [G(bad_rsp)], rsp
+	lea rsp, [G(gate_stack_top)]
+	SAVE_GUEST_GPRS
+	mov qword [G(exit)], PASSAGE_EXIT_BADSTACK
+	jmp to_host
+
 ; Any other exception in the switch is a monitor bug: record it and go home.
 monitor_fault:
 	pop qword [G(mfault_vector)]
@@ -321,6 +340,8 @@ monitor_fault:
 ; The hypercall gate (DPL 1: ring 1 only, never the switch or ring 3): the
 ; hot path, without the exception gates' vector and error code, into to_host.
 gate_hc:
+	cmp rsp, [W(hc_rsp)]            ; from ring 1 the CPU switched to RSP0: else the
+	jne bad_stack                   ; guest ran in ring 0 (gate_common)
 	SAVE_GUEST_GPRS
 	mov qword [G(exit)], PASSAGE_HC_VECTOR
 	pop qword [G(rip)]

@@ -202,6 +202,11 @@ run_case() {
 	sched) /cokrun guest=sched; status $? ;;
 	user | vm | lazy | cow | ad | bigpages | pthostile) # the guest as an OS kernel (ABI 5)
 		/cokrun guest="$name"; status $? ;;
+	ssnull) # a null SS in ring 1, one guest run per selector (guest/progs/ssnull.c)
+		for op in 0 1 2 3; do
+			/cokrun guest=ssnull op=$op; echo "linux: ssnull op=$op exit status $?"
+		done
+		;;
 	fpu | cpumax-fpu) # the guest's and a host process's vector state, one CPU
 		taskset -c 0 /fpu_loop 4 > /tmp/fpu.log 2>&1 &
 		loop=$!
