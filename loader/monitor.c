@@ -184,6 +184,20 @@ int monitor_map_tss(struct monitor *m)
 
 static enum run_outcome step_other(struct monitor *m, uint64_t exit);
 
+/* An exit that found no stack switch (switch.asm, bad_stack): the guest ran
+ * in ring 0. Out of line: it keeps monitor_step's hot path small. */
+static __attribute__((noinline)) enum run_outcome ring0_exit(struct monitor *m)
+{
+	const struct passage_guest *g = m->ps.guest;
+
+	m->crash = (struct hc_trap_frame){ .vector = 256, /* which gate: unknown */
+					   .rsp = g->bad_rsp, .rax = g->rax, .rbx = g->rbx,
+					   .rcx = g->rcx, .rdx = g->rdx, .rsi = g->rsi,
+					   .rdi = g->rdi };
+	m->crash_reason = MON_CRASH_RING0;
+	return RUN_GUEST_CRASH;
+}
+
 enum run_outcome monitor_step(struct monitor *m)
 {
 	enum run_outcome how;
@@ -223,13 +237,7 @@ static enum run_outcome step_other(struct monitor *m, uint64_t exit)
 	case PASSAGE_EXIT_HYPERVISOR:
 		return RUN_HYPERVISOR;
 	case PASSAGE_EXIT_BADSTACK: /* the CPU let the guest into ring 0 (QEMU's TCG) */
-		m->crash = (struct hc_trap_frame){ .vector = 256, /* which gate: unknown */
-						   .rsp = m->ps.guest->bad_rsp,
-						   .rax = m->ps.guest->rax, .rbx = m->ps.guest->rbx,
-						   .rcx = m->ps.guest->rcx, .rdx = m->ps.guest->rdx,
-						   .rsi = m->ps.guest->rsi, .rdi = m->ps.guest->rdi };
-		m->crash_reason = MON_CRASH_RING0;
-		return RUN_GUEST_CRASH;
+		return ring0_exit(m);
 	case PASSAGE_EXIT_MONITOR:
 		if (m->ps.guest->mfault_vector == 18) /* #MC inside the switch */
 			cpu_raise_machine_check();
