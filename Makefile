@@ -95,13 +95,16 @@ $(BUILD)/guest.elf: $(GUEST_PROG_OBJ) $(KIT)/lib/libcokernel.a guest/linker.ld
 # flags, the ones above without the dependency files, and the link rule), and
 # the headers: cokernel.h and what it includes, in the tree's own layout so
 # their relative includes (../proto/...) hold.
-KIT_HDRS := $(wildcard guest/*.h) $(filter-out proto/linux_ioctl.h,$(wildcard proto/*.h)) lib/fmt.h
+KIT_HDRS := $(wildcard guest/*.h) $(filter-out proto/linux_ioctl.h,$(wildcard proto/*.h)) lib/fmt.h \
+	proto/hypercall.inc
 KIT_FILES := $(KIT)/lib/libcokernel.a $(KIT)/cokernel.ld $(KIT)/cokernel.mk \
 	$(KIT)/include/cokernel.h $(KIT_HDRS:%=$(KIT)/include/%)
 
 $(KIT)/include/cokernel.h: guest/kit/cokernel.h
 	$(Q)mkdir -p $(@D) && cp $< $@
 $(KIT)/include/%.h: %.h
+	$(Q)mkdir -p $(@D) && cp $< $@
+$(KIT)/include/%.inc: %.inc
 	$(Q)mkdir -p $(@D) && cp $< $@
 $(KIT)/cokernel.ld: guest/linker.ld
 	$(Q)mkdir -p $(@D) && cp $< $@

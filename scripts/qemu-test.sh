@@ -539,6 +539,9 @@ scenario bios-image-blkcat bios 30 "--image=build/examples/blkcat.elf" 0 \
 	"monitor: image: module guest (" "blkcat: 2048 sectors of 512 bytes" \
 	"blkcat: 0000: 43 4b 44 49 53 4b 30 31 00 08 00 00 00 00 00 00  CKDISK01" \
 	"blkcat: wrote sector 2047 and read it back: the same 512 bytes"
+# A kit guest with a function in assembly (cokernel.mk's NASM rule).
+scenario bios-image-asm bios 30 "--image=build/examples/asmyield.elf" 0 \
+	"asmyield: 100 of 100 yields from assembly came back 0"
 scenario bios-image-notelf bios 30 "--image=build/disk.img" 101 \
 	"monitor: refused: guest image (1048576 bytes, module guest): not an ELF file"
 # hello.elf with its ABI note saying version 2 (proto/note.h: "LNRK", then the version)
