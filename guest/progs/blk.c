@@ -11,7 +11,9 @@
 #define BATCH 64
 
 static uint8_t buf[DISKIMG_RANGE_SECTORS * 512] __attribute__((aligned(4096)));
-static uint8_t batch_buf[BATCH][4096] __attribute__((aligned(4096)));
+/* The batch's buffers: the first free pages of the pool (proto/bootinfo.h,
+ * free_gpa), not the image's bss, which would keep small pools from loading. */
+#define batch_buf ((uint8_t (*)[4096])gpa_to_virt(boot->free_gpa))
 
 static int fail(const char *what, int64_t got)
 {
