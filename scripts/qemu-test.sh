@@ -426,6 +426,7 @@ oskernel() {
 	local fw="$1" tmo="$2" p="$3"
 	prog "$p-user" "$fw" "$tmo" user
 	prog "$p-vm" "$fw" "$tmo" vm
+	prog "$p-ad" "$fw" "$tmo" ad
 }
 
 # Virtual interrupts: the guest's own timer, upcalls, masking, and a scheduler.
