@@ -427,6 +427,7 @@ oskernel() {
 	prog "$p-user" "$fw" "$tmo" user
 	prog "$p-vm" "$fw" "$tmo" vm
 	prog "$p-ad" "$fw" "$tmo" ad
+	prog "$p-bigpages" "$fw" "$tmo" bigpages
 }
 
 # Virtual interrupts: the guest's own timer, upcalls, masking, and a scheduler.
