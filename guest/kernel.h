@@ -76,5 +76,6 @@ void cmdline_arg(const char *key, char *out, unsigned size);
 #define PF_ERR_P 1u
 #define PF_ERR_W 2u
 #define PF_ERR_I 16u
+#define PF_ERR_RSVD 8u /* a reserved bit set; the vTLB: a frame outside the pool too */
 
 #endif

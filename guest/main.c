@@ -32,6 +32,9 @@ static const struct program {
 	{ "crash", prog_crash, 0 },
 	{ "user", prog_user, 0 },
 	{ "ssnull", prog_ssnull, 0 },
+	{ "vm", prog_vm, 0 },
+	{ "ad", prog_ad, 0 },
+	{ "bigpages", prog_bigpages, 0 },
 	/* the labs' programs (labs/NAME/guest/, docs/labs/) */
 	{ "lab-hypercall", prog_lab_hypercall, 0 },
 	{ "lab-device", prog_lab_device, 0 },

@@ -108,9 +108,12 @@ static void free_level(uint64_t t, int level)
 
 		if (!(e & PTE_P))
 			continue;
+		/* The tables below, and the frames of 4 KiB leaves that are the
+		 * allocator's; a large page's frame is the caller's (guest/pt.h:
+		 * pt_copy_cow shares it uncounted). */
 		if (level > 0 && !(e & PTE_PS))
 			free_level(e & PTE_ADDR, level - 1);
-		else if (palloc_refs(e & PTE_ADDR)) /* frames of the allocator's only */
+		else if (level == 0 && palloc_refs(e & PTE_ADDR))
 			palloc_unref(e & PTE_ADDR);
 	}
 	palloc_unref(t);

@@ -448,6 +448,9 @@ oskernel() {
 	# helper_load_seg takes CPL from the null descriptor's DPL); the monitor
 	# must end it by name and stay up (guest/progs/ssnull.c).
 	prog_ops "$p-ssnull" "$fw" "$tmo" ssnull
+	prog "$p-vm" "$fw" "$tmo" vm
+	prog "$p-ad" "$fw" "$tmo" ad
+	prog "$p-bigpages" "$fw" "$tmo" bigpages
 }
 
 # Virtual interrupts: the guest's own timer, upcalls, masking, and a scheduler.
