@@ -244,20 +244,21 @@ $(BUILD)/cokernel.ko: $(BUILD)/linux-mod/core.o $(MODULE_FILES) proto/linux_ioct
 
 # The runner, with the guest built in (loader/guest_image.asm), and the VM's
 # initramfs: busybox, the module, the runner, the test disk and test tools, all
-# static. scripts/linux/run-vm.sh boots it.
-USER_CFLAGS := -std=gnu11 -O2 -static -z noexecstack $(WARN)
+# static. scripts/linux/run-vm.sh boots it. (Their flags have a name of their
+# own: the object rules read USER_CFLAGS, the ring-3 programs', when they run.)
+HOSTPROG_CFLAGS := -std=gnu11 -O2 -static -z noexecstack $(WARN)
 $(BUILD)/cokrun: loader/linux/cokrun.c loader/elfcore.c loader/elfcore.h proto/linux_ioctl.h \
 		proto/ring.h proto/trapframe.h $(BUILD)/mon-obj/loader/guest_image.o
 	$(call say,HOSTCC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $< loader/elfcore.c $(BUILD)/mon-obj/loader/guest_image.o -o $@
+	$(Q)$(CC) $(HOSTPROG_CFLAGS) $< loader/elfcore.c $(BUILD)/mon-obj/loader/guest_image.o -o $@
 
 $(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h proto/ring.h proto/diskimg.h
 	$(call say,HOSTCC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(HOSTPROG_CFLAGS) $< -o $@
 
 $(BUILD)/linux-tools/refs: scripts/linux/refs.c
 	$(call say,HOSTCC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -pthread $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(HOSTPROG_CFLAGS) -pthread $< -o $@
 
 LINUX_VM_FILES := $(BUILD)/cokernel.ko $(BUILD)/cokrun $(BUILD)/disk.img $(BUILD)/guest.elf \
 	$(BUILD)/tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors \
@@ -273,7 +274,7 @@ $(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
 # after the tests, here and in the Linux VM: static, so one build serves both.
 $(BUILD)/tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
 	$(call say,HOSTCC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(HOSTPROG_CFLAGS) $< -o $@
 
 $(BUILD)/disk.img: $(BUILD)/tools/mkdisk
 	$(call say,GEN,$@)
