@@ -368,6 +368,7 @@ static int cow(struct proc *p, uint64_t va, uint64_t *e)
 
 	if (palloc_refs(old) == 1) {
 		*e = (*e | PTE_W) & ~PTE_COW;
+		p->cow_reuses++;
 	} else {
 		copy = palloc();
 		if (!copy)
@@ -375,8 +376,8 @@ static int cow(struct proc *p, uint64_t va, uint64_t *e)
 		__builtin_memcpy(gpa_to_virt(copy), gpa_to_virt(old), 4096);
 		*e = copy | ((*e | PTE_W) & ~(PTE_COW | PTE_ADDR));
 		palloc_unref(old);
+		p->cow_copies++;
 	}
-	p->cow_copies++;
 	invlpg(va); /* SDM Vol.3 4.10.4.1: the read-only translation may be cached */
 	return 0;
 }
@@ -395,8 +396,10 @@ static int fix_user_fault(struct proc *p, uint64_t va, uint64_t err)
 		return 0;
 	}
 	if (va >= p->image_end && va < p->brk) { /* lazy: the heap on first touch */
+		if (map_fresh(p, va & ~4095ull, PTE_W | PTE_NX) != 0)
+			return 0;
 		p->lazy_pages++;
-		return map_fresh(p, va & ~4095ull, PTE_W | PTE_NX) == 0;
+		return 1;
 	}
 	return 0;
 }
@@ -416,6 +419,7 @@ static int proc_trap(struct hc_trap_frame *f)
 		return 0;
 	if (f->vector == 14 && fix_user_fault(cur, f->cr2, f->error_code)) {
 		cur->faults++;
+		cur->uaccess_faults += !from_user;
 		return 1;
 	}
 	if (!from_user && f->vector == 14 && f->rip == (uint64_t)uaccess_insn) {
