@@ -232,7 +232,9 @@ static void exit_proc(struct proc *p, int code, struct hc_trap_frame *f)
 
 /* ---- system calls ---- */
 
-static int64_t sys_fork(struct proc *p)
+/* The child resumes from the system call's own frame: p->tf holds p's
+ * registers only while p does not run. */
+static int64_t sys_fork(struct proc *p, const struct hc_trap_frame *f)
 {
 	struct proc *c = new_slot();
 
@@ -247,7 +249,7 @@ static int64_t sys_fork(struct proc *p)
 	c->image_end = p->image_end;
 	c->brk = p->brk;
 	c->fs_base = p->fs_base;
-	c->tf = p->tf;
+	c->tf = *f;
 	c->tf.rax = 0;
 	c->state = PROC_RUNNABLE;
 	return c->pid;
@@ -333,7 +335,7 @@ static void syscall(struct hc_trap_frame *f)
 		break;
 	}
 	case SYS_FORK:
-		r = sys_fork(p);
+		r = sys_fork(p, f);
 		break;
 	case SYS_WAIT:
 		r = sys_wait(p, f->rdi, f);
