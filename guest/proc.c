@@ -189,6 +189,10 @@ static void reschedule(struct hc_trap_frame *f)
 	switch_to(pick(), f);
 }
 
+/* The exit code goes into the waiting parent's memory as the parent's own
+ * access: its tables loaded, and it the running process for the copy, so
+ * that a fault there (a copy-on-write page, a lazy one) is made good in the
+ * parent's tables, not in the exiting child's. */
 static void wake_parent(struct proc *p)
 {
 	struct proc *parent = proc_get(p->parent);
@@ -196,9 +200,11 @@ static void wake_parent(struct proc *p)
 	if (parent && parent->state == PROC_WAITING) {
 		int64_t code = p->exit_code;
 
-		cr3_load(parent->root, parent->pcid, 1); /* its memory, for the code */
+		cr3_load(parent->root, parent->pcid, 1);
+		cur = parent;
 		if (parent->wait_code)
 			copy_to_user(parent->wait_code, &code, sizeof(int));
+		cur = p;
 		parent->tf.rax = (uint64_t)p->pid;
 		parent->state = PROC_RUNNABLE;
 		proc_free(p);
