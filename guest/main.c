@@ -32,6 +32,7 @@ static const struct program {
 	{ "crash", prog_crash, 0 },
 	{ "user", prog_user, 0 },
 	{ "lazy", prog_lazy, 0 },
+	{ "cow", prog_cow, 0 },
 	/* the labs' programs (labs/NAME/guest/, docs/labs/) */
 	{ "lab-hypercall", prog_lab_hypercall, 0 },
 	{ "lab-device", prog_lab_device, 0 },

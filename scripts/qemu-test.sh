@@ -426,6 +426,7 @@ oskernel() {
 	local fw="$1" tmo="$2" p="$3"
 	prog "$p-user" "$fw" "$tmo" user
 	prog "$p-lazy" "$fw" "$tmo" lazy
+	prog "$p-cow" "$fw" "$tmo" cow
 }
 
 # Virtual interrupts: the guest's own timer, upcalls, masking, and a scheduler.

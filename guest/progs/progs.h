@@ -25,6 +25,7 @@ int prog_sched(void);
 int prog_crash(void);
 int prog_user(void);
 int prog_lazy(void);
+int prog_cow(void);
 int prog_lab_hypercall(void); /* labs/hypercall/guest/prog.c */
 int prog_lab_device(void);    /* labs/device/guest/prog.c */
 int prog_lab_pfa(void);       /* labs/pfa/guest/pfa_test.c */

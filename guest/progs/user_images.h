@@ -10,5 +10,6 @@
 USER_IMAGE(hello);
 USER_IMAGE(fault);
 USER_IMAGE(lazy);
+USER_IMAGE(cow);
 
 #endif
