@@ -66,7 +66,9 @@ $(eval $(call object_rules,guest-obj,GUEST_CFLAGS))
 # The kit's user programs (guest/user/, ring 3 under guest/proc.h): each
 # guest/user/NAME.c with the user C library, linked at 4 MiB by
 # guest/user/user.ld, without x87/SSE (the processes share that state), and
-# built into the guest image by guest/progs/user_images.asm (NASM's incbin).
+# built into the guest image by guest/progs/user_images.asm (NASM's incbin),
+# without its debug sections (-S: they are most of the file, and every byte
+# of it is the guest image's, which must fit the pool; symbols stay).
 USER_PROGS := $(filter-out ulib,$(basename $(notdir $(wildcard guest/user/*.c))))
 USER_ELFS := $(USER_PROGS:%=$(BUILD)/user/%.elf)
 USER_CFLAGS := $(filter-out -mcmodel=kernel,$(FREESTANDING)) -fno-builtin -fno-stack-protector
@@ -77,7 +79,7 @@ $(eval $(call object_rules,user-obj,USER_CFLAGS))
 
 $(BUILD)/user/%.elf: $(BUILD)/user-obj/guest/user/%.o $(USER_LIB_OBJ) guest/user/user.ld
 	$(call say,LD,$@)
-	$(Q)mkdir -p $(@D) && $(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	$(Q)mkdir -p $(@D) && $(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -S \
 		-T guest/user/user.ld $< $(USER_LIB_OBJ) -o $@
 
 $(BUILD)/guest-obj/guest/progs/user_images.o: $(USER_ELFS)
