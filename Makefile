@@ -66,7 +66,9 @@ $(eval $(call object_rules,guest-obj,GUEST_CFLAGS))
 # The kit's user programs (guest/user/, ring 3 under guest/proc.h): each
 # guest/user/NAME.c with the user C library, linked at 4 MiB by
 # guest/user/user.ld, without x87/SSE (the processes share that state), and
-# built into the guest image by guest/progs/user_images.asm (NASM's incbin).
+# built into the guest image by guest/progs/user_images.asm (NASM's incbin),
+# without its debug sections (-S: they are most of the file, and every byte
+# of it is the guest image's, which must fit the pool; symbols stay).
 USER_PROGS := $(filter-out ulib,$(basename $(notdir $(wildcard guest/user/*.c))))
 USER_ELFS := $(USER_PROGS:%=$(BUILD)/user/%.elf)
 USER_CFLAGS := $(filter-out -mcmodel=kernel,$(FREESTANDING)) -fno-builtin -fno-stack-protector
@@ -77,7 +79,7 @@ $(eval $(call object_rules,user-obj,USER_CFLAGS))
 
 $(BUILD)/user/%.elf: $(BUILD)/user-obj/guest/user/%.o $(USER_LIB_OBJ) guest/user/user.ld
 	$(call say,LD,$@)
-	$(Q)mkdir -p $(@D) && $(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	$(Q)mkdir -p $(@D) && $(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -S \
 		-T guest/user/user.ld $< $(USER_LIB_OBJ) -o $@
 
 $(BUILD)/guest-obj/guest/progs/user_images.o: $(USER_ELFS)
@@ -247,20 +249,21 @@ $(BUILD)/cokernel.ko: $(BUILD)/linux-mod/core.o $(MODULE_FILES) proto/linux_ioct
 
 # The runner, with the guest built in (loader/guest_image.asm), and the VM's
 # initramfs: busybox, the module, the runner, the test disk and test tools, all
-# static. scripts/linux/run-vm.sh boots it.
-USER_CFLAGS := -std=gnu11 -O2 -static -z noexecstack $(WARN)
+# static. scripts/linux/run-vm.sh boots it. (Their flags have a name of their
+# own: the object rules read USER_CFLAGS, the ring-3 programs', when they run.)
+HOSTPROG_CFLAGS := -std=gnu11 -O2 -static -z noexecstack $(WARN)
 $(BUILD)/cokrun: loader/linux/cokrun.c loader/elfcore.c loader/elfcore.h proto/linux_ioctl.h \
 		proto/ring.h proto/trapframe.h $(BUILD)/mon-obj/loader/guest_image.o
 	$(call say,HOSTCC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $< loader/elfcore.c $(BUILD)/mon-obj/loader/guest_image.o -o $@
+	$(Q)$(CC) $(HOSTPROG_CFLAGS) $< loader/elfcore.c $(BUILD)/mon-obj/loader/guest_image.o -o $@
 
 $(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h proto/ring.h proto/diskimg.h
 	$(call say,HOSTCC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(HOSTPROG_CFLAGS) $< -o $@
 
 $(BUILD)/linux-tools/refs: scripts/linux/refs.c
 	$(call say,HOSTCC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) -pthread $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(HOSTPROG_CFLAGS) -pthread $< -o $@
 
 LINUX_VM_FILES := $(BUILD)/cokernel.ko $(BUILD)/cokrun $(BUILD)/disk.img $(BUILD)/guest.elf \
 	$(BUILD)/tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors \
@@ -276,7 +279,7 @@ $(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
 # after the tests, here and in the Linux VM: static, so one build serves both.
 $(BUILD)/tools/mkdisk: scripts/mkdisk.c proto/diskimg.h
 	$(call say,HOSTCC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(USER_CFLAGS) $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(HOSTPROG_CFLAGS) $< -o $@
 
 $(BUILD)/disk.img: $(BUILD)/tools/mkdisk
 	$(call say,GEN,$@)

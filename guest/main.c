@@ -35,6 +35,8 @@ static const struct program {
 	{ "vm", prog_vm, 0 },
 	{ "ad", prog_ad, 0 },
 	{ "bigpages", prog_bigpages, 0 },
+	{ "lazy", prog_lazy, 0 },
+	{ "cow", prog_cow, 0 },
 	/* the labs' programs (labs/NAME/guest/, docs/labs/) */
 	{ "lab-hypercall", prog_lab_hypercall, 0 },
 	{ "lab-device", prog_lab_device, 0 },

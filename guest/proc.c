@@ -189,6 +189,10 @@ static void reschedule(struct hc_trap_frame *f)
 	switch_to(pick(), f);
 }
 
+/* The exit code goes into the waiting parent's memory as the parent's own
+ * access: its tables loaded, and it the running process for the copy, so
+ * that a fault there (a copy-on-write page, a lazy one) is made good in the
+ * parent's tables, not in the exiting child's. */
 static void wake_parent(struct proc *p)
 {
 	struct proc *parent = proc_get(p->parent);
@@ -196,9 +200,11 @@ static void wake_parent(struct proc *p)
 	if (parent && parent->state == PROC_WAITING) {
 		int64_t code = p->exit_code;
 
-		cr3_load(parent->root, parent->pcid, 1); /* its memory, for the code */
+		cr3_load(parent->root, parent->pcid, 1);
+		cur = parent;
 		if (parent->wait_code)
 			copy_to_user(parent->wait_code, &code, sizeof(int));
+		cur = p;
 		parent->tf.rax = (uint64_t)p->pid;
 		parent->state = PROC_RUNNABLE;
 		proc_free(p);
@@ -232,7 +238,9 @@ static void exit_proc(struct proc *p, int code, struct hc_trap_frame *f)
 
 /* ---- system calls ---- */
 
-static int64_t sys_fork(struct proc *p)
+/* The child resumes from the system call's own frame: p->tf holds p's
+ * registers only while p does not run. */
+static int64_t sys_fork(struct proc *p, const struct hc_trap_frame *f)
 {
 	struct proc *c = new_slot();
 
@@ -247,7 +255,7 @@ static int64_t sys_fork(struct proc *p)
 	c->image_end = p->image_end;
 	c->brk = p->brk;
 	c->fs_base = p->fs_base;
-	c->tf = p->tf;
+	c->tf = *f;
 	c->tf.rax = 0;
 	c->state = PROC_RUNNABLE;
 	return c->pid;
@@ -333,7 +341,7 @@ static void syscall(struct hc_trap_frame *f)
 		break;
 	}
 	case SYS_FORK:
-		r = sys_fork(p);
+		r = sys_fork(p, f);
 		break;
 	case SYS_WAIT:
 		r = sys_wait(p, f->rdi, f);
@@ -368,6 +376,7 @@ static int cow(struct proc *p, uint64_t va, uint64_t *e)
 
 	if (palloc_refs(old) == 1) {
 		*e = (*e | PTE_W) & ~PTE_COW;
+		p->cow_reuses++;
 	} else {
 		copy = palloc();
 		if (!copy)
@@ -375,8 +384,8 @@ static int cow(struct proc *p, uint64_t va, uint64_t *e)
 		__builtin_memcpy(gpa_to_virt(copy), gpa_to_virt(old), 4096);
 		*e = copy | ((*e | PTE_W) & ~(PTE_COW | PTE_ADDR));
 		palloc_unref(old);
+		p->cow_copies++;
 	}
-	p->cow_copies++;
 	invlpg(va); /* SDM Vol.3 4.10.4.1: the read-only translation may be cached */
 	return 0;
 }
@@ -395,8 +404,10 @@ static int fix_user_fault(struct proc *p, uint64_t va, uint64_t err)
 		return 0;
 	}
 	if (va >= p->image_end && va < p->brk) { /* lazy: the heap on first touch */
+		if (map_fresh(p, va & ~4095ull, PTE_W | PTE_NX) != 0)
+			return 0;
 		p->lazy_pages++;
-		return map_fresh(p, va & ~4095ull, PTE_W | PTE_NX) == 0;
+		return 1;
 	}
 	return 0;
 }
@@ -416,6 +427,7 @@ static int proc_trap(struct hc_trap_frame *f)
 		return 0;
 	if (f->vector == 14 && fix_user_fault(cur, f->cr2, f->error_code)) {
 		cur->faults++;
+		cur->uaccess_faults += !from_user;
 		return 1;
 	}
 	if (!from_user && f->vector == 14 && f->rip == (uint64_t)uaccess_insn) {

@@ -48,7 +48,12 @@ struct proc {
 	int exit_code;      /* its own, or 128 + the vector that killed it */
 	uint64_t wait_code; /* SYS_WAIT's user pointer, while it waits */
 	struct hc_trap_frame tf; /* its registers while it does not run */
-	uint64_t faults, cow_copies, lazy_pages; /* what the kernel did for it */
+	/* What the kernel did for it: #PFs it made good; of them, those taken
+	 * inside a system call's copy (copy_from_user, copy_to_user); pages
+	 * copied on a write (copy-on-write), pages made writable again in place
+	 * because nobody else had them any more, heap pages mapped on first
+	 * touch. */
+	uint64_t faults, uaccess_faults, cow_copies, cow_reuses, lazy_pages;
 };
 
 /* A new process from a static ELF image (guest/user/): its PT_LOAD segments

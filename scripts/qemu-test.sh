@@ -451,6 +451,8 @@ oskernel() {
 	prog "$p-vm" "$fw" "$tmo" vm
 	prog "$p-ad" "$fw" "$tmo" ad
 	prog "$p-bigpages" "$fw" "$tmo" bigpages
+	prog "$p-lazy" "$fw" "$tmo" lazy
+	prog "$p-cow" "$fw" "$tmo" cow
 }
 
 # Virtual interrupts: the guest's own timer, upcalls, masking, and a scheduler.

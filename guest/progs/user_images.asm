@@ -16,3 +16,5 @@ user_image_%1_end:
 USER_IMAGE hello
 USER_IMAGE fault
 USER_IMAGE bench
+USER_IMAGE lazy
+USER_IMAGE cow

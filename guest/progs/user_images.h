@@ -10,5 +10,7 @@
 USER_IMAGE(hello);
 USER_IMAGE(fault);
 USER_IMAGE(bench);
+USER_IMAGE(lazy);
+USER_IMAGE(cow);
 
 #endif
