@@ -31,6 +31,7 @@ static const struct program {
 	{ "sched", prog_sched, 0 },
 	{ "crash", prog_crash, 0 },
 	{ "user", prog_user, 0 },
+	{ "pthostile", prog_pthostile, 0 },
 	/* the labs' programs (labs/NAME/guest/, docs/labs/) */
 	{ "lab-hypercall", prog_lab_hypercall, 0 },
 	{ "lab-device", prog_lab_device, 0 },

@@ -425,6 +425,7 @@ contain() {
 oskernel() {
 	local fw="$1" tmo="$2" p="$3"
 	prog "$p-user" "$fw" "$tmo" user
+	prog_ops "$p-pthostile" "$fw" "$tmo" pthostile
 }
 
 # Virtual interrupts: the guest's own timer, upcalls, masking, and a scheduler.

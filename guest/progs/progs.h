@@ -24,6 +24,7 @@ int prog_masked(void);
 int prog_sched(void);
 int prog_crash(void);
 int prog_user(void);
+int prog_pthostile(void);
 int prog_lab_hypercall(void); /* labs/hypercall/guest/prog.c */
 int prog_lab_device(void);    /* labs/device/guest/prog.c */
 int prog_lab_pfa(void);       /* labs/pfa/guest/pfa_test.c */

@@ -15,3 +15,4 @@ user_image_%1_end:
 
 USER_IMAGE hello
 USER_IMAGE fault
+USER_IMAGE hostile

@@ -9,5 +9,6 @@
 
 USER_IMAGE(hello);
 USER_IMAGE(fault);
+USER_IMAGE(hostile);
 
 #endif
