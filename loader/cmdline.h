@@ -23,7 +23,7 @@ struct mon_config {
 	int core;                          /* default 0 */
 	uint64_t shadow_pages;             /* 0: VTLB_DEFAULT_PAGES */
 };
-#define CMDLINE_SHADOW_MIN 16u    /* VTLB_MIN_PAGES */
+#define CMDLINE_SHADOW_MIN 18u    /* VTLB_MIN_PAGES */
 #define CMDLINE_SHADOW_MAX 65536u /* 256 MiB of shadow tables */
 
 /* Returns 0, or -HCERR_INVAL with a message in err[0, errlen). */

@@ -58,6 +58,8 @@ static unsigned maxphyaddr(void)
 	return a & 0xff;
 }
 
+_Static_assert(CMDLINE_SHADOW_MIN == VTLB_MIN_PAGES, "shadow= takes what the vTLB can run on");
+
 /* The boot page tables, in the pool after the ring (mm/bootpt.h), and the
  * vTLB that shadows them. 0, -HCERR_RANGE (the pool cannot hold them) or
  * -HCERR_NOMEM. */

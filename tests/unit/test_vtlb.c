@@ -396,7 +396,7 @@ TEST(vtlb_many_mappings_stay_within_the_budget)
 	held = fake_outstanding();
 	/* One guest PD whose entry 8 is a 2 MiB page at gpa 0, under every
 	 * entry of eight PDPTs: 4096 GiB of the lower half all map it, and each
-	 * GiB needs shadow tables of its own, far more than 16 pages. */
+	 * GiB needs shadow tables of its own, far more than VTLB_MIN_PAGES. */
 	pd = new_table();
 	*gpte(pd, 8) = PTE_P | PTE_U | PTE_PS;
 	for (unsigned s = 0; s < 8; s++) {
@@ -416,6 +416,30 @@ TEST(vtlb_many_mappings_stay_within_the_budget)
 	EXPECT_EQ(fake_outstanding(), held);
 	EXPECT_EQ(vt.st.fills, 4096 * 4);
 	EXPECT(vt.st.evictions > 100);
+	teardown();
+}
+
+/* The smallest budget must hold every translation one instruction needs at
+ * once, or the instruction faults forever, each fill evicting another of
+ * its pages (a hostile guest picks them so): a movsq whose code, source and
+ * destination each straddle two pages, six pages in six PML4 slots, each
+ * under a PDPT, a PD and a PT of its own. */
+TEST(vtlb_the_smallest_budget_holds_one_instructions_six_pages)
+{
+	unsigned err = 0;
+	uint64_t va[6];
+
+	setup(VTLB_MIN_PAGES, 0);
+	for (unsigned i = 0; i < 6; i++) {
+		/* pairs across a slot's edge: its last page, the next slot's first */
+		va[i] = ((uint64_t)(i / 2 * 2 + 2) << 39) - (i % 2 ? 0 : 4096);
+		gmap(0, va[i], 0x30000 + i * 0x1000ull, PTE_P | PTE_W | PTE_U, 0, UP);
+	}
+	for (unsigned i = 0; i < 6; i++)
+		EXPECT_EQ(cpu_fault(va[i], VTLB_ACC_U, &err), 1);
+	for (unsigned i = 0; i < 6; i++)
+		EXPECT_EQ(shadow_ma(va[i], 0), gpa_ma(0x30000 + i * 0x1000ull));
+	EXPECT_EQ(vt.st.evictions, 0);
 	teardown();
 }
 
