@@ -335,6 +335,15 @@ int monitor_start(struct monitor *m, const struct host_ops *host, const char *cm
 			   "EFER.SVME is set)\n");
 		return MON_REFUSED_CPU;
 	}
+	if (!(cpu_read_cr0() & CR0_WP)) {
+		/* SDM Vol.3 4.6.1: supervisor writes would ignore R/W, and ring 1
+		 * is a supervisor: the guest could write the monitor's read-only
+		 * pages of its world (GDT, IDT, TSS, the CR3s of the world page).
+		 * The guest world keeps the host's CR0 (switch/switch.asm). */
+		log_printf("monitor: refused: the host runs with CR0.WP clear: the guest could "
+			   "write the monitor's read-only pages\n");
+		return MON_REFUSED_CPU;
+	}
 	if (cpu_read_cr4() & CR4_LA57) {
 		/* The guest's tables have four levels; CR4.LA57 can only change
 		 * with paging off (SDM Vol.3 4.1.1), which a switch cannot do. */

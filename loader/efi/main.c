@@ -24,7 +24,6 @@
 #include "../../proto/layout.h"
 
 #define DEBUG_EXIT_PORT 0xf4 /* QEMU isa-debug-exit, as in loader/mb2/main.c */
-#define CR0_WP (1ull << 16)  /* SDM Vol.3 2.5: ring 0 honours read-only pages */
 
 extern const uint8_t guest_image_start[], guest_image_end[];
 
@@ -439,9 +438,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	efi_host.use_nx = (cpu_rdmsr(MSR_EFER) & EFER_NXE) != 0;
 	if (!efi_host.use_nx)
 		log_printf("monitor: efi: EFER.NXE is off: guest pages cannot be made NX\n");
-	if (!(cpu_read_cr0() & CR0_WP))
-		log_printf("monitor: efi: CR0.WP is off: read-only guest pages are writable in "
-			   "ring 0\n");
 	efi_host.tsc_hz = tsc_calibrate();
 	efi_host.blk = efi_blockio_find();
 	read_cmdline(image);
