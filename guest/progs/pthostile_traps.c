@@ -194,8 +194,8 @@ static void irets(void)
 			 "iretq to the host's ring-0 CS: #GP(CS) (CS 0x%lx, the monitor's gates'; "
 			 "error 0x%lx)", host_cs, iret_error);
 	} else {
-		pth_case(1, "iretq to the host's ring-0 CS: UMIP keeps SIDT from ring 1; the "
-			 "sweep above had it");
+		pth_case(cs_ok == cs_n, "iretq to the host's ring-0 CS: #GP(CS), in the sweep "
+			 "above (UMIP keeps SIDT, which would name it, from ring 1)");
 	}
 	iret_vector = 0;
 	r = pth_iret(HCABI_GUEST_CS, HCABI_GUEST_DS, f, RFLAGS_NT);
