@@ -32,9 +32,9 @@ static uint64_t rflags(void)
 /* ---- what the hooks saw ---- */
 
 static struct {
-	unsigned gp[256];       /* #GP at the `int N` of N */
-	uint64_t gp_error[256]; /* its error code */
-	unsigned trapped[256];  /* the vector N itself delivered */
+	uint8_t gp[256];        /* #GPs at the `int N` of N */
+	uint16_t gp_error[256]; /* the last one's error code */
+	uint8_t trapped[256];   /* the vector N itself delivered */
 } seen;
 static uint64_t iret_vector, iret_error, db_count;
 static volatile int db_stop; /* the single steps may end */
@@ -56,7 +56,7 @@ static int record_int(struct hc_trap_frame *f, unsigned n)
 
 	if (f->vector == 13) {
 		seen.gp[n]++;
-		seen.gp_error[n] = f->error_code;
+		seen.gp_error[n] = (uint16_t)f->error_code;
 		f->rip += 2; /* CD ib */
 	} else {
 		seen.trapped[n] += f->vector == n;
@@ -376,6 +376,9 @@ static void ints_ring3(void)
  * (pt_new): with guest entries in all the monitor's slots there, every trap
  * from ring 3 (the CPU reading the TSS alias for RSP1, the IDT, the GDT)
  * runs under them. */
+#define MONITOR_FIRST 272 /* proto/layout.h */
+#define MONITOR_LAST 510
+
 static uint64_t poison_monitor_slots(uint64_t *saved)
 {
 	uint64_t *pml4 = gpa_to_virt(boot->boot_cr3), pdpt = palloc(), pd = palloc();
@@ -384,8 +387,8 @@ static uint64_t poison_monitor_slots(uint64_t *saved)
 		((uint64_t *)gpa_to_virt(pd))[i] = 0 | PTE_P | PTE_W | PTE_U | PTE_PS;
 		((uint64_t *)gpa_to_virt(pdpt))[i] = pd | PTE_P | PTE_W | PTE_U;
 	}
-	for (unsigned s = 272; s <= 510; s++) {
-		saved[s] = pml4[s];
+	for (unsigned s = MONITOR_FIRST; s <= MONITOR_LAST; s++) {
+		saved[s - MONITOR_FIRST] = pml4[s];
 		pml4[s] = pdpt | PTE_P | PTE_W | PTE_U;
 	}
 	return pdpt;
@@ -393,7 +396,7 @@ static uint64_t poison_monitor_slots(uint64_t *saved)
 
 int pth_op_user(void)
 {
-	static uint64_t saved[512];
+	static uint64_t saved[MONITOR_LAST - MONITOR_FIRST + 1];
 	uint64_t pdpt = poison_monitor_slots(saved), free_before = palloc_free_pages();
 	uint64_t *pml4 = gpa_to_virt(boot->boot_cr3);
 	int hello;
@@ -406,8 +409,8 @@ int pth_op_user(void)
 	privileged();
 	ints_ring3();
 	pth_case(palloc_free_pages() == free_before, "the processes' pages are given back");
-	for (unsigned s = 272; s <= 510; s++)
-		pml4[s] = saved[s];
+	for (unsigned s = MONITOR_FIRST; s <= MONITOR_LAST; s++)
+		pml4[s] = saved[s - MONITOR_FIRST];
 	(void)pdpt;
 	return 0;
 }
