@@ -177,10 +177,12 @@ int prog_pthostile(void)
  * expect op=traps: pthostile: ok: iretq to CS = each selector 0-0x1ff with RPL 0, 1 or 3 (the host's, the GDT's others, past its end) but its own: #GP(CS) each
  * expect op=traps: pthostile: ok: iretq with SS = each such selector but its own: #GP(SS) each
  * expect op=traps: pthostile: ok: iretq to the host's ring-0 CS: #GP(CS)
+ * expect op=traps: pthostile: ok: a far jmp to each selector 0-0x1ff with RPL 0, 1 or 3 but its own code segment's (the host's, a TSS's, past the GDT): #GP(selector) each
+ * expect op=traps: pthostile: ok: a far call to each selector 0-0x1ff with RPL 0, 1 or 3 but its own code segment's (the host's, a TSS's, past the GDT): #GP(selector) each
  * expect op=traps: pthostile: ok: iretq with RFLAGS.NT set
  * expect op=traps: pthostile: ok: iretq of IOPL 3 and IF 0 from ring 1: returns, IOPL stays 0 and IF 1
  * expect op=traps: pthostile: ok: MOV SS then int $0x81 under TF (the MOV SS shadow): the hypercall done
- * expect op=traps: pthostile: op=traps: 10 cases, 0 failed
+ * expect op=traps: pthostile: op=traps: 12 cases, 0 failed
  * expect op=user: pthostile: ok: a process whose tables hold guest entries in all 239 monitor slots runs to its end: system calls, TLS, lazy heap pages
  * expect op=user: pthostile: ok: ring 3 `cli`: killed by #
  * expect op=user: pthostile: ok: ring 3 `sti`: killed by #

@@ -30,6 +30,8 @@ int pth_op_kstack(int monitor_pushes);
 
 /* guest/progs/pthostile_insns.asm */
 extern const char pth_int_table[], pth_iret_at[], pth_iret_fixup[];
+extern const char pth_far_jmp_at[], pth_far_call_at[];
+int64_t pth_far(uint64_t sel, uint64_t call);
 int64_t pth_iret(uint64_t cs, uint64_t ss, uint64_t rflags, uint64_t rflags_now_or);
 _Noreturn void pth_nest(uint64_t stack_top, uint64_t fault_va);
 

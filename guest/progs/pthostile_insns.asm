@@ -1,12 +1,14 @@
 ; pthostile's instructions that C cannot write (guest/progs/pthostile.c): an
-; `int N` for every N, an iretq of a frame the caller chooses, and the jump
-; onto a one-page stack of the #PF-handler case. Each probe that may fault has
+; `int N` for every N, an iretq of a frame the caller chooses, a far jmp or
+; call to any selector, and the jump onto a one-page stack of the #PF-handler
+; case. Each probe that may fault has
 ; a fixup that guest/progs/pthostile.c's trap hook resumes at, as the probes
 ; of guest/probe.asm do.
 bits 64
 default rel
 section .text
 global pth_int_table, pth_iret, pth_iret_at, pth_iret_fixup, pth_nest
+global pth_far, pth_far_jmp_at, pth_far_call_at
 
 ; pth_int_table + N * 8: `int N; ret` (SDM Vol.2 INT n: CD ib, two bytes;
 ; NASM writes `int 3` as CD 03 too, not the one-byte INT3). A #GP for the
@@ -49,6 +51,26 @@ pth_iret_fixup:
 	mov rax, -1
 	ret
 
+; int64_t pth_far(uint64_t sel, uint64_t call): a far jmp (or, with call, a far
+; call) through a 16:32 pointer (the form every 64-bit CPU has, SDM Vol.2
+; JMP, CALL) to sel; -1 if it faulted (the hook moved RIP to pth_iret_fixup,
+; which restores RSP). The offset is the low half of pth_far_back's: a
+; selector that let the jump through would land nowhere, so none is asked.
+pth_far:
+	mov [rsp_saved], rsp
+	mov [far_ptr + 4], di           ; the selector
+	lea rax, [pth_far_back]
+	mov [far_ptr], eax
+	test rsi, rsi
+	jnz pth_far_call_at
+pth_far_jmp_at:
+	jmp far dword [far_ptr]         ; FF /5 m16:32 (no REX.W: AMD has no m16:64)
+pth_far_call_at:
+	call far dword [far_ptr]        ; FF /3 m16:32
+pth_far_back:
+	xor eax, eax
+	ret
+
 ; void pth_nest(uint64_t stack_top, uint64_t fault_va): RSP = stack_top, then
 ; a read of fault_va. Never returns: the #PF handler it raises cannot be
 ; fetched, and every #PF it raises nests on this stack until it is full.
@@ -59,3 +81,4 @@ pth_nest:
 
 section .bss
 rsp_saved: resq 1
+far_ptr: resb 6

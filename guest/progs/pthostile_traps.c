@@ -71,7 +71,8 @@ static int ring1_trap(struct hc_trap_frame *f)
 
 	if (f->vector == HCABI_UPCALL_VECTOR)
 		return 0;
-	if (f->rip == (uint64_t)pth_iret_at) {
+	if (f->rip == (uint64_t)pth_iret_at || f->rip == (uint64_t)pth_far_jmp_at ||
+	    f->rip == (uint64_t)pth_far_call_at) {
 		iret_vector = f->vector;
 		iret_error = f->error_code;
 		f->rip = (uint64_t)pth_iret_fixup;
@@ -208,6 +209,29 @@ static void irets(void)
 		 "(rflags %lx)", f);
 }
 
+/* SDM Vol.2 JMP, CALL: a far one to another privilege's code, to data, to a
+ * TSS (no task switches in 64-bit mode) or past the GDT is a #GP(selector). */
+static void far_transfers(void)
+{
+	for (unsigned k = 0; k < 2; k++) {
+		uint64_t ok = 0, n = 0;
+
+		for (unsigned i = 0; i < GDT_SWEEP * 4; i++) {
+			uint64_t sel = (i / 4) << 3 | (i % 4);
+
+			if (i % 4 == 2 || sel >> 3 == HCABI_GUEST_CS >> 3)
+				continue;
+			iret_vector = 0;
+			n++;
+			ok += pth_far(sel, k) == -1 && iret_vector == 13 &&
+			      iret_error == (sel & 0xfffc);
+		}
+		pth_case(ok == n, "a far %s to each selector 0-0x1ff with RPL 0, 1 or 3 but its "
+			 "own code segment's (the host's, a TSS's, past the GDT): #GP(selector) "
+			 "each (%lu of %lu)", k ? "call" : "jmp", ok, n);
+	}
+}
+
 /* SDM Vol.3 6.8.3: MOV SS holds a #DB back until after the next instruction;
  * if that is an INT n, the #DB lands in the gate's first instruction, in
  * ring 0 (CVE-2018-8897). The monitor's #DB gate resumes the switch there. */
@@ -241,6 +265,7 @@ int pth_op_traps(void)
 	trap_hook = ring1_trap;
 	ints_ring1();
 	irets();
+	far_transfers();
 	mov_ss_shadow();
 	trap_hook = old;
 	return 0;
