@@ -1,10 +1,8 @@
 /* pthostile: nothing a guest kernel or its user code does with page tables
- * and traps harms the host. op=NAME picks one group of cases per run (the
- * ops that end the guest each have a run of their own); every case prints a
- * named outcome (guest/progs/pthostile.h), and the harness checks those lines,
- * the monitor's report and, after the run, that the host holds nothing and
- * goes on. The cases themselves: pthostile_pt.c (tables), pthostile_traps.c
- * (traps, ring 3). */
+ * and traps harms the host. op=NAME runs one group of cases (those that end
+ * the guest one run each); every case prints a named outcome, and the harness
+ * checks those, the monitor's report, and that the host then holds nothing
+ * and goes on. The cases: pthostile_pt.c (tables), pthostile_traps.c (traps). */
 #include <stdarg.h>
 #include "progs.h"
 #include "pthostile.h"

@@ -1,8 +1,7 @@
 /* pthostile's parts (guest/progs/pthostile.c runs them by op=NAME): the named
- * outcome lines every case prints, the ops on page tables
- * (pthostile_pt.c) and on traps (pthostile_traps.c), and the instructions of
- * pthostile_insns.asm. A case that holds prints "guest: pthostile: ok: WHAT"; one
- * that does not, "guest: pthostile: FAIL: WHAT", and the op then fails. */
+ * outcome every case prints ("guest: pthostile: ok: WHAT", or FAIL, which
+ * fails the op), the probes' faults, the ops of pthostile_pt.c and
+ * pthostile_traps.c, and the instructions of pthostile_insns.asm. */
 #ifndef GUEST_PROGS_PTHOSTILE_H
 #define GUEST_PROGS_PTHOSTILE_H
 

@@ -1,9 +1,8 @@
-; pthostile's instructions that C cannot write (guest/progs/pthostile.c): an
-; `int N` for every N, an iretq of a frame the caller chooses, a far jmp or
-; call to any selector, and the jump onto a one-page stack of the #PF-handler
-; case. Each probe that may fault has
-; a fixup that guest/progs/pthostile.c's trap hook resumes at, as the probes
-; of guest/probe.asm do.
+; pthostile's instructions that C cannot write: `int N` for every N, an iretq
+; of a frame the caller chooses, a far jmp or call to any selector, and the
+; jump onto the one-page stack of the #PF-handler case. Those that may fault
+; have a fixup the trap hook of guest/progs/pthostile_traps.c resumes at, as
+; guest/probe.asm's probes do.
 bits 64
 default rel
 section .text

@@ -1,9 +1,7 @@
-/* pthostile's page-table cases (guest/progs/pthostile.h): tables that point
- * past the pool, carry reserved bits, map themselves or loop, fill the
- * monitor's PML4 slots; CR3 loads and invalidations of garbage; a million
- * distinct translations against the shadow's fixed budget; and a #PF handler
- * its own tables do not map. All in ring 1, built with guest/pt.h's bits in
- * pages of guest/palloc.h, under a root of their own. */
+/* pthostile's page-table cases, in ring 1 under a root of their own: tables
+ * past the pool, with reserved bits, recursive, looping or in the monitor's
+ * slots; SMEP; CR3 loads and invalidations of garbage; more distinct
+ * translations than the shadow's budget; a #PF handler its tables do not map. */
 #include "pthostile.h"
 #include "../hypercall.h"
 #include "../kernel.h"
@@ -106,7 +104,7 @@ static const char *const level_names[4] = { "PT", "PD", "PDPT", "PML4" };
  * memory: beyond it nothing is, mm/vtlb.h). */
 static void outside_pool(uint64_t root)
 {
-	uint64_t end = boot->pool_bytes, va, big = 1ull << (maxphyaddr() - 1), m = filled(MARK1);
+	uint64_t end = boot->pool_bytes, va, big = 1ull << (maxphyaddr() - 1);
 	int64_t e;
 
 	for (int level = 3; level >= 0; level--) {
@@ -144,7 +142,6 @@ static void outside_pool(uint64_t root)
 			 "a 1 GiB page at gpa 0 over the pool: its last pool page reads, the "
 			 "next is #PF P|RSVD (a %lu MiB pool, error 0x%lx)", end >> 20, e);
 	}
-	(void)m;
 }
 
 /* SDM Vol.3 4.5.4 tables 4-15 to 4-20: reserved bits in a present entry of

@@ -1,9 +1,7 @@
-/* pthostile's trap cases (guest/progs/pthostile.h): `int N` for every N from
- * ring 1 and ring 3, iretq frames with selectors the guest may not return
- * to, the MOV SS shadow, every privileged instruction from ring 3 (one
- * process each, guest/user/hostile.c, killed by the kit's kernel, which goes
- * on), processes whose tables fill the monitor's PML4 slots, and a garbage
- * kernel stack under a trap from ring 3. */
+/* pthostile's trap cases: `int N` for every N from ring 1 and ring 3, iretq
+ * and far jumps to selectors the guest may not load, the MOV SS shadow, every
+ * privileged instruction from ring 3 (a process of guest/user/hostile.c each,
+ * under guest entries in the monitor's slots), a garbage kernel stack. */
 #include "pthostile.h"
 #include "user_images.h"
 #include "../hypercall.h"
@@ -404,7 +402,7 @@ static void ints_ring3(void)
 #define MONITOR_FIRST 272 /* proto/layout.h */
 #define MONITOR_LAST 510
 
-static uint64_t poison_monitor_slots(uint64_t *saved)
+static void poison_monitor_slots(uint64_t *saved)
 {
 	uint64_t *pml4 = gpa_to_virt(boot->boot_cr3), pdpt = palloc(), pd = palloc();
 
@@ -416,16 +414,16 @@ static uint64_t poison_monitor_slots(uint64_t *saved)
 		saved[s - MONITOR_FIRST] = pml4[s];
 		pml4[s] = pdpt | PTE_P | PTE_W | PTE_U;
 	}
-	return pdpt;
 }
 
 int pth_op_user(void)
 {
 	static uint64_t saved[MONITOR_LAST - MONITOR_FIRST + 1];
-	uint64_t pdpt = poison_monitor_slots(saved), free_before = palloc_free_pages();
-	uint64_t *pml4 = gpa_to_virt(boot->boot_cr3);
+	uint64_t *pml4 = gpa_to_virt(boot->boot_cr3), free_before;
 	int hello;
 
+	poison_monitor_slots(saved);
+	free_before = palloc_free_pages();
 	hello = proc_spawn(user_image_hello, USER_IMAGE_BYTES(hello));
 	proc_run(0);
 	pth_case(proc_exit_status(hello) == 7,
@@ -436,7 +434,6 @@ int pth_op_user(void)
 	pth_case(palloc_free_pages() == free_before, "the processes' pages are given back");
 	for (unsigned s = MONITOR_FIRST; s <= MONITOR_LAST; s++)
 		pml4[s] = saved[s - MONITOR_FIRST];
-	(void)pdpt;
 	return 0;
 }
 

@@ -1,10 +1,8 @@
-/* hostile: a user program that does what ring 3 may not, one thing per
- * process, as the kernel (guest/progs/pthostile_traps.c) tells it through a
- * system call of its own (guest/user/hostile.h): a privileged instruction
- * (the process must die of it), `int N` for every N (each #GP is skipped by
- * the kernel, which counts them), or a trap on the garbage kernel stack the
- * kernel just named (the guest's double fault). A process that gets past its
- * instruction exits with 0 (for a KILL op, the failure the kernel reports). */
+/* hostile: a user program that does, one thing per process, what the kernel
+ * (guest/progs/pthostile_traps.c) tells it through a system call of its own:
+ * a privileged instruction (it must die of it; getting past it exits 0),
+ * `int N` for every N (the kernel skips each #GP), or a trap on the garbage
+ * kernel stack the kernel just named (the guest's double fault). */
 #include "hostile.h"
 #include "ulib.h"
 

@@ -1,9 +1,7 @@
-/* What the hostile user program (guest/user/hostile.c) can be told to do,
- * shared with the kernel side that tells it (guest/progs/pthostile_traps.c):
- * one instruction ring 3 may not execute per process, the `int N` sweep, and
- * the two traps on a garbage kernel stack. X(NAME, "mnemonic", class):
- * KILL: #GP or #UD kills it; DB: #DB kills it (#UD under QEMU's TCG); UMIP: killed by #GP where the
- * CPU has UMIP, else it runs; KEEP: it runs and changes nothing. */
+/* The ops of guest/user/hostile.c, shared with the kernel that picks them
+ * (guest/progs/pthostile_traps.c). X(NAME, "mnemonic", class): KILL, #GP or
+ * #UD kills it; DB, #DB does (#UD under QEMU's TCG); UMIP, #GP kills it where
+ * the CPU has UMIP, else it runs; KEEP, it runs and changes nothing. */
 #ifndef GUEST_USER_HOSTILE_H
 #define GUEST_USER_HOSTILE_H
 
