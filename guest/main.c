@@ -37,6 +37,7 @@ static const struct program {
 	{ "bigpages", prog_bigpages, 0 },
 	{ "lazy", prog_lazy, 0 },
 	{ "cow", prog_cow, 0 },
+	{ "pthostile", prog_pthostile, 0 },
 	/* the labs' programs (labs/NAME/guest/, docs/labs/) */
 	{ "lab-hypercall", prog_lab_hypercall, 0 },
 	{ "lab-device", prog_lab_device, 0 },

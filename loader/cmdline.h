@@ -26,7 +26,7 @@ struct mon_config {
 	uint64_t timeout_s;                /* 0: none; else the run ends after this long */
 };
 #define CMDLINE_TIMEOUT_MAX 86400u /* a day */
-#define CMDLINE_SHADOW_MIN 16u    /* VTLB_MIN_PAGES */
+#define CMDLINE_SHADOW_MIN 18u    /* VTLB_MIN_PAGES */
 #define CMDLINE_SHADOW_MAX 65536u /* 256 MiB of shadow tables */
 
 /* Returns 0, or -HCERR_INVAL with a message in err[0, errlen). */

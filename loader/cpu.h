@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#define CR0_WP (1ull << 16)     /* SDM Vol.3 2.5: supervisor writes honour read-only pages */
 #define CR4_VMXE (1ull << 13)   /* SDM Vol.3 2.5: VMX enabled */
 #define MSR_EFER 0xc0000080u    /* SDM Vol.4 2.1: IA32_EFER */
 #define EFER_NXE (1ull << 11)   /* SDM Vol.3 2.2.1: execute-disable enable */

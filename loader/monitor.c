@@ -58,6 +58,8 @@ static unsigned maxphyaddr(void)
 	return a & 0xff;
 }
 
+_Static_assert(CMDLINE_SHADOW_MIN == VTLB_MIN_PAGES, "shadow= takes what the vTLB can run on");
+
 /* The boot page tables, in the pool after the ring (mm/bootpt.h), and the
  * vTLB that shadows them. 0, -HCERR_RANGE (the pool cannot hold them) or
  * -HCERR_NOMEM. */
@@ -359,6 +361,15 @@ int monitor_start(struct monitor *m, const struct host_ops *host, const char *cm
 	if (other_hypervisor()) {
 		log_printf("monitor: refused: another hypervisor is active (CR4.VMXE or "
 			   "EFER.SVME is set)\n");
+		return MON_REFUSED_CPU;
+	}
+	if (!(cpu_read_cr0() & CR0_WP)) {
+		/* SDM Vol.3 4.6.1: supervisor writes would ignore R/W, and ring 1
+		 * is a supervisor: the guest could write the monitor's read-only
+		 * pages of its world (GDT, IDT, TSS, the CR3s of the world page).
+		 * The guest world keeps the host's CR0 (switch/switch.asm). */
+		log_printf("monitor: refused: the host runs with CR0.WP clear: the guest could "
+			   "write the monitor's read-only pages\n");
 		return MON_REFUSED_CPU;
 	}
 	if (cpu_read_cr4() & CR4_LA57) {

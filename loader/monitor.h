@@ -163,6 +163,8 @@ static inline int vintr_may_be_due(const struct monitor *m)
 	return m->upcall && (m->timer_deadline_ns || m->vcpu->events);
 }
 int64_t trap_set(struct monitor *m, uint64_t table_gpa, uint64_t vcpu_gpa);
+/* The report's line naming the instruction at rip if ring 1 or 3 may not
+ * execute it and the crash is its #GP or #UD. */
 void trap_name_insn(struct monitor *m, uint64_t rip);
 /* loader/pagefault.c: a #PF the guest world took: a hidden fill, or the guest's. */
 enum run_outcome pf_exit(struct monitor *m);

@@ -227,6 +227,11 @@ void trap_name_insn(struct monitor *m, uint64_t rip)
 	uint64_t len = GUEST_PAGE_SIZE - (rip & (GUEST_PAGE_SIZE - 1));
 	const char *name;
 
+	/* Only a #GP or #UD is what executing a forbidden instruction raises
+	 * (SDM Vol.3 6.15); any other exception at it has another cause (an
+	 * int $0x80 whose frame could not be pushed is the system call). */
+	if (m->crash.vector != 13 && m->crash.vector != 6)
+		return;
 	if (len > sizeof(bytes))
 		len = sizeof(bytes);
 	if (!m->vtlb.host || trap_read_gva(m, rip, bytes, len) != 0)

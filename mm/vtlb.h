@@ -19,7 +19,12 @@
 #define VTLB_CONTEXTS 8       /* PCIDs with a shadow tree each; the least recent goes */
 #define VTLB_LOG_ENTRIES 512  /* non-global leaves a context logs between flushes */
 #define VTLB_DEFAULT_PAGES 512 /* shadow table pages per guest (roots and logs apart) */
-#define VTLB_MIN_PAGES 16      /* enough for any one instruction's translations */
+/* Enough for every translation one instruction needs at once: its code, a
+ * source and a destination (movsq, push [mem], call [mem]), each across a page
+ * edge, six pages, each under a PDPT, a PD and a PT of its own. Fewer, and a
+ * guest that spreads them so faults on that instruction for ever, each fill
+ * evicting another of its pages. */
+#define VTLB_MIN_PAGES 18
 
 /* A walk's access, and the error code of a #PF: the bits of SDM Vol.3 4.7. */
 #define VTLB_ERR_P 1u    /* 0: not present; 1: a protection violation */

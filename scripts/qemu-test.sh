@@ -453,6 +453,7 @@ oskernel() {
 	prog "$p-bigpages" "$fw" "$tmo" bigpages
 	prog "$p-lazy" "$fw" "$tmo" lazy
 	prog "$p-cow" "$fw" "$tmo" cow
+	prog_ops "$p-pthostile" "$fw" "$tmo" pthostile
 }
 
 # Virtual interrupts: the guest's own timer, upcalls, masking, and a scheduler.
@@ -482,6 +483,10 @@ batch_end
 # and AVX present.
 prog_ops bios-cpumax-privileged bios 30 privileged
 prog bios-cpumax-selftest bios 30 selftest
+# SMEP (a ring-1 fetch from a user page is a #PF) and UMIP (sgdt from ring 3
+# is a #GP) there, for pthostile's cases that depend on the CPU (the
+# million translations do not).
+prog_ops bios-cpumax-pthostile bios 30 pthostile tables traps user kstack kstackud pfnest
 # A storm: the host's timer at 10 kHz while the guest computes 3 s. The guest
 # must get on and the host answer; that the tick count keeps time within 10%
 # is not asked here: at 10 kHz a busy machine makes QEMU's PIC merge ticks.

@@ -18,3 +18,4 @@ USER_IMAGE fault
 USER_IMAGE bench
 USER_IMAGE lazy
 USER_IMAGE cow
+USER_IMAGE hostile

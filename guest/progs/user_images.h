@@ -12,5 +12,6 @@ USER_IMAGE(fault);
 USER_IMAGE(bench);
 USER_IMAGE(lazy);
 USER_IMAGE(cow);
+USER_IMAGE(hostile);
 
 #endif

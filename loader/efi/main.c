@@ -24,7 +24,6 @@
 #include "../../proto/layout.h"
 
 #define DEBUG_EXIT_PORT 0xf4 /* QEMU isa-debug-exit, as in loader/mb2/main.c */
-#define CR0_WP (1ull << 16)  /* SDM Vol.3 2.5: ring 0 honours read-only pages */
 
 extern const uint8_t guest_image_start[], guest_image_end[];
 
@@ -310,15 +309,17 @@ static void run_image_done(const void *image, uint64_t len)
 }
 
 /* ---- the command line: LoadOptions, else \cokernel.cfg on our volume ---- */
-static char cmdline[1024]; /* several runs: monitor_run_all */
+static char cmdline[8192]; /* several runs: monitor_run_all */
+static int cmdline_cut;     /* it did not fit: nothing runs (a cut line would run another) */
 
 static void ascii_from(const CHAR16 *w, UINTN nchars)
 {
-	UINTN n = 0;
+	UINTN n = 0, i;
 
-	for (UINTN i = 0; i < nchars && w[i] && n + 1 < sizeof(cmdline); i++)
+	for (i = 0; i < nchars && w[i] && n + 1 < sizeof(cmdline); i++)
 		cmdline[n++] = w[i] < 128 && w[i] >= 32 ? (char)w[i] : ' ';
 	cmdline[n] = 0;
+	cmdline_cut = i < nchars && w[i];
 }
 
 static void read_cmdline(EFI_HANDLE image)
@@ -345,8 +346,13 @@ static void read_cmdline(EFI_HANDLE image)
 	}
 	s = uefi_call_wrapper(root->Open, 5, root, &f, L"\\cokernel.cfg", EFI_FILE_MODE_READ, 0);
 	if (!EFI_ERROR(s)) {
+		char more;
+		UINTN one = 1;
+
 		if (!failed("File.Read(\\cokernel.cfg)", uefi_call_wrapper(f->Read, 3, f, &n, cmdline)))
 			cmdline[n] = 0;
+		cmdline_cut = n == sizeof(cmdline) - 1 &&
+			      !EFI_ERROR(uefi_call_wrapper(f->Read, 3, f, &one, &more)) && one == 1;
 		for (char *c = cmdline; *c; c++)
 			if (*c == '\n' || *c == '\r')
 				*c = 0;
@@ -439,9 +445,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	efi_host.use_nx = (cpu_rdmsr(MSR_EFER) & EFER_NXE) != 0;
 	if (!efi_host.use_nx)
 		log_printf("monitor: efi: EFER.NXE is off: guest pages cannot be made NX\n");
-	if (!(cpu_read_cr0() & CR0_WP))
-		log_printf("monitor: efi: CR0.WP is off: read-only guest pages are writable in "
-			   "ring 0\n");
 	efi_host.tsc_hz = tsc_calibrate();
 	efi_host.blk = efi_blockio_find();
 	read_cmdline(image);
@@ -458,8 +461,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	efi_nmi_watch(1);
 	t0 = efi_time_ns(0);
 	ticks0 = ticks;
-	status = monitor_run_all(&efi_host, cmdline, guest_image_start,
-				 (uint64_t)(guest_image_end - guest_image_start));
+	if (cmdline_cut) {
+		log_printf("monitor: refused: the command line is longer than the UEFI host's %lu "
+			   "bytes\n", (uint64_t)sizeof(cmdline) - 1);
+		status = MON_STATUS_REFUSED;
+	} else {
+		status = monitor_run_all(&efi_host, cmdline, guest_image_start,
+					 (uint64_t)(guest_image_end - guest_image_start));
+	}
 	timer_kept_time(ticks - ticks0, efi_time_ns(0) - t0 - core_ns);
 	tick_event = NULL; /* no more cores; check_firmware_time closes it */
 	efi_nmi_watch(0);

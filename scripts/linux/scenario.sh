@@ -38,6 +38,10 @@ spin_count() {
 # The faults of guest=simd-fault, one guest run each.
 SIMD_FAULT_OPS="xm mf mxcsr xsetbv"
 
+# guest=pthostile's ops, one guest run each (guest/progs/pthostile.c: those
+# that end the guest last).
+PTHOSTILE_OPS="tables traps user million kstack kstackud pfnest"
+
 # Start a runner that keeps the guest busy, and stop it with SIGNAL mid-run.
 stop_mid_run() {
 	sig="$1" want="$2"
@@ -200,7 +204,12 @@ run_case() {
 	vtimer) /cokrun guest=vtimer; status $? ;;
 	masked) /cokrun guest=masked; status $? ;;
 	sched) /cokrun guest=sched; status $? ;;
-	user | vm | lazy | cow | ad | bigpages | pthostile) # the guest as an OS kernel (ABI 5)
+	pthostile) # one run per op
+		for op in $PTHOSTILE_OPS; do
+			/cokrun guest=pthostile op=$op; echo "linux: pthostile op=$op exit status $?"
+		done
+		;;
+	user | vm | lazy | cow | ad | bigpages) # the guest as an OS kernel (ABI 5)
 		/cokrun guest="$name"; status $? ;;
 	ssnull) # a null SS in ring 1, one guest run per selector (guest/progs/ssnull.c)
 		for op in 0 1 2 3; do

@@ -241,7 +241,7 @@ static void *setter(void *arg)
 
 	while (!stop) {
 		struct ck_setup su = { .image_ptr = (uintptr_t)image, .image_len = image_len,
-				       .cmdline_ptr = (uintptr_t)"guest=hello pool=1M",
+				       .cmdline_ptr = (uintptr_t)"guest=hello pool=2M",
 				       .out_ptr = (uintptr_t)out, .out_len = sizeof(out) };
 		struct ck_run r = { .out_ptr = (uintptr_t)out, .out_len = sizeof(out),
 				    .reqs_ptr = (uintptr_t)reqs };

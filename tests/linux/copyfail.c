@@ -427,7 +427,7 @@ int main(int argc, char **argv)
 		die(argv[1]);
 
 	/* blk: block reads, a write, a flush and a batch of 64. */
-	status = drive(&g, "guest=blk pool=1M", image, image_len, disk, disk_len / 512, "");
+	status = drive(&g, "guest=blk pool=2M", image, image_len, disk, disk_len / 512, "");
 	report_tallies();
 	check(status == 0 && memmem(g.text, g.text_len, "SUCCESS", 7),
 	      "blk exit status %d: it read back what it wrote, every request it saw succeeded",
@@ -443,7 +443,7 @@ int main(int argc, char **argv)
 	close(disk);
 
 	/* echo: console input over several RUNs, each written back once. */
-	status = drive(&g, "guest=echo pool=1M", image, image_len, -1, 0, "hello\nquit\n");
+	status = drive(&g, "guest=echo pool=2M", image, image_len, -1, 0, "hello\nquit\n");
 	report_tallies();
 	check(status == 0, "echo exit status %d", status);
 	check(g.echoed_len == 11 && !memcmp(g.echoed, "hello\nquit\n", 11),

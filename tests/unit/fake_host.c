@@ -11,7 +11,7 @@ static uint8_t used[FAKE_PAGES];
 static uint8_t taken[FAKE_PAGES];
 static uint64_t outstanding;
 static int64_t fail_after = -1;
-uint64_t fake_cr4, fake_efer;
+uint64_t fake_cr0, fake_cr4, fake_efer;
 
 void fake_reset(void)
 {
@@ -22,13 +22,14 @@ void fake_reset(void)
 	memset(taken, 0, sizeof(taken));
 	outstanding = 0;
 	fail_after = -1;
+	fake_cr0 = CR0_WP; /* every host's: the guest world relies on it */
 	fake_cr4 = 0;
 	fake_efer = EFER_NXE;
 }
 
 uint64_t cpu_read_cr0(void)
 {
-	return 0;
+	return fake_cr0;
 }
 
 uint64_t cpu_read_cr4(void)

@@ -29,6 +29,6 @@ int fake_holds_hva(uint64_t hva, uint64_t len);
 /* The fake CPU of loader/cpu.h (CPU_FAKE): CR4 and IA32_EFER as a test sets
  * them (fake_reset: NXE on, nothing else); other registers read 0, except
  * the TSC, which counts the reads. */
-extern uint64_t fake_cr4, fake_efer;
+extern uint64_t fake_cr0, fake_cr4, fake_efer;
 
 #endif

@@ -59,11 +59,11 @@ TEST(cmdline_refuses_bad_sizes_naming_them)
 
 TEST(cmdline_shadow_and_timeout_take_numbers_in_their_range)
 {
-	static const char *bad[] = { "shadow=15", "shadow=65537", "shadow=x", "shadow=",
+	static const char *bad[] = { "shadow=17", "shadow=65537", "shadow=x", "shadow=",
 				     "timeout=86401", "timeout=1s", "timeout=" };
 
-	EXPECT_EQ(parse("shadow=16 timeout=0"), 0);
-	EXPECT_EQ(cfg.shadow_pages, 16);
+	EXPECT_EQ(parse("shadow=18 timeout=0"), 0);
+	EXPECT_EQ(cfg.shadow_pages, 18);
 	EXPECT_EQ(cfg.timeout_s, 0);
 	EXPECT_EQ(parse("shadow=65536 timeout=86400"), 0);
 	EXPECT_EQ(cfg.shadow_pages, 65536);

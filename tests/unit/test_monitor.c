@@ -189,6 +189,19 @@ TEST(monitor_refuses_a_host_with_5_level_paging)
 	stop();
 }
 
+/* SDM Vol.3 2.5, 4.6.1: with CR0.WP clear a supervisor write ignores R/W, and
+ * ring 1 is a supervisor: the guest could write the monitor's read-only
+ * pages of its world (the GDT, the IDT, the TSS, the host's CR3 in the world
+ * page). A host that runs so is refused. */
+TEST(monitor_refuses_a_host_without_cr0_wp)
+{
+	fake_reset();
+	fake_cr0 = 0;
+	EXPECT_EQ(start("guest=hello pool=4M"), MON_REFUSED_CPU);
+	EXPECT(logged("monitor: refused: the host runs with CR0.WP clear"));
+	stop();
+}
+
 /* The three windows of proto/layout.h, as the monitor's table has them. */
 static const uint64_t windows[][2] = {
 	{ GUEST_DMAP_BASE, GUEST_DMAP_MAX_BYTES },

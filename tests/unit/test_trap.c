@@ -10,6 +10,7 @@
 #include "fake_host.h"
 #include "unit.h"
 #include "unit_guest.h"
+#include "../../loader/log.h"
 #include "../../loader/monitor.h"
 #include "../../mm/guestmem.h"
 #include "../../mm/pagetable.h"
@@ -253,6 +254,47 @@ TEST(trap_with_a_stack_that_cannot_take_the_frame_is_a_double_fault)
 		EXPECT_EQ(trap_deliver(&m, 6, 0), RUN_GUEST_CRASH);
 		EXPECT_EQ(m.crash_reason, MON_CRASH_STACK);
 		EXPECT_EQ(regs.rip, TEXT_GVA); /* nothing of the guest changed */
+		teardown();
+	}
+}
+
+static char report[1024];
+static size_t report_len;
+
+static void capture(const char *buf, size_t len)
+{
+	if (report_len + len < sizeof(report)) {
+		memcpy(report + report_len, buf, len);
+		report_len += len;
+		report[report_len] = 0;
+	}
+}
+
+/* The report names an instruction ring 1 or 3 may not execute only when the
+ * exception is the one executing it raises (#GP, #UD: SDM Vol.3 6.15): an
+ * int $0x80 whose frame could not be pushed (a #PF on the kernel stack) is
+ * the system call, allowed, and must not be called forbidden. */
+TEST(trap_report_names_a_forbidden_instruction_only_for_its_gp_or_ud)
+{
+	static const uint8_t int80[2] = { 0xcd, 0x80 };
+	static const uint64_t vectors[] = { 14, 13, 6, 12 };
+	struct gspan at;
+
+	for (unsigned i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+		setup();
+		gmem_span(&m.pool, 0x1000, sizeof(int80), &at);
+		gmem_write(&m.pool, at, int80);
+		m.crash = (struct hc_trap_frame){ .vector = vectors[i], .rip = TEXT_GVA,
+						  .cs = HCABI_USER_CS };
+		report_len = 0;
+		report[0] = 0;
+		log_set_sink(capture);
+		trap_name_insn(&m, TEXT_GVA);
+		log_set_sink(0);
+		if (vectors[i] == 13 || vectors[i] == 6)
+			EXPECT(strstr(report, "monitor: guest executed `int 0x80` at RIP") != NULL);
+		else
+			EXPECT_EQ(report_len, 0);
 		teardown();
 	}
 }

@@ -4,7 +4,7 @@
  * explain is the guest's, with the SDM's error code; one they allow is filled
  * and never seen; A/D bits, large pages, PCIDs, global pages, INVLPG and
  * INVPCID behave as SDM Vol.3 4.8 and 4.10 say; the shadow stays within its
- * budget and gives every page back. */
+ * budget and gives every page back, whatever garbage the guest's tables hold. */
 #include "fake_host.h"
 #include "unit.h"
 #include "../../mm/bootpt.h"
@@ -412,7 +412,7 @@ TEST(vtlb_many_mappings_stay_within_the_budget)
 	held = fake_outstanding();
 	/* One guest PD whose entry 8 is a 2 MiB page at gpa 0, under every
 	 * entry of eight PDPTs: 4096 GiB of the lower half all map it, and each
-	 * GiB needs shadow tables of its own, far more than 16 pages. */
+	 * GiB needs shadow tables of its own, far more than VTLB_MIN_PAGES. */
 	pd = new_table();
 	*gpte(pd, 8) = PTE_P | PTE_U | PTE_PS;
 	for (unsigned s = 0; s < 8; s++) {
@@ -432,6 +432,30 @@ TEST(vtlb_many_mappings_stay_within_the_budget)
 	EXPECT_EQ(fake_outstanding(), held);
 	EXPECT_EQ(vt.st.fills, 4096 * 4);
 	EXPECT(vt.st.evictions > 100);
+	teardown();
+}
+
+/* The smallest budget must hold every translation one instruction needs at
+ * once, or the instruction faults forever, each fill evicting another of
+ * its pages (a hostile guest picks them so): a movsq whose code, source and
+ * destination each straddle two pages, six pages in six PML4 slots, each
+ * under a PDPT, a PD and a PT of its own. */
+TEST(vtlb_the_smallest_budget_holds_one_instructions_six_pages)
+{
+	unsigned err = 0;
+	uint64_t va[6];
+
+	setup(VTLB_MIN_PAGES, 0);
+	for (unsigned i = 0; i < 6; i++) {
+		/* pairs across a slot's edge: its last page, the next slot's first */
+		va[i] = ((uint64_t)(i / 2 * 2 + 2) << 39) - (i % 2 ? 0 : 4096);
+		gmap(0, va[i], 0x30000 + i * 0x1000ull, PTE_P | PTE_W | PTE_U, 0, UP);
+	}
+	for (unsigned i = 0; i < 6; i++)
+		EXPECT_EQ(cpu_fault(va[i], VTLB_ACC_U, &err), 1);
+	for (unsigned i = 0; i < 6; i++)
+		EXPECT_EQ(shadow_ma(va[i], 0), gpa_ma(0x30000 + i * 0x1000ull));
+	EXPECT_EQ(vt.st.evictions, 0);
 	teardown();
 }
 
@@ -491,5 +515,142 @@ TEST(vtlb_translate_checks_as_the_cpu_and_sets_ad)
 	EXPECT_EQ(vtlb_translate(&vt, USER_VA + 0x1000, VTLB_ACC_W, 1, &gpa, &err), -1);
 	EXPECT_EQ(err, VTLB_ACC_W);
 	EXPECT_EQ(vtlb_translate(&vt, 0x0000800000000000ull, 0, 0, &gpa, &err), -1);
+	teardown();
+}
+
+/* ---- garbage tables ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return rng;
+}
+
+/* An entry as a hostile guest writes one: present mostly, its frame in the
+ * pool, just past it or anywhere, PS, NX, U, W and reserved bits at random. */
+static uint64_t garbage_entry(void)
+{
+	uint64_t r = rnd(), e = r & (PTE_A | PTE_D | PTE_G), frame;
+
+	e |= (r & 0x30) ? PTE_W : 0;   /* 3 in 4 */
+	e |= (r & 0xc0) ? PTE_U : 0;
+	e |= (r >> 8 & 7) ? 0 : PTE_PS; /* 1 in 8 */
+	switch (r >> 11 & 15) {
+	case 0: frame = rnd() & PTE_ADDR_MASK; break;                  /* anywhere */
+	case 1: frame = (POOL_PAGES + (rnd() & 3)) * 4096ull; break;   /* just past */
+	default: frame = (rnd() % POOL_PAGES) * 4096ull; break;        /* in the pool */
+	}
+	if ((r >> 15 & 31) == 0)
+		e |= 1ull << (MAXPHY + (rnd() % (52 - MAXPHY))); /* a reserved address bit */
+	if ((r >> 20 & 15) == 0)
+		e |= PTE_NX;
+	return (r >> 24 & 15) ? e | PTE_P | frame : e | frame; /* 1 in 16 not present */
+}
+
+static int pool_ma(uint64_t ma)
+{
+	for (uint64_t i = 0; i < POOL_PAGES; i++)
+		if (pool_page_ma(&pool, i) == (ma & PTE_ADDR_MASK))
+			return 1;
+	return 0;
+}
+
+static const uint64_t *shadow_table(uint64_t e)
+{
+	return (const uint64_t *)fake_hva(e & PTE_ADDR_MASK);
+}
+
+/* Every leaf of every shadow tree, in the guest's slots, is a pool page; the
+ * monitor's slots are the monitor's; every table page is counted once. */
+static void check_shadow(void)
+{
+	uint64_t tables = 0, bad = 0;
+
+	for (unsigned c = 0; c < VTLB_CONTEXTS; c++) {
+		const uint64_t *root = vt.ctx[c].root, *pdpt, *pd, *pt;
+
+		for (unsigned s = 0; s < 512; s++) {
+			if (vtlb_monitor_va(&vt, (uint64_t)s << 39)) { /* it reads the slot only */
+				bad += root[s] != monitor_root[s];
+				continue;
+			}
+			if (!(root[s] & PTE_P))
+				continue;
+			tables++;
+			pdpt = shadow_table(root[s]);
+			for (unsigned i = 0; i < 512; i++) {
+				if (!(pdpt[i] & PTE_P))
+					continue;
+				tables++;
+				pd = shadow_table(pdpt[i]);
+				for (unsigned j = 0; j < 512; j++) {
+					if (!(pd[j] & PTE_P))
+						continue;
+					tables++;
+					pt = shadow_table(pd[j]);
+					for (unsigned k = 0; k < 512; k++)
+						bad += (pt[k] & PTE_P) && !pool_ma(pt[k]);
+				}
+			}
+		}
+	}
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(tables + vt.nfree, vt.budget);
+}
+
+/* A guest whose whole pool is random page-table entries, and which loads
+ * any page of it as CR3, invalidates at random and touches addresses whose
+ * walks go through that garbage: every fault is answered, every translation
+ * is a page of the pool, and the shadow keeps to its budget. */
+TEST(vtlb_garbage_tables_never_reach_past_the_pool_or_the_budget)
+{
+	static const unsigned accs[] = { 0, VTLB_ACC_W, VTLB_ACC_U, VTLB_ACC_U | VTLB_ACC_W,
+					 VTLB_ACC_I, VTLB_ACC_I | VTLB_ACC_U };
+	uint64_t fills = 0, faults = 0;
+
+	setup(VTLB_MIN_PAGES + 8, 1);
+	for (uint64_t gpa = 0; gpa < POOL_PAGES * 4096ull; gpa += 8)
+		*(uint64_t *)gmem_page_hva(&pool, gpa) = garbage_entry();
+	for (unsigned round = 0; round < 20000; round++) {
+		uint64_t r = rnd(), va, gpa;
+		unsigned err = 0, acc = accs[r % 6];
+		int ret;
+
+		/* Addresses whose indexes land on few entries, so walks go deep. */
+		va = (rnd() & 0x0000f0603c0ff000ull) | (r & 0x800 ? 0xffff800000000000ull : 0);
+		switch (r >> 4 & 15) {
+		case 0:
+			gpa = (rnd() % (POOL_PAGES + 2)) * 4096ull | (r >> 8 & 15); /* a PCID */
+			EXPECT(vtlb_set_cr3(&vt, gpa | (r & 0x100 ? HC_CR3_NOFLUSH : 0)) <= 0);
+			break;
+		case 1:
+			vtlb_invlpg(&vt, rnd());
+			break;
+		case 2:
+			vtlb_flush(&vt, r >> 8 & 7, r >> 12 & 0x1fff, rnd());
+			break;
+		case 3: /* the guest rewrites an entry */
+			*(uint64_t *)gmem_page_hva(&pool, (rnd() % (POOL_PAGES * 512)) * 8) =
+				garbage_entry();
+			break;
+		case 4:
+			if (vtlb_translate(&vt, va, acc, r & 0x200, &gpa, &err) == 0)
+				EXPECT(gpa < POOL_PAGES * 4096ull);
+			break;
+		default:
+			ret = cpu_fault(va, acc, &err);
+			EXPECT(ret == 0 || ret == 1);
+			fills += ret == 1;
+			faults += ret == 0;
+			if (ret == 1)
+				EXPECT(pool_ma(shadow_ma(va, 0)));
+		}
+		if (round % 1000 == 0)
+			check_shadow();
+	}
+	check_shadow();
+	EXPECT(fills > 100 && faults > 100);
 	teardown();
 }
