@@ -194,6 +194,8 @@ static void check_hypercalls(void)
 		  sizeof(msg) - 1);
 	check_eq("LOG of 0 bytes", (uint64_t)hypercall(HC_LOG, 0, 0, 0), 0);
 	check_eq("LOG of 0 bytes at the pool's end", (uint64_t)hypercall(HC_LOG, pool, 0, 0), 0);
+	check_eq("LOG of 0 bytes past the pool's end: HCERR_FAULT",
+		  (uint64_t)hypercall(HC_LOG, pool + 1, 0, 0), efault);
 	check_eq("LOG of 1 byte at the pool's end: HCERR_FAULT",
 		  (uint64_t)hypercall(HC_LOG, pool, 1, 0), efault);
 	*(volatile char *)gpa_to_virt(pool - 1) = '\n';
