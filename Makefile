@@ -257,7 +257,7 @@ $(BUILD)/cokrun: loader/linux/cokrun.c loader/elfcore.c loader/elfcore.h proto/l
 	$(call say,HOSTCC,$@)
 	$(Q)$(CC) $(HOSTPROG_CFLAGS) $< loader/elfcore.c $(BUILD)/mon-obj/loader/guest_image.o -o $@
 
-$(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h proto/ring.h proto/diskimg.h
+$(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h proto/ring.h proto/diskimg.h tests/linux/say.h
 	$(call say,HOSTCC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(HOSTPROG_CFLAGS) $< -o $@
 

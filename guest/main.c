@@ -32,6 +32,7 @@ static const struct program {
 	{ "crash", prog_crash, 0 },
 	{ "user", prog_user, 0 },
 	{ "ssnull", prog_ssnull, 0 },
+	{ "forge", prog_forge, 0 },
 	{ "vm", prog_vm, 0 },
 	{ "ad", prog_ad, 0 },
 	{ "bigpages", prog_bigpages, 0 },

@@ -80,6 +80,20 @@ static int valid_name(const char *v, size_t n)
 	return 1;
 }
 
+/* A verdict token: what a test harness knows and the guest does not. */
+static int valid_token(const char *v, size_t n)
+{
+	if (n == 0 || n > CMDLINE_VERDICT_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
 int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t errlen)
 {
 	size_t total = __builtin_strlen(line);
@@ -157,6 +171,13 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
 				return -HCERR_INVAL;
 			}
 			cfg->timeout_s = secs;
+		} else if (has_key(w, n, "verdict", &v, &vlen)) {
+			if (!valid_token(v, vlen)) {
+				fmt_snprintf(err, errlen,
+					     "verdict=%.*s: expected 1 to %d letters and digits",
+					     (int)vlen, v, CMDLINE_VERDICT_MAX);
+				return -HCERR_INVAL;
+			}
 		} else if (has_key(w, n, "disk", &v, &vlen)) {
 			if (vlen != 2 || (__builtin_memcmp(v, "ro", 2) && __builtin_memcmp(v, "rw", 2))) {
 				fmt_snprintf(err, errlen, "disk=%.*s: expected ro or rw", (int)vlen, v);
@@ -212,4 +233,26 @@ int cmdline_value(const char *line, const char *key, char *out, size_t size)
 		}
 	}
 	return 0;
+}
+
+void cmdline_for_guest(const char *line, char *out, size_t size)
+{
+	size_t n, at = 0;
+
+	if (size == 0)
+		return;
+	for (const char *w = line; (w = next_word(w, &n)); w += n) {
+		size_t vlen;
+		const char *v;
+
+		if (has_key(w, n, "verdict", &v, &vlen))
+			continue;
+		if (at + (at != 0) + n >= size)
+			break;
+		if (at)
+			out[at++] = ' ';
+		__builtin_memcpy(out + at, w, n);
+		at += n;
+	}
+	out[at] = 0;
 }

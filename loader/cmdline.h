@@ -2,9 +2,11 @@
  * disk=ro|rw (refuse the guest's block writes), core=1 (a host with files
  * keeps an ELF core of a crash: docs/CRASHDUMP.md), shadow=PAGES (the
  * budget of the guest's shadow page tables, mm/vtlb.h), timeout=SECONDS (a
- * guest still running then is stopped with a report) and the debug option
- * scatter=1. Every other word goes to the guest untouched (the
- * whole line is copied into the boot info). Bad values are refused with a
+ * guest still running then is stopped with a report), verdict=TOKEN (a
+ * test harness's secret, repeated in the line that ends each run and hidden
+ * from the guest) and the debug option scatter=1. Every other word goes to
+ * the guest untouched (the line is copied into the boot info, less
+ * verdict=). Bad values are refused with a
  * message that names the word, what it wanted and what it got. */
 #ifndef LOADER_CMDLINE_H
 #define LOADER_CMDLINE_H
@@ -28,6 +30,7 @@ struct mon_config {
 #define CMDLINE_TIMEOUT_MAX 86400u /* a day */
 #define CMDLINE_SHADOW_MIN 18u    /* VTLB_MIN_PAGES */
 #define CMDLINE_SHADOW_MAX 65536u /* 256 MiB of shadow tables */
+#define CMDLINE_VERDICT_MAX 32    /* verdict=TOKEN: letters and digits */
 
 /* Returns 0, or -HCERR_INVAL with a message in err[0, errlen). */
 int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t errlen);
@@ -37,6 +40,13 @@ int cmdline_parse(const char *line, struct mon_config *cfg, char *err, size_t er
  * next run's line into out, *line moved to the rest, or NULL after the last.
  * 0, or -HCERR_2BIG if that run's line does not fit in size bytes. */
 int cmdline_next_run(const char **line, char *out, size_t size);
+
+/* The line the guest gets in its boot info: every word but verdict=TOKEN,
+ * which only the monitor's own closing lines repeat (a test harness's proof
+ * that a line is the monitor's: docs/ARCHITECTURE.md, "The test
+ * harness's verdict"), one space between words,
+ * cut at a word that does not fit in size bytes (none: a run's line fits). */
+void cmdline_for_guest(const char *line, char *out, size_t size);
 
 /* The value of the first KEY=VALUE word of line into out, NUL-terminated: a
  * host's own option (UEFI's and Linux's image=PATH), which the core does not

@@ -41,7 +41,7 @@ struct bootinfo {
 	uint64_t boot_cr3;      /* the PML4's gpa */
 	uint64_t boot_pt_gpa;   /* their pages: [boot_pt_gpa, + boot_pt_pages * 4096) */
 	uint64_t boot_pt_pages;
-	char cmdline[BOOTINFO_CMDLINE_BYTES]; /* NUL-terminated, the whole line */
+	char cmdline[BOOTINFO_CMDLINE_BYTES]; /* NUL-terminated: the run's line, less verdict= */
 };
 
 #define BOOTINFO_F_SCATTER 1u /* the pool was scattered on purpose (debug) */

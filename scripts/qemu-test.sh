@@ -70,6 +70,45 @@ with_timeout() {
 	printf '%s' "$out"
 }
 
+# The verdict token (docs/ARCHITECTURE.md, "The test harness's verdict"): a
+# secret of each boot, given to every run as verdict=TOKEN, which the monitor
+# hides from the guest and repeats in the line that ends each run. A run's
+# status is read only from that line, and the last one must agree with QEMU's
+# exit status: no text a guest logs, and no isa-debug-exit write from a guest
+# that ends the boot early, passes for the monitor's verdict.
+with_verdict() {
+	local line="$1" tok="$2" out="" part
+	while :; do
+		part="${line%% -- *}"
+		out+="${out:+ -- }$part verdict=$tok"
+		[[ "$line" == *" -- "* ]] || break
+		line="${line#* -- }"
+	done
+	printf '%s' "$out"
+}
+new_token() { od -An -N8 -tx8 /dev/urandom | tr -d ' \n'; }
+
+# run_status QEMU-STATUS LOG TOKEN RUN LAST: the status to judge run RUN of a
+# boot by, into status (QEMU's encoding: monitor status * 2 + 1), and into why
+# what contradicts it. LAST: 1 if RUN is the boot's last run.
+run_status() {
+	local q="$1" log="$2" tok="$3" n="$4" last="$5" s
+	status=$q
+	[ "$q" -eq 124 ] || [ "$q" -eq 137 ] && return 0 # timed out: verdict says so
+	grep -aq "monitor: cokernel ABI v[0-9]* on the .*verdict=$tok" "$log" 2>/dev/null ||
+		return 0 # the monitor never started (a host's own refusal): QEMU's status
+	s=$(sed -n "s/^.*monitor: run $n ended with status \([0-9]*\); the [a-z]* one (verdict $tok)\r\?\$/\1/p" "$log" | tail -n 1)
+	if [ -z "$s" ]; then
+		why+=("no line of the monitor, with this boot's verdict token, ends run $n (QEMU status $q): the run did not end through the monitor")
+		return 0
+	fi
+	status=$((s * 2 + 1))
+	if [ "$last" = 1 ] && [ "$q" -ne "$status" ]; then
+		why+=("the monitor ended its last run with status $s, but QEMU exited with $q: the boot did not end through the host's isa-debug-exit write of it")
+	fi
+	return 0
+}
+
 scenario() {
 	local name="$1"
 	[ -n "$only" ] && [[ "$name" != $only ]] && return 0
@@ -81,6 +120,7 @@ scenario() {
 		return 0
 	fi
 	if [ "$2" = "$batch_fw" ] && [[ "$name" != *-blk && "$name" != *-nmi && "$name" != *-bench ]] &&
+		[[ "$name" != *-debugexit ]] && # it ends its boot
 		[[ "$name" != *-cpumax-* ]]; then
 		batch_cases+=("$(printf '%q ' "$@")") # one boot for several: batch_end
 		return 0
@@ -107,7 +147,7 @@ run_scenario() {
 	local name="$1" fw="$2" tmo="$3" args="$4" want="$5"
 	shift 5
 	local log="$logs/$name.log" disk="$logs/$name.disk" t0 t1 status why=() held run=()
-	local want_status="" first
+	local want_status="" first tok nruns
 	boot_args "$fw" "$disk"
 	# ARGS "--image=FILE REST": FILE is the guest image (qemu-run.sh --image)
 	if [[ "$args" == --image=* ]]; then
@@ -124,8 +164,11 @@ run_scenario() {
 			"$logs/$name.trace" >/dev/null
 		status=$? want_status=0
 	else
-		scripts/qemu-run.sh "${run[@]}" --timeout "$tmo" --args "$args" --log "$log" "$iso"
-		status=$?
+		tok=$(new_token)
+		nruns=$(( $(grep -o ' -- ' <<< "$args" | wc -l) + 1 ))
+		scripts/qemu-run.sh "${run[@]}" --timeout "$tmo" --args "$(with_verdict "$args" "$tok")" \
+			--log "$log" "$iso"
+		run_status $? "$log" "$tok" "$nruns" 1
 	fi
 	t1=$(date +%s.%N)
 	verdict "$@"
@@ -137,8 +180,9 @@ run_scenario() {
 # only declares; batch_end boots once with every command line, joined by
 # " -- " (the monitor runs them in turn), and judges each scenario on its own
 # runs' part of the log (each run starts with the monitor's "cokernel ABI"
-# line), with the status that the monitor's "run N ended with status S" gives
-# (QEMU's own for the last), and the host's closing lines (pages held, its
+# line, which names the boot's verdict token), with the status that the
+# monitor's "run N ended with status S ... (verdict TOKEN)" gives (run_status;
+# the last must agree with QEMU's), and the host's closing lines (pages held, its
 # timer's check). Scenarios that need their own boot (a disk they write, NMIs,
 # another CPU model, icount) are not batched.
 batch_fw="" batch_tmo="" batch_cases=()
@@ -154,7 +198,7 @@ batch_end() {
 
 run_batch() {
 	local fw="$1" tmo="$2" c all="" runs=() first last n i k qstatus full seg
-	local name args want log disk t0 t1 status why held want_status s keep=0
+	local name args want log disk t0 t1 status why held want_status s keep=0 tok
 	shift 2
 	local cases=("$@")
 	for c in "${cases[@]}"; do
@@ -171,11 +215,14 @@ run_batch() {
 	[ "$fw" = esp ] && [[ "${cases[*]}" == *-coredump\ * ]] && esp="$logs/batch-$1.esp" &&
 		run+=(--esp-copy "$esp")
 	t0=$(date +%s.%N)
-	scripts/qemu-run.sh "${run[@]}" --timeout "$tmo" --args "$all" --log "$full" "$iso"
+	tok=$(new_token)
+	scripts/qemu-run.sh "${run[@]}" --timeout "$tmo" --args "$(with_verdict "$all" "$tok")" \
+		--log "$full" "$iso"
 	qstatus=$?
 	t1=$(date +%s.%N)
 	mkdir -p "$seg"
-	awk -v dir="$seg" '/monitor: cokernel ABI v[0-9]+ on the/ { k++ } { print > (dir "/" k + 0) }' "$full"
+	awk -v dir="$seg" -v tok="verdict=$tok" '/monitor: cokernel ABI v[0-9]+ on the/ && index($0, tok) { k++ }
+		{ print > (dir "/" k + 0) }' "$full"
 	first=1 i=0
 	for c in "${cases[@]}"; do
 		eval "set -- $c"
@@ -186,8 +233,7 @@ run_batch() {
 		: > "$log"
 		for ((k = first; k <= last; k++)); do cat "$seg/$k" >> "$log" 2>/dev/null; done
 		grep -aE "monitor: (the host|efi:|pages the monitor still holds|host still up)" "$full" >> "$log"
-		s=$(sed -n "s/.*monitor: run $last ended with status \([0-9]*\);.*/\1/p" "$full")
-		if [ -n "$s" ]; then status=$((s * 2 + 1)); else status=$qstatus; fi
+		run_status "$qstatus" "$full" "$tok" "$last" $((i + 1 == ${#cases[@]}))
 		if [[ "$name" == *-coredump ]] && [ -n "$esp" ]; then # its run's core, read with mtools
 			rm -f "$logs/$name.core"
 			mcopy -n -i "$esp" "::/cokernel/core-$last.elf" "$logs/$name.core" 2>/dev/null
@@ -231,8 +277,10 @@ linux_vm() {
 }
 
 run_linux_vm() {
-	local tmo="$1" args="$2" vm=() append=() w c names="" vmlog status keep=0 cases
+	local tmo="$1" args="$2" vm=() append=() w c names="" vmlog status keep=0 cases tok
 	shift 2
+	tok=$(new_token)
+	append+=("ck.verdict=$tok") # scripts/linux/scenario.sh's say
 	cases=("$@") # each "set --" below replaces $@
 	for w in $args; do
 		case "$w" in
@@ -250,6 +298,9 @@ run_linux_vm() {
 	vmlog="$logs/linux-vm-${names%%,*}.log"
 	scripts/linux/run-vm.sh "${vm[@]}" --timeout "$tmo" build/linux-initramfs.cpio.gz "$names" "$vmlog"
 	status=$?
+	# Only the script's lines, which carry the token, read as "linux: ": any
+	# other "linux: " (a guest's text, which the runner prints too) is marked.
+	sed -i -e 's/linux: /linux (not the script'"'"'s): /g' -e "s/linux\[$tok\]: /linux: /g" "$vmlog"
 	for c in "${cases[@]}"; do
 		eval "set -- $c"
 		linux_verdict "$vmlog" "$status" "$tmo" "$@" > "$logs/$1.result"
@@ -304,6 +355,16 @@ linux_verdict() {
 # Judge a scenario from its QEMU status ($status, against $want_status or the
 # monitor status $want) and the lines its log must hold.
 verdict() {
+	# *-debugexit: a guest wrote QEMU's isa-debug-exit itself (ssnull op=exit:
+	# TCG's ring 0); the harness must refuse that as a verdict, and only that.
+	if [[ "$name" == *-debugexit ]]; then
+		if [ ${#why[@]} -eq 1 ] && [[ "${why[0]}" == "no line of the monitor"* ]]; then
+			why=() status=$((want * 2 + 1))
+			echo "harness: refused the guest's isa-debug-exit write as a verdict: ok" >> "$log"
+		else
+			why+=("expected the harness to refuse the guest's isa-debug-exit write as a verdict")
+		fi
+	fi
 	if [ $status -eq 124 ] || [ $status -eq 137 ]; then
 		why+=("timed out after ${tmo}s")
 	elif [ -n "${want_status:-}" ]; then
@@ -328,7 +389,7 @@ verdict() {
 		why+=("the monitor named a built-in program for an image: $(grep -a "monitor: guest '" "$log" | head -n 1)")
 	fi
 	held=$(sed -n 's/.*pages the monitor still holds: \([0-9]*\).*/\1/p' "$log" 2>/dev/null | tail -n 1)
-	if [ "$held" != 0 ]; then
+	if [ "$held" != 0 ] && [[ "$name" != *-debugexit ]]; then # that one never closed
 		why+=("expected the monitor to hold 0 pages at the end, got ${held:-no count}")
 	fi
 	# A blk run on a host that writes through must leave its writes in the file.
@@ -448,6 +509,12 @@ oskernel() {
 	# helper_load_seg takes CPL from the null descriptor's DPL); the monitor
 	# must end it by name and stay up (guest/progs/ssnull.c).
 	prog_ops "$p-ssnull" "$fw" "$tmo" ssnull
+	# A guest that logs the monitor's lines (a run's start, its end with
+	# status 0, the host's close) and exits 3: judged 3 all the same.
+	prog "$p-forge" "$fw" "$tmo" forge
+	[ "$fw" = linux ] || scenario "$p-ssnull-debugexit" "$fw" "$tmo" "guest=ssnull op=exit" 0 \
+		"guest: ssnull: mov ss, 1 in ring 1, then 0 to isa-debug-exit" \
+		"harness: refused the guest's isa-debug-exit write as a verdict: ok"
 	prog "$p-vm" "$fw" "$tmo" vm
 	prog "$p-ad" "$fw" "$tmo" ad
 	prog "$p-bigpages" "$fw" "$tmo" bigpages
@@ -609,7 +676,7 @@ scenario efi-esp-pool-too-big esp 90 "guest=hello pool=4G" 101 \
 programs linux
 prog linux-coredump linux - crash "cokrun: core written to /tmp/core" "${coredump_lines[@]}"
 scenario linux-two linux - "" - \
-	"linux: first guest (selftest) exit status 0: guest: selftest: 75 checks, 0 failed" \
+	"linux: first guest (selftest) exit status 0: guest: selftest: 76 checks, 0 failed" \
 	"linux: second guest (blk) exit status 0: guest: blk: 64 requests completed by one POST"
 scenario linux-errors linux - "" 0 "passed, 0 failed"
 scenario linux-echo linux - "" 0 "guest: echo: type a line" "hello, guest" "SUCCESS" \

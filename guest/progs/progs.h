@@ -25,6 +25,7 @@ int prog_sched(void);
 int prog_crash(void);
 int prog_user(void);
 int prog_ssnull(void);
+int prog_forge(void);
 int prog_vm(void);
 int prog_ad(void);
 int prog_bigpages(void);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "say.h"
 
 static uint8_t in[16 * 32] __attribute__((aligned(32)));
 static uint8_t out[16 * 32] __attribute__((aligned(32)));
@@ -91,9 +92,9 @@ int main(int argc, char **argv)
 		rounds++;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	} while (t.tv_sec - t0.tv_sec < seconds);
-	printf("linux: fpu: the %s loop beside the guest: %lu rounds of 100 yields, %lu wrong\n",
+	printf("%s fpu: the %s loop beside the guest: %lu rounds of 100 yields, %lu wrong\n", say(),
 	       wide ? "AVX" : "SSE", rounds, bad);
 	if (bad == 0)
-		printf("linux: fpu: every register and every series intact: ok\n");
+		printf("%s fpu: every register and every series intact: ok\n", say());
 	return bad != 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include "say.h"
 
 static int cmp(const void *a, const void *b)
 {
@@ -31,7 +32,7 @@ int main(int argc, char **argv)
 			   10000000L) / 1000;
 	}
 	qsort(late, (size_t)n, sizeof(*late), cmp);
-	printf("linux: jitter %s: a 10 ms sleep wakes %ld us late (median), %ld us at most, "
-	       "over %d sleeps\n", label, late[n / 2], late[n - 1], n);
+	printf("%s jitter %s: a 10 ms sleep wakes %ld us late (median), %ld us at most, "
+	       "over %d sleeps\n", say(), label, late[n / 2], late[n - 1], n);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include "say.h"
 
 int main(int argc, char **argv)
 {
@@ -21,8 +22,8 @@ int main(int argc, char **argv)
 		wakeups++;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	} while (t.tv_sec - t0.tv_sec < seconds);
-	printf("linux: storm: %lu timer wake-ups in %d s beside the guest\n", wakeups, seconds);
+	printf("%s storm: %lu timer wake-ups in %d s beside the guest\n", say(), wakeups, seconds);
 	if (wakeups >= 1000UL * seconds)
-		printf("linux: storm: the host kept answering (over 1000 a second): ok\n");
+		printf("%s storm: the host kept answering (over 1000 a second): ok\n", say());
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sched.h>
 #include <time.h>
+#include "say.h"
 
 static sigjmp_buf env;
 
@@ -30,7 +31,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && argv[1][0] == 'p') { /* a SIGSEGV here ends us without the line */
 		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		printf("linux: cr4-change: rdtsc works in a task without it: ok\n");
+		printf("%s cr4-change: rdtsc works in a task without it: ok\n", say());
 		return 0;
 	}
 	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) != 0) {
@@ -46,10 +47,10 @@ int main(int argc, char **argv)
 	signal(SIGSEGV, on_segv);
 	if (sigsetjmp(env, 1) == 0) {
 		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		printf("linux: cr4-change: rdtsc in the PR_TSC_SIGSEGV task did not fault: WRONG\n");
+		printf("%s cr4-change: rdtsc in the PR_TSC_SIGSEGV task did not fault: WRONG\n", say());
 		return 1;
 	}
-	printf("linux: cr4-change: %lu yields; rdtsc in the PR_TSC_SIGSEGV task still faults: ok\n",
+	printf("%s cr4-change: %lu yields; rdtsc in the PR_TSC_SIGSEGV task still faults: ok\n", say(),
 	       switches);
 	return 0;
 }

@@ -119,3 +119,26 @@ TEST(cmdline_value_finds_a_host_option)
 	EXPECT_EQ(cmdline_value("image=0123456789abcde", "image", v, sizeof(v)), 15);
 	EXPECT_STR(v, "0123456789abcde");
 }
+
+TEST(cmdline_verdict_token_is_checked_and_hidden_from_the_guest)
+{
+	static const char *bad[] = { "verdict=", "verdict=ab-cd", "verdict=a.b",
+				     "verdict=123456789012345678901234567890123" };
+	char out[64];
+
+	EXPECT_EQ(parse("guest=selftest verdict=0123456789abcdefABCDEF0123456789"), 0);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(parse(bad[i]), -HCERR_INVAL);
+		EXPECT(strstr(err, "verdict=") != NULL);
+	}
+	cmdline_for_guest("  guest=fault verdict=s3cret\top=x verdict=again y ", out, sizeof(out));
+	EXPECT_STR(out, "guest=fault op=x y");
+	cmdline_for_guest("verdict=s3cret", out, sizeof(out));
+	EXPECT_STR(out, "");
+	/* verdictx= and verdict (no value) are the guest's words */
+	cmdline_for_guest("verdictx=1 verdict", out, sizeof(out));
+	EXPECT_STR(out, "verdictx=1 verdict");
+	/* a word that does not fit is left out, never cut */
+	cmdline_for_guest("aaaa bbbbbbbb", out, 8);
+	EXPECT_STR(out, "aaaa");
+}
