@@ -26,29 +26,31 @@ uint64_t vintr_next_ns(const struct monitor *m)
 }
 
 /* Expire the timer if it is due: events and timer_fired in the shared page
- * (every missed period counts). 1 if an event is pending and ring 1 has not
- * masked it (HC_WAIT's question: the guest waits in ring 1). */
-static int vintr_update(struct monitor *m)
+ * (every missed period counts). */
+static void vintr_expire(struct monitor *m)
 {
 	volatile struct hc_vcpu *v = m->vcpu;
+	uint64_t now = m->host->time_ns(m->host->mm.ctx), n = 1;
 
-	if (m->timer_deadline_ns) {
-		uint64_t now = m->host->time_ns(m->host->mm.ctx);
-
-		if (now >= m->timer_deadline_ns) {
-			uint64_t n = 1;
-
-			if (m->timer_period_ns) {
-				n += (now - m->timer_deadline_ns) / m->timer_period_ns;
-				m->timer_deadline_ns += n * m->timer_period_ns;
-			} else {
-				m->timer_deadline_ns = 0;
-			}
-			v->events |= HCEV_TIMER;
-			v->timer_fired += n;
-		}
+	if (now < m->timer_deadline_ns)
+		return;
+	if (m->timer_period_ns) {
+		n += (now - m->timer_deadline_ns) / m->timer_period_ns;
+		m->timer_deadline_ns += n * m->timer_period_ns;
+	} else {
+		m->timer_deadline_ns = 0;
 	}
-	return v->events && !v->mask;
+	v->events |= HCEV_TIMER;
+	v->timer_fired += n;
+}
+
+/* 1 if an event is pending and ring 1 has not masked it (HC_WAIT's question:
+ * the guest waits in ring 1), the timer expired first if it is due. */
+static int vintr_update(struct monitor *m)
+{
+	if (m->timer_deadline_ns)
+		vintr_expire(m);
+	return m->vcpu->events && !m->vcpu->mask;
 }
 
 int vintr_due(struct monitor *m)
@@ -60,21 +62,34 @@ enum run_outcome vintr_check(struct monitor *m)
 {
 	struct passage_guest *g = m->ps.guest;
 	volatile struct hc_vcpu *v = m->vcpu;
-	int from_user = (g->cs & 3) == 3;
 	enum run_outcome how;
 
-	if (!m->upcall || (!vintr_update(m) && !(from_user && v->events)))
+	if (!m->upcall)
 		return RUN_RESUME;
-	/* Ring 1 inside its unmask-then-iretq sequence (proto/vintr.h): RSP is
-	 * the frame that iretq would pop. Taking the upcall "after" it is
-	 * starting the handler again on that same frame, with the virtual IF
-	 * cleared as delivery clears it: nothing nests, and an event that came
-	 * between the unmask and the iretq waits for no later exit. */
-	if (!from_user && g->rip >= v->resume_start && g->rip < v->resume_end) {
-		v->mask = 1;
-		g->rip = m->upcall;
-		m->upcalls++;
+	if (m->timer_deadline_ns)
+		vintr_expire(m);
+	if (!v->events)
 		return RUN_RESUME;
+	/* Ring 3 runs with IF = 1, whatever mask says: only ring 1 can mask. */
+	if ((g->cs & 3) != 3) {
+		if (v->mask)
+			return RUN_RESUME;
+		/* Ring 1 inside its unmask-then-iretq sequence (proto/vintr.h):
+		 * RSP is the frame that iretq would pop. Taking the upcall
+		 * "after" it is starting the handler again on that same frame,
+		 * with the virtual IF cleared as delivery clears it: nothing
+		 * nests, and an event that came between the unmask and the
+		 * iretq waits for no later exit. */
+		if (g->rip >= v->resume_start && g->rip < v->resume_end) {
+			v->mask = 1;
+			g->rip = m->upcall;
+			m->upcalls++;
+			return RUN_RESUME;
+		}
+		if (trap_push_upcall_hot(m)) {
+			m->upcalls++;
+			return RUN_RESUME;
+		}
 	}
 	how = trap_push(m, HCABI_UPCALL_VECTOR, m->upcall, 0, 0, 1);
 	if (how == RUN_RESUME)

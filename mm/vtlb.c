@@ -66,6 +66,12 @@ static void free_level(struct vtlb *v, uint64_t *t, int level)
 	}
 }
 
+/* The paging-structure cache emptied (struct vtlb_pde_cache). */
+static void pde_forget(struct vtlb *v)
+{
+	v->pde.region = ~0ull;
+}
+
 /* Any change to a shadow tree: the one cached translation is forgotten. */
 static void shadow_changed(struct vtlb *v)
 {
@@ -75,6 +81,7 @@ static void shadow_changed(struct vtlb *v)
 static void ctx_reset(struct vtlb *v, struct vtlb_ctx *c)
 {
 	shadow_changed(v);
+	pde_forget(v);
 	for (unsigned s = 0; s < ENTRIES; s++) {
 		if (monitor_slot(v, s) || !(c->root[s] & PTE_P))
 			continue;
@@ -186,7 +193,7 @@ int vtlb_init(struct vtlb *v, const struct mm_host *host, const struct pool *poo
 
 	*v = (struct vtlb){ .host = host, .pool = pool, .monitor_root = monitor_root,
 			    .use_nx = use_nx, .smep = smep, .budget = budget_pages,
-			    .hot_page = ~0ull };
+			    .hot_page = ~0ull, .pde = { .region = ~0ull } };
 	if (budget_pages < VTLB_MIN_PAGES || maxphyaddr < 32 || maxphyaddr > 52)
 		return -HCERR_INVAL;
 	/* SDM Vol.3 4.5.4: bits 51:MAXPHYADDR of an entry are reserved. */
@@ -272,12 +279,19 @@ static int walk(struct vtlb *v, uint64_t root, uint64_t va, unsigned acc, struct
 		unsigned *err)
 {
 	uint64_t table = root, pool_end = v->pool_end, rights = PTE_U | PTE_W, any = 0, e = 0;
+	struct vtlb_pde_cache *pc = &v->pde;
 	unsigned f = acc & VTLB_ACC_MASK;
-	int level;
+	int level = 3;
 #define FAULT(bits) (*err = f | (bits), -1)
 
 	w->nentries = 0;
-	for (level = 3;; level--) {
+	if (pc->region == va >> 21 && pc->ctx == v->cur && pc->guest_root == root) {
+		w->entry[0] = pc->entry[0], w->entry[1] = pc->entry[1], w->entry[2] = pc->entry[2];
+		w->nentries = 3;
+		rights = pc->rights, any = pc->any, table = pc->table;
+		level = 0;
+	}
+	for (;; level--) {
 		uint64_t *ep = guest_table(v, table) + idx(va, level);
 
 		e = *ep;
@@ -293,6 +307,11 @@ static int walk(struct vtlb *v, uint64_t root, uint64_t va, unsigned acc, struct
 		table = e & PTE_ADDR_MASK;
 		if (table >= pool_end) /* a table outside the guest's memory */
 			return FAULT(VTLB_ERR_P | VTLB_ERR_RSVD);
+		if (level == 1) /* the PDE cache, whatever the leaf holds (SDM Vol.3 4.10.3.1) */
+			*pc = (struct vtlb_pde_cache){ .region = va >> 21, .ctx = v->cur,
+						       .guest_root = root, .table = table,
+						       .rights = rights, .any = any,
+						       .entry = { w->entry[0], w->entry[1], w->entry[2] } };
 	}
 	{
 		uint64_t size = 1ull << (12 + 9 * level);
@@ -572,6 +591,7 @@ int vtlb_set_cr3(struct vtlb *v, uint64_t cr3)
 	c->last_use = ++v->tick;
 	v->cur = c;
 	shadow_changed(v);
+	pde_forget(v);
 	v->st.cr3_loads++;
 	return 0;
 }
@@ -579,6 +599,7 @@ int vtlb_set_cr3(struct vtlb *v, uint64_t cr3)
 void vtlb_invlpg(struct vtlb *v, uint64_t va)
 {
 	v->st.invlpgs++;
+	pde_forget(v); /* SDM Vol.2 INVLPG: all of the PCID's paging-structure caches */
 	if (!canonical(va) || vtlb_monitor_va(v, va)) /* SDM Vol.2 INVLPG: a NOP */
 		return;
 	for (unsigned i = 0; i < VTLB_CONTEXTS; i++)
@@ -593,6 +614,7 @@ int vtlb_flush(struct vtlb *v, uint64_t type, uint64_t pcid, uint64_t va)
 	    (type == HC_FLUSH_ADDR && !canonical(va)))
 		return -HCERR_INVAL;
 	v->st.flushes++;
+	pde_forget(v);
 	switch (type) {
 	case HC_FLUSH_ADDR: /* SDM Vol.2 INVPCID type 0: global translations stay */
 		c = find_ctx(v, pcid);

@@ -67,6 +67,22 @@ struct vtlb_hva_cache {
 	uint64_t *hva;
 };
 
+/* SDM Vol.3 4.10.3.1: a PDE cache of one entry. The last walk that reached a
+ * page table keeps where that table is and what the three levels above it
+ * allow, so the next walk in the same 2 MiB region reads only its leaf (the
+ * retry after the guest maps a page is one). Forgotten at every CR3 load,
+ * INVLPG and flush, as the paging-structure caches are (SDM Vol.3 4.10.4.1);
+ * a guest that changes a present upper entry without one may see the old
+ * entry used, as on hardware. */
+struct vtlb_pde_cache {
+	uint64_t region;              /* va >> 21; ~0: empty */
+	const struct vtlb_ctx *ctx;   /* the context and guest root it was walked in */
+	uint64_t guest_root;
+	uint64_t table;               /* gpa of the page table */
+	uint64_t rights, any;         /* the upper levels' U/W (all allow) and XD (any forbids) */
+	uint64_t *entry[3];           /* the upper entries, for their accessed bits */
+};
+
 struct vtlb {
 	const struct mm_host *host;
 	const struct pool *pool;
@@ -86,6 +102,7 @@ struct vtlb {
 	uint64_t tick;
 	uint64_t hot_page;            /* vtlb_cached's last writable page (~0: none) */
 	char *hot_hva;                /* and where it is; forgotten at any shadow change */
+	struct vtlb_pde_cache pde;
 	struct vtlb_stats st;
 };
 
@@ -133,6 +150,17 @@ int vtlb_translate(struct vtlb *v, uint64_t va, unsigned access, int set_ad, uin
  * writable one, for write): what the CPU would use from its TLB, so the
  * guest's A and D bits are already set. 0 otherwise: vtlb_translate. */
 void *vtlb_cached(struct vtlb *v, uint64_t va, int write);
+/* vtlb_cached's answer without a walk: the host pointer to [va, va + len) if
+ * it lies in the last writable page it found (the page the last trap frame
+ * went to, usually the stack the guest runs on), else 0. */
+static inline void *vtlb_hot(const struct vtlb *v, uint64_t va, uint64_t len)
+{
+	uint64_t off = va & (MM_PAGE_SIZE - 1);
+
+	if ((va & ~(MM_PAGE_SIZE - 1)) != v->hot_page || off + len > MM_PAGE_SIZE)
+		return 0;
+	return v->hot_hva + off;
+}
 /* Is va in one of the monitor's PML4 slots? */
 int vtlb_monitor_va(const struct vtlb *v, uint64_t va);
 

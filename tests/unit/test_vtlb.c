@@ -184,8 +184,10 @@ TEST(vtlb_reserved_bits_and_frames_outside_the_pool_are_rsvd_faults)
 	EXPECT_EQ(cpu_fault(USER_VA, VTLB_ACC_U, &err), 0);
 	EXPECT_EQ(err, VTLB_ERR_P | VTLB_ERR_RSVD | VTLB_ACC_U);
 	*leaf = 0x30000 | PTE_P | PTE_U;
-	/* PS in a PML4 entry is reserved. */
+	/* PS in a PML4 entry is reserved. A present upper entry changed needs
+	 * an INVLPG, as on hardware: the PDE cache may hold the old one. */
 	*gpte(0, ix(USER_VA, 3)) |= PTE_PS;
+	vtlb_invlpg(&vt, USER_VA);
 	EXPECT_EQ(cpu_fault(USER_VA, VTLB_ACC_U, &err), 0);
 	EXPECT_EQ(err, VTLB_ERR_P | VTLB_ERR_RSVD | VTLB_ACC_U);
 	*gpte(0, ix(USER_VA, 3)) &= ~PTE_PS;
@@ -202,6 +204,31 @@ TEST(vtlb_reserved_bits_and_frames_outside_the_pool_are_rsvd_faults)
 	EXPECT_EQ(cpu_fault(0x8000000000ull, 0, &err), 0);
 	EXPECT_EQ(err, VTLB_ERR_P | VTLB_ERR_RSVD);
 	EXPECT_EQ(vt.st.fills, 0);
+	teardown();
+}
+
+TEST(vtlb_pde_cache_keeps_an_upper_entry_until_invlpg_as_the_sdm_allows)
+{
+	unsigned err = 0;
+	uint64_t *leaf;
+
+	setup(64, 0);
+	leaf = gmap(0, USER_VA, 0x30000, PTE_P | PTE_W | PTE_U, 0, UP);
+	*leaf = 0; /* not present: the walk still leaves its page table cached */
+	EXPECT_EQ(cpu_fault(USER_VA, VTLB_ACC_U, &err), 0);
+	EXPECT_EQ(err, VTLB_ACC_U);
+	/* The PML4E made not-present without an invalidation: the cached walk is
+	 * used (SDM Vol.3 4.10.4.3), and the leaf, now present, is filled. */
+	*gpte(0, ix(USER_VA, 3)) &= ~PTE_P;
+	*leaf = 0x30000 | PTE_P | PTE_U;
+	EXPECT_EQ(cpu_fault(USER_VA + 0x10, VTLB_ACC_U, &err), 1);
+	/* After INVLPG the walk starts at the root again and sees P = 0. */
+	vtlb_invlpg(&vt, USER_VA);
+	EXPECT_EQ(cpu_fault(USER_VA, VTLB_ACC_U, &err), 0);
+	EXPECT_EQ(err, VTLB_ACC_U);
+	/* Present again: the walk from the root fills it. */
+	*gpte(0, ix(USER_VA, 3)) |= PTE_P;
+	EXPECT_EQ(cpu_fault(USER_VA, VTLB_ACC_U, &err), 1);
 	teardown();
 }
 
