@@ -27,7 +27,15 @@
 #include "../../proto/linux_ioctl.h"
 
 
-#define CK_SLICE_MS 2                   /* RUN gives the CPU back this often */
+/* A RUN's slice, when nothing else wants the CPU (a pending signal and
+ * need_resched end it at once): at least CK_SLICE_TICKS host ticks and at
+ * least CK_SLICE_MIN_MS, so that most of the host's ticks land inside a slice
+ * and cost only their handler and the forwarding. A slice shorter than the
+ * tick (it was 2 ms against HZ=250's 4 ms) ended at every tick: the RUN
+ * returned to user space and began again, 4,830 instructions a tick
+ * (docs/PERFORMANCE.md, "A forwarded host tick"). */
+#define CK_SLICE_MIN_MS 20
+#define CK_SLICE_TICKS 4
 #define CK_WAIT_MAX_NS (100 * NSEC_PER_MSEC)
 #define CK_OUT_BYTES (64 * 1024)        /* text kept for the runner */
 #define CK_OUT_RESERVE (12 * 1024)      /* room a step or a report may need */

@@ -160,9 +160,21 @@ out_image:
 	return err;
 }
 
+/* The slice's length in TSC ticks (tsc_khz is ticks per millisecond; SETUP
+ * refused a host without it): CK_SLICE_TICKS of the host's ticks, and never
+ * under CK_SLICE_MIN_MS (ck.h says why). */
+static u64 ck_slice_tsc(void)
+{
+	u64 ms = max_t(u64, CK_SLICE_MIN_MS, CK_SLICE_TICKS * jiffies_to_msecs(1));
+
+	return (u64)tsc_khz * ms;
+}
+
 /* The guest loop: run for at most a slice, until the guest needs the runner,
- * ends, or the text buffer nearly fills. A signal, the scheduler or the clock
- * end the slice early (CK_EXIT_SLICE): RUN has still done all of its work. */
+ * ends, or the text buffer nearly fills. A pending signal or the scheduler
+ * (need_resched: another task is due, which the host's tick or a wake-up
+ * decides) end the slice at once, the clock after ck_slice_tsc (CK_EXIT_SLICE):
+ * RUN has still done all of its work. */
 static void ck_run_slice(struct ck_file *f, struct ck_run *r)
 {
 	u64 slice_end;
@@ -170,9 +182,8 @@ static void ck_run_slice(struct ck_file *f, struct ck_run *r)
 	bool mapped;
 
 	r->exit = CK_EXIT_SLICE;
-	/* The slice on the TSC: one RDTSC a step, against a clock read a step
-	 * (tsc_khz is ticks per millisecond; SETUP refused a host without it). */
-	slice_end = rdtsc() + (u64)tsc_khz * CK_SLICE_MS;
+	/* The slice on the TSC: one RDTSC a step, against a clock read a step. */
+	slice_end = rdtsc() + ck_slice_tsc();
 	/* No preemption, so no migration, so the host state that ckb_prepare
 	 * saved stays this CPU's (switch/passage.h). The first RUN on a CPU may
 	 * need the guest's tables to mirror this CPU's TSS: that mapping may
