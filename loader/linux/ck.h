@@ -11,6 +11,7 @@
 #include <linux/io.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -49,13 +50,19 @@ enum ck_state { CK_NEW, CK_READY, CK_IO, CK_WAIT, CK_DONE };
 
 static_assert(CK_TEXT_PIN <= CK_OUT_BYTES, "a slice's text fits the module's buffer");
 
-/* A user buffer an ioctl writes its results to, pinned (ck_ubuf_pin). */
+/* A user buffer an ioctl writes its results to, pinned (ck_ubuf_pin) and
+ * kept pinned across calls while its notifier sees no change. */
 #define CK_UBUF_MAX_PAGES (CK_TEXT_PIN / PAGE_SIZE + 1)
 struct ck_ubuf {
 	u64 uaddr;
 	size_t len;
-	size_t written_end; /* bytes from the start that were written: those pages are dirty */
-	int npages;
+	size_t written_end; /* bytes from the start written since the pin: dirty pages */
+	int npages;         /* pinned; 0: none */
+	unsigned long seq;  /* the notifier's sequence when they were pinned */
+	/* The range the notifier watches (notifier.mm's), while watched_pages > 0. */
+	struct mmu_interval_notifier notifier;
+	unsigned long watched_start;
+	int watched_pages;
 	struct page *pages[CK_UBUF_MAX_PAGES];
 };
 enum { CK_UBUF_ARG, CK_UBUF_OUT, CK_UBUF_REQS, CK_NUBUFS };
@@ -78,7 +85,7 @@ struct ck_file {
 	struct ck_req *answers; /* RUN: the runner's answers to it, copied in by this call */
 	char *out;         /* text not yet handed to the runner */
 	size_t out_used, out_dropped;
-	struct ck_ubuf ubuf[CK_NUBUFS]; /* the outputs of the ioctl in progress */
+	struct ck_ubuf ubuf[CK_NUBUFS]; /* the outputs of the ioctls, pinned until release */
 };
 
 

@@ -51,6 +51,7 @@ static int ck_release(struct inode *inode, struct file *file)
 {
 	struct ck_file *f = file->private_data;
 
+	ck_ubufs_release(f);
 	if (f->g) {
 		ck_messages_lock(f);
 		ckb_release(f->g); /* no mmap is left: the file would still be open */
@@ -153,8 +154,7 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 		/* g and pool_bytes before the flag: mmap reads them after it. */
 		smp_store_release(&f->mappable, true);
 	}
-out_pinned:
-	ck_ubufs_release(f);
+out_pinned: /* the pins stay for the RUNs (ubuf.c) */
 out_image:
 	vfree(image);
 	return err;
@@ -317,8 +317,7 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 	r.switches = ckb_switches(f->g);
 	r.out_written = ck_text_out(f);
 	ck_ubuf_write(&f->ubuf[CK_UBUF_ARG], 0, &r, sizeof(r));
-out:
-	ck_ubufs_release(f);
+out: /* the pins stay for the next RUN (ubuf.c) */
 	return err;
 }
 
