@@ -184,6 +184,10 @@ struct passage {
 	int tss_placed;      /* tss_off is fixed (the first run placed it) */
 	uint64_t tr_base;    /* the host's TR base on this run's CPU */
 	uint64_t tss_missing_va; /* -HCERR_AGAIN from prepare: map page 4 here first */
+	/* A TSS page the guest world's tables were seen to map to page 4 (0:
+	 * none yet): the monitor's tables never unmap it, so the next prepare on
+	 * that CPU (the same TR base) need not walk them again. */
+	uint64_t tss_mirrored_page;
 	uint64_t kstack;     /* TSS.RSP1: the guest kernel's stack for traps from ring 3 */
 	uint64_t irq80_gate; /* vector 0x80's host-interrupt stub, when it is no direct gate */
 	int syscall_direct;  /* vector 0x80 is the guest's direct gate (its selector is ours) */

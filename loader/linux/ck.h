@@ -11,6 +11,7 @@
 #include <linux/io.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -27,7 +28,15 @@
 #include "../../proto/linux_ioctl.h"
 
 
-#define CK_SLICE_MS 2                   /* RUN gives the CPU back this often */
+/* A RUN's slice, when nothing else wants the CPU (a pending signal and
+ * need_resched end it at once): at least CK_SLICE_TICKS host ticks and at
+ * least CK_SLICE_MIN_MS, so that most of the host's ticks land inside a slice
+ * and cost only their handler and the forwarding. A slice shorter than the
+ * tick (it was 2 ms against HZ=250's 4 ms) ended at every tick: the RUN
+ * returned to user space and began again, 4,830 instructions a tick
+ * (docs/PERFORMANCE.md, "A forwarded host tick"). */
+#define CK_SLICE_MIN_MS 20
+#define CK_SLICE_TICKS 4
 #define CK_WAIT_MAX_NS (100 * NSEC_PER_MSEC)
 #define CK_OUT_BYTES (64 * 1024)        /* text kept for the runner */
 #define CK_OUT_RESERVE (12 * 1024)      /* room a step or a report may need */
@@ -41,13 +50,19 @@ enum ck_state { CK_NEW, CK_READY, CK_IO, CK_WAIT, CK_DONE };
 
 static_assert(CK_TEXT_PIN <= CK_OUT_BYTES, "a slice's text fits the module's buffer");
 
-/* A user buffer an ioctl writes its results to, pinned (ck_ubuf_pin). */
+/* A user buffer an ioctl writes its results to, pinned (ck_ubuf_pin) and
+ * kept pinned across calls while its notifier sees no change. */
 #define CK_UBUF_MAX_PAGES (CK_TEXT_PIN / PAGE_SIZE + 1)
 struct ck_ubuf {
 	u64 uaddr;
 	size_t len;
-	size_t written_end; /* bytes from the start that were written: those pages are dirty */
-	int npages;
+	size_t written_end; /* bytes from the start written since the pin: dirty pages */
+	int npages;         /* pinned; 0: none */
+	unsigned long seq;  /* the notifier's sequence when they were pinned */
+	/* The range the notifier watches (notifier.mm's), while watched_pages > 0. */
+	struct mmu_interval_notifier notifier;
+	unsigned long watched_start;
+	int watched_pages;
 	struct page *pages[CK_UBUF_MAX_PAGES];
 };
 enum { CK_UBUF_ARG, CK_UBUF_OUT, CK_UBUF_REQS, CK_NUBUFS };
@@ -70,7 +85,7 @@ struct ck_file {
 	struct ck_req *answers; /* RUN: the runner's answers to it, copied in by this call */
 	char *out;         /* text not yet handed to the runner */
 	size_t out_used, out_dropped;
-	struct ck_ubuf ubuf[CK_NUBUFS]; /* the outputs of the ioctl in progress */
+	struct ck_ubuf ubuf[CK_NUBUFS]; /* the outputs of the ioctls, pinned until release */
 };
 
 

@@ -51,6 +51,7 @@ static int ck_release(struct inode *inode, struct file *file)
 {
 	struct ck_file *f = file->private_data;
 
+	ck_ubufs_release(f);
 	if (f->g) {
 		ck_messages_lock(f);
 		ckb_release(f->g); /* no mmap is left: the file would still be open */
@@ -153,16 +154,27 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 		/* g and pool_bytes before the flag: mmap reads them after it. */
 		smp_store_release(&f->mappable, true);
 	}
-out_pinned:
-	ck_ubufs_release(f);
+out_pinned: /* the pins stay for the RUNs (ubuf.c) */
 out_image:
 	vfree(image);
 	return err;
 }
 
+/* The slice's length in TSC ticks (tsc_khz is ticks per millisecond; SETUP
+ * refused a host without it): CK_SLICE_TICKS of the host's ticks, and never
+ * under CK_SLICE_MIN_MS (ck.h says why). */
+static u64 ck_slice_tsc(void)
+{
+	u64 ms = max_t(u64, CK_SLICE_MIN_MS, CK_SLICE_TICKS * jiffies_to_msecs(1));
+
+	return (u64)tsc_khz * ms;
+}
+
 /* The guest loop: run for at most a slice, until the guest needs the runner,
- * ends, or the text buffer nearly fills. A signal, the scheduler or the clock
- * end the slice early (CK_EXIT_SLICE): RUN has still done all of its work. */
+ * ends, or the text buffer nearly fills. A pending signal or the scheduler
+ * (need_resched: another task is due, which the host's tick or a wake-up
+ * decides) end the slice at once, the clock after ck_slice_tsc (CK_EXIT_SLICE):
+ * RUN has still done all of its work. */
 static void ck_run_slice(struct ck_file *f, struct ck_run *r)
 {
 	u64 slice_end;
@@ -170,9 +182,8 @@ static void ck_run_slice(struct ck_file *f, struct ck_run *r)
 	bool mapped;
 
 	r->exit = CK_EXIT_SLICE;
-	/* The slice on the TSC: one RDTSC a step, against a clock read a step
-	 * (tsc_khz is ticks per millisecond; SETUP refused a host without it). */
-	slice_end = rdtsc() + (u64)tsc_khz * CK_SLICE_MS;
+	/* The slice on the TSC: one RDTSC a step, against a clock read a step. */
+	slice_end = rdtsc() + ck_slice_tsc();
 	/* No preemption, so no migration, so the host state that ckb_prepare
 	 * saved stays this CPU's (switch/passage.h). The first RUN on a CPU may
 	 * need the guest's tables to mirror this CPU's TSS: that mapping may
@@ -306,8 +317,7 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 	r.switches = ckb_switches(f->g);
 	r.out_written = ck_text_out(f);
 	ck_ubuf_write(&f->ubuf[CK_UBUF_ARG], 0, &r, sizeof(r));
-out:
-	ck_ubufs_release(f);
+out: /* the pins stay for the next RUN (ubuf.c) */
 	return err;
 }
 
