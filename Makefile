@@ -416,7 +416,7 @@ switch-walk: deps-gdb $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/switch.e
 # repository up to that lab, with no lab's solution, to build/handout/NAME/;
 # `make grade-submission LAB=NAME SUBMISSIONS="DIR..."` grades students' trees
 # against a fresh handout's tests. grade-all and handouts-build do every lab (CI).
-LABS := $(shell sed -e 's/\#.*//' labs/ORDER)
+LABS := $(strip $(shell sed -e 's/\#.*//' labs/ORDER))
 lab-name = $(if $(filter $(LAB),$(LABS)),,$(error LAB=NAME, one of: $(LABS)))
 # The hosts a lab boots, from its grader's `lab_begin NAME HOST...` (none: all),
 # and what they need: each host's package set (scripts/deps.sh) and artefacts.
