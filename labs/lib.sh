@@ -100,7 +100,7 @@ lab_report() {
 	/monitor: (guest crashed|guest stopped|BUG: exception|guest executed)|monitor:   (rip |rip is |the frame would go)|monitor: [0-9]+ world switches|monitor: shadow page tables/ {
 		buf[++n] = line
 	}
-	END { flush() }' "$LAB_LOG" | cut -c1-400 | sed 's/^/       | /'
+	END { flush() }' "$LAB_LOG" | cut -c1-500 | sed 's/^/       | /'
 	case "$1" in
 	timeout | qemu-* | error)
 		echo "       | (QEMU stopped before the monitor reported; the log's last lines:)"
