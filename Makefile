@@ -295,7 +295,8 @@ kit: $(KIT_FILES)
 examples: $(EXAMPLE_ELFS)
 
 .PHONY: FORCE all kit examples deps bench check fuzz qemu qemu-efi qemu-gdb qemu-linux qemu-test \
-	switch-walk test clean format grade grade-all handout handouts-build
+	switch-walk test clean format grade grade-prep grade-all handout handouts-build \
+	grade-submission check-labs
 all: $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/switch.elf $(BUILD)/esp.img \
 	$(BUILD)/linux-initramfs.cpio.gz $(KIT_FILES) $(EXAMPLE_ELFS)
 
@@ -324,6 +325,7 @@ $(BUILD)/tests/unit: $(UNIT_SRC) loader/monitor.c \
 
 check: $(BUILD)/tests/unit $(BUILD)/guest.elf
 	$(Q)set -o pipefail; $(BUILD)/tests/unit | tee $(BUILD)/tests/unit.log
+	$(Q)$(MAKE) --no-print-directory check-labs
 
 # libFuzzer over the ring and hypercall validation (clang). FUZZ_SECONDS bounds
 # the run; a crash leaves its input in build/fuzz/ and fails the target.
@@ -407,15 +409,31 @@ switch-walk: deps-gdb $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/switch.e
 	$(Q)scripts/switch-walk.sh $(BUILD)/cokernel.iso $(BUILD)/switch-walk.txt
 
 # ----------------------------------------------------------------- labs ----
-# The labs (docs/labs/README.md): `make grade LAB=NAME` runs labs/NAME/grade.sh
-# (points, then "N passed, N failed"); `make handout LAB=NAME` writes the
-# student's tree, the solved tree without that lab's solution, to
-# build/handout/NAME/. grade-all and handouts-build do every lab (CI).
-LABS := $(patsubst labs/%/grade.sh,%,$(wildcard labs/*/grade.sh))
+# The labs (docs/labs/README.md, docs/labs/INSTRUCTORS.md), in the order of
+# labs/ORDER: `make grade LAB=NAME` runs labs/NAME/grade.sh (points, then "N
+# passed, N failed") after installing and building only what the hosts its
+# lab_begin line names need; `make handout LAB=NAME` writes the class
+# repository up to that lab, with no lab's solution, to build/handout/NAME/;
+# `make grade-submission LAB=NAME SUBMISSIONS="DIR..."` grades students' trees
+# against a fresh handout's tests. grade-all and handouts-build do every lab (CI).
+LABS := $(strip $(shell sed -e 's/\#.*//' labs/ORDER))
 lab-name = $(if $(filter $(LAB),$(LABS)),,$(error LAB=NAME, one of: $(LABS)))
+# The hosts a lab boots, from its grader's `lab_begin NAME HOST...` (none: all),
+# and what they need: each host's package set (scripts/deps.sh) and artefacts.
+lab-hosts = $(or $(shell sed -n 's/^lab_begin  *[a-z0-9_-]*//p' labs/$(LAB)/grade.sh),bios efi-esp linux)
+lab-deps = $(sort $(foreach h,$(lab-hosts),$(if $(filter bios,$(h)),iso,$(if $(filter efi-esp,$(h)),efi,$(h)))))
+LAB_HOST_bios := $(BUILD)/cokernel.iso $(BUILD)/guest.elf $(BUILD)/disk.img
+LAB_HOST_efi-esp := $(BUILD)/esp.img $(BUILD)/guest.elf $(BUILD)/disk.img
+LAB_HOST_linux := $(BUILD)/linux-initramfs.cpio.gz $(BUILD)/guest.elf $(BUILD)/disk.img
+lab-targets = $(sort $(foreach h,$(lab-hosts),$(LAB_HOST_$(h))))
 
-grade: deps all
+# What the lab's hosts need, installed and built, and nothing else.
+grade-prep:
 	$(lab-name)
+	$(Q)scripts/deps.sh $(lab-deps)
+	$(Q)$(MAKE) --no-print-directory $(lab-targets)
+
+grade: grade-prep
 	$(Q)labs/$(LAB)/grade.sh
 
 grade-all: deps all
@@ -428,17 +446,26 @@ handout:
 	$(lab-name)
 	$(Q)scripts/handout.sh $(LAB)
 
-# Each handout builds on its own (its own build/ inside build/handout/NAME/).
+# The class repository up to the last lab holds every lab's commit; the trees
+# of those commits differ only in labs/HANDOUT (tests/labs/handout-test.sh
+# checks it), so building the last one builds them all.
+HANDOUT_ALL := $(BUILD)/handout/$(lastword $(LABS))
 handouts-build:
-	$(Q)for lab in $(LABS); do scripts/handout.sh $$lab > /dev/null && \
-		$(MAKE) --no-print-directory -C $(BUILD)/handout/$$lab all > $(BUILD)/handout-$$lab.log 2>&1 && \
-		echo "handouts-build: $$lab builds" || { echo "handouts-build: $$lab FAILED:"; \
-		tail -n 20 $(BUILD)/handout-$$lab.log; exit 1; }; done
+	$(Q)scripts/handout.sh $(lastword $(LABS)) > /dev/null
+	$(Q)for lab in $(LABS); do git -C $(HANDOUT_ALL) diff --quiet handout/$$lab HEAD -- . ':!labs/HANDOUT' || \
+		{ echo "handouts-build: lab $$lab's commit differs from the last in more than labs/HANDOUT"; exit 1; }; done
+	$(Q)$(MAKE) --no-print-directory -C $(HANDOUT_ALL) all > $(BUILD)/handout-build.log 2>&1 && \
+		echo "handouts-build: every lab's handout builds ($(LABS); log $(BUILD)/handout-build.log)" || \
+		{ echo "handouts-build: the handout FAILED to build:"; tail -n 20 $(BUILD)/handout-build.log; exit 1; }
 
-format:
-	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+# Students' trees graded against a fresh handout's tests (scripts/grade-submission.sh).
+SUBMISSIONS ?=
+grade-submission:
+	$(lab-name)
+	$(Q)scripts/grade-submission.sh $(LAB) $(SUBMISSIONS)
 
-clean:
-	rm -rf $(BUILD)
+# The handout and grading machinery's own tests (no QEMU; a few seconds).
+check-labs:
+	$(Q)tests/labs/handout-test.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -3,6 +3,7 @@
 #ifndef GUEST_KERNEL_H
 #define GUEST_KERNEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "../proto/bootinfo.h"
 #include "../proto/trapframe.h"
@@ -18,6 +19,15 @@ uint64_t virt_to_gpa(const void *va);
 void *gpa_to_virt(uint64_t gpa);
 
 _Noreturn void guest_exit(uint64_t code);
+
+/* The string functions of lib/string.c (the guest links them; GCC may call
+ * them on its own too), declared here so that any guest code, a lab's
+ * included, can call them by name. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
 
 /* Probes (guest/probe.asm): 0 if the access worked, -1 if it faulted; the
  * fault is in last_fault. */
@@ -45,7 +55,8 @@ int64_t traps_load(void);
 int64_t trap_set_syscall(void);
 extern void (*syscall_fn)(struct hc_trap_frame *f);
 /* guest/traps.asm keeps the interrupted x87/SSE state (FXSAVE64, 512 bytes,
- * 16-byte aligned) this far below the frame it gives a handler: a scheduler
+ * 16-byte aligned; SDM Vol.1 10.5.1 table 10-2: FCW at byte 0, MXCSR at byte
+ * 24) this far below the frame it gives a handler: a scheduler
  * that swaps frames swaps this too (labs/threads). */
 #define TRAP_FPU_BELOW 520
 static inline uint8_t *trap_frame_fpu(struct hc_trap_frame *f)

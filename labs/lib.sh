@@ -5,7 +5,7 @@
 # only when every check passed. A grader never stops at a failed check: a
 # student sees every check's verdict at once.
 #
-#   lab_begin <lab>
+#   lab_begin <lab> [host...]      (hosts: bios efi-esp linux; none named: all)
 #   lab_boot <host> <tag> <timeout> "<monitor cmdline>" [qemu-run.sh args...]
 #   lab_linux <tag> <timeout> "<shell line>" ["<shell line>" ...]
 #   lab_check <points> "<what>" <command...>
@@ -18,23 +18,38 @@
 # refused, 102 monitor exception; "timeout" when QEMU ran out of time;
 # "qemu-N" when QEMU itself failed with status N) or, for lab_linux, the VM's
 # QEMU status (each line's own exit status is in the log as "lab: status N").
-# LAB_DIR is the lab's work directory, build/grade/<lab>/.
+# LAB_DIR is the lab's work directory, build/grade/<lab>/. A boot that did not
+# end well (a crash, a monitor exception, the monitor's timeout=, QEMU's
+# timeout) is followed by the monitor's own report from its log, indented:
+# the line naming the crashing function and the counters the hints rely on.
 
 # The tree's root: graders run from there (make grade), but be sure.
 LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$LAB_ROOT" || exit 2
 
 LAB_NAME="" LAB_DIR="" LAB_LOG="" LAB_STATUS=""
-LAB_GOT=0 LAB_MAX=0 LAB_PASSED=0 LAB_FAILED=0 LAB_T0=$SECONDS
+LAB_GOT=0 LAB_MAX=0 LAB_PASSED=0 LAB_FAILED=0 LAB_T0=$SECONDS LAB_TAMPERED=""
 
-# lab_begin <lab>: the banner and a fresh work directory.
+# lab_begin <lab> [host...]: the banner and a fresh work directory. The hosts
+# the lab's scenarios boot are for the Makefile (`make grade` builds and
+# installs only what they need; it reads this line of the grader). In a handout
+# tree (labs/HANDOUT lists the labs handed out so far) a lab not yet handed out
+# is refused: it scores nothing until its branch is merged.
 lab_begin() {
 	LAB_NAME="$1"
 	LAB_DIR="build/grade/$LAB_NAME"
 	rm -rf "$LAB_DIR"
 	mkdir -p "$LAB_DIR"
-	LAB_GOT=0 LAB_MAX=0 LAB_PASSED=0 LAB_FAILED=0 LAB_T0=$SECONDS
+	LAB_GOT=0 LAB_MAX=0 LAB_PASSED=0 LAB_FAILED=0 LAB_T0=$SECONDS LAB_TAMPERED=""
 	echo "== lab $LAB_NAME: grading (logs in $LAB_DIR/) =="
+	if [ -f labs/HANDOUT ] && ! grep -q "^$LAB_NAME:" labs/HANDOUT; then
+		echo "lab $LAB_NAME is not handed out in this tree yet (handed out:" \
+			"$(sed -n 's/^\([a-z0-9_-]*\):.*/\1/p' labs/HANDOUT | tr '\n' ' '| sed 's/ $//'));" \
+			"merge its branch first: git fetch origin && git merge origin/$LAB_NAME"
+		echo "0/0 points (lab $LAB_NAME: not handed out)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
 }
 
 # The monitor's status from QEMU's exit status: isa-debug-exit makes it
@@ -48,6 +63,51 @@ lab_status_of() {
 	else
 		echo "qemu-$s"
 	fi
+}
+
+# Every run of a boot ends itself: the monitor's timeout= (a run still going
+# then is stopped with its report and counters, status 104), half of QEMU's
+# limit shared among the runs, so that a hung lab shows what the monitor saw
+# rather than QEMU's bare timeout. A run that names its own timeout= keeps it.
+# lab_run_timeouts <qemu timeout> "<cmdline>": the command line with them.
+lab_run_timeouts() {
+	local line="$2" out="" part n secs
+	n=$(($(grep -o ' -- ' <<< "$line" | wc -l) + 1))
+	secs=$(($1 / 2 / n))
+	[ "$secs" -ge 3 ] || secs=3
+	while :; do
+		part="${line%% -- *}"
+		[[ "$part" == *timeout=* ]] || part+=" timeout=$secs"
+		out+="${out:+ -- }$part"
+		[[ "$line" == *" -- "* ]] || break
+		line="${line#* -- }"
+	done
+	printf '%s' "$out"
+}
+
+# lab_report <status>: after a boot, the monitor's report of every run of
+# $LAB_LOG that did not end by the guest's own exit (crashed, a monitor
+# exception, stopped at timeout=): its outcome, the guest function it names,
+# and its counters; when QEMU itself stopped (status timeout or qemu-N), the
+# log's last lines too. Indented, under the boot's line.
+lab_report() {
+	[ -f "$LAB_LOG" ] || return 0
+	awk '
+	function flush() { if (bad) for (i = 1; i <= n; i++) print buf[i]; n = 0; bad = 0 }
+	/monitor: cokernel ABI/ { flush() }
+	{ line = $0; sub(/^.*monitor: /, "monitor: ", line) }
+	/monitor: (guest crashed|guest stopped|BUG: exception|guest executed)/ { bad = 1 }
+	/monitor: (guest crashed|guest stopped|BUG: exception|guest executed)|monitor:   (rip |rip is |the frame would go)|monitor: [0-9]+ world switches|monitor: shadow page tables/ {
+		buf[++n] = line
+	}
+	END { flush() }' "$LAB_LOG" | cut -c1-500 | sed 's/^/       | /'
+	case "$1" in
+	timeout | qemu-* | error)
+		echo "       | (QEMU stopped before the monitor reported; the log's last lines:)"
+		tail -n 5 "$LAB_LOG" | cut -c1-200 | sed 's/^/       | /'
+		;;
+	esac
+	return 0
 }
 
 # lab_boot <host> <tag> <timeout> "<cmdline>" [qemu-run.sh args...]
@@ -74,12 +134,14 @@ lab_boot() {
 		;;
 	*) echo "lab_boot: unknown host '$host' (bios or efi-esp)" >&2; LAB_STATUS=error; return 0 ;;
 	esac
+	args=$(lab_run_timeouts "$tmo" "$args")
 	t0=$SECONDS
 	scripts/qemu-run.sh "${run[@]}" --timeout "$tmo" --args "$args" --log "$LAB_LOG" \
 		"$@" build/cokernel.iso > "$LAB_DIR/$tag.qemu" 2>&1
 	s=$?
 	LAB_STATUS=$(lab_status_of "$s")
 	echo "     boot $host '$args': status $LAB_STATUS in $((SECONDS - t0)) s ($LAB_LOG)"
+	lab_report "$LAB_STATUS"
 	return 0
 }
 
@@ -106,6 +168,7 @@ lab_linux() {
 	LAB_STATUS=$s
 	[ "$s" = 124 ] && LAB_STATUS=timeout
 	echo "     boot linux ($# line(s)): status $LAB_STATUS in $((SECONDS - t0)) s ($LAB_LOG)"
+	lab_report "$LAB_STATUS"
 	return 0
 }
 
@@ -149,25 +212,42 @@ lab_expect() {
 	return 0
 }
 
-# lab_end: the score, then the line CI and `make grade-all` read.
-# lab_protect <file>...: in a handout tree (scripts/handout.sh made it a git
-# repository of one commit), the files that judge the student's work (the
-# lab's test program; the grader and this library always) must be as handed
-# out: a check worth no points, which fails when they were changed, so that a
-# grade from a tree whose tests were edited cannot pass. (A student can edit
-# this file too: an instructor grades with a clean copy of labs/, as
-# docs/labs/README.md says.) In the solved tree it checks nothing.
+# lab_protect <file>...: the integrity check, in a handout tree (labs/HANDOUT,
+# or a handout/* tag: scripts/handout.sh made it): the files that judge the
+# student's work (the lab's test program given here; the grader, this library,
+# labs/ORDER and the scripts that boot QEMU always) must be those of the lab's
+# handout commit, tag handout/<lab>, whatever the student committed since. The
+# check is worth no points, but when it fails the grade is 0 (lab_end says
+# why); `git checkout handout/<lab> -- FILE` restores a file. In the solved
+# tree it checks nothing. (A student can edit this file too: an instructor
+# grades with scripts/grade-submission.sh, which copies only the student's
+# files into a fresh handout.)
 lab_protect() {
-	local changed
-	git log -1 --format=%s 2>/dev/null | grep -q "^The $LAB_NAME lab's handout" || return 0
-	changed=$(git status --porcelain -- labs/lib.sh "labs/$LAB_NAME/grade.sh" "$@" 2>/dev/null |
-		sed 's/^...//' | tr '\n' ' ')
-	lab_check 0 "the grader and the lab's test program are as handed out${changed:+ (changed: $changed)}" \
-		test -z "$changed"
+	local ref="refs/tags/handout/$LAB_NAME" files changed
+	[ -f labs/HANDOUT ] || [ -n "$(git tag -l 'handout/*' 2>/dev/null)" ] || return 0
+	files=(labs/lib.sh labs/ORDER "labs/$LAB_NAME/grade.sh" scripts/qemu-run.sh scripts/qemu-nmi.sh
+		scripts/linux/run-vm.sh "$@")
+	if ! git rev-parse -q --verify "$ref^{commit}" > /dev/null 2>&1; then
+		LAB_TAMPERED="no handout commit to check against (tag handout/$LAB_NAME; git fetch --tags origin)"
+	elif ! changed=$(git diff --name-only "$ref" -- "${files[@]}" 2>&1); then
+		LAB_TAMPERED="git diff failed: $changed"
+	else
+		changed=$(printf '%s' "$changed" | tr '\n' ' ' | sed 's/ $//')
+		[ -n "$changed" ] && LAB_TAMPERED="changed since the handout: $changed"
+	fi
+	lab_check 0 "the grader and the lab's tests are as handed out (tag handout/$LAB_NAME)${LAB_TAMPERED:+: $LAB_TAMPERED}" \
+		test -z "$LAB_TAMPERED"
 }
 
+# lab_end: the score, then the line CI and `make grade-all` read. A failed
+# integrity check makes the score 0, and the score line says so.
 lab_end() {
-	echo "$LAB_GOT/$LAB_MAX points (lab $LAB_NAME, $((SECONDS - LAB_T0)) s)"
+	if [ -n "$LAB_TAMPERED" ]; then
+		echo "0/$LAB_MAX points (lab $LAB_NAME, $((SECONDS - LAB_T0)) s): integrity check failed," \
+			"no points ($LAB_TAMPERED; the checks gave $LAB_GOT)"
+	else
+		echo "$LAB_GOT/$LAB_MAX points (lab $LAB_NAME, $((SECONDS - LAB_T0)) s)"
+	fi
 	echo "$LAB_PASSED passed, $LAB_FAILED failed"
 	[ "$LAB_FAILED" = 0 ]
 	exit $?

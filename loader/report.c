@@ -35,12 +35,12 @@ void report_trap_frame(const char *who, const struct hc_trap_frame *f)
 	log_printf("monitor:   r13 %016lx  r14 %016lx  r15 %016lx\n", f->r13, f->r14, f->r15);
 }
 
-/* The guest function the crash happened in, from the image's symbols. */
-static void report_function(const struct monitor *m)
+/* The guest function rip is in (where it crashed, or where a run stopped at
+ * timeout= was), from the image's symbols. */
+static void report_function(const struct monitor *m, uint64_t rip)
 {
 	uint64_t off;
-	const char *fn = m->symbols_len ?
-		elf_symbol(m->symbols, m->symbols_len, m->crash.rip, &off) : 0;
+	const char *fn = m->symbols_len ? elf_symbol(m->symbols, m->symbols_len, rip, &off) : 0;
 
 	if (fn)
 		log_printf("monitor:   rip is %s+0x%lx in the guest's image\n", fn, off);
@@ -105,6 +105,7 @@ void report_outcome(struct monitor *m, enum run_outcome how)
 	} else if (how == RUN_TIMEOUT) {
 		log_printf("monitor: guest stopped: still running after timeout=%lu s (its RIP %lx, "
 			   "ring %u)\n", m->cfg.timeout_s, g->rip, (g->cs & 3) == 3 ? 3u : 1u);
+		report_function(m, g->rip);
 	} else if (how == RUN_MONITOR_FAULT) {
 		log_printf("monitor: BUG: exception in the world switch: vector %lu error code "
 			   "0x%lx at rip %lx; the guest is stopped, the host goes on\n",
@@ -115,7 +116,7 @@ void report_outcome(struct monitor *m, enum run_outcome how)
 			log_printf("monitor:   the frame would go at %lx: not writable guest memory "
 				   "in its page tables\n", m->frame_gva);
 		trap_name_insn(m, m->crash.rip);
-		report_function(m);
+		report_function(m, m->crash.rip);
 	}
 	log_printf("monitor: %lu world switches; hypercalls:%s unknown %lu; "
 		   "%lu device requests; %lu exceptions handed to the guest, %lu NMIs/MCEs and "

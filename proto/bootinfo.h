@@ -14,6 +14,9 @@
 #define BOOTINFO_HOST_EFI 2
 #define BOOTINFO_HOST_LINUX 3
 
+/* What bootinfo.flags says. */
+#define BOOTINFO_F_SCATTER 1u /* the pool was scattered on purpose (debug) */
+
 struct bootinfo {
 	uint64_t magic;       /* BOOTINFO_MAGIC */
 	uint32_t abi_version; /* HCABI_VERSION of the monitor */
@@ -24,11 +27,13 @@ struct bootinfo {
 	uint64_t p2m_gva;     /* read-only: u64 machine address of each pool page */
 	uint64_t p2m_entries; /* = pool_bytes / 4096 */
 	uint64_t passage_gva; /* the monitor's pages, mapped but not the guest's (ABI.md) */
-	uint64_t bootinfo_gpa;
-	uint64_t stack_gpa;   /* boot stack: [stack_gpa, stack_gpa + stack_bytes) */
+	uint64_t bootinfo_gpa; /* this block: the page after the image */
+	uint64_t stack_gpa;   /* boot stack: [stack_gpa, stack_gpa + stack_bytes), 8 pages */
 	uint64_t stack_bytes;
-	uint64_t free_gpa;    /* first gpa not used by image, boot info, stack, ring
-			       * or boot page tables */
+	/* The first gpa not used by the image, the boot info (1 page), the boot
+	 * stack (8), the request ring (3: ring_gpa) or the boot page tables
+	 * (boot_pt_pages): the guest's free memory is [free_gpa, pool_bytes). */
+	uint64_t free_gpa;
 	uint32_t host;        /* BOOTINFO_HOST_* */
 	uint32_t flags;       /* BOOTINFO_F_* */
 	uint64_t ring_gpa;    /* the request ring (proto/ring.h), RING_PAGES pages */
@@ -43,8 +48,6 @@ struct bootinfo {
 	uint64_t boot_pt_pages;
 	char cmdline[BOOTINFO_CMDLINE_BYTES]; /* NUL-terminated: the run's line, less verdict= */
 };
-
-#define BOOTINFO_F_SCATTER 1u /* the pool was scattered on purpose (debug) */
 
 /* Monotonic time in ns from a TSC value: tsc * 10^9 / tsc_hz, split so that no
  * 128-bit division (a libgcc call) is needed; exact while tsc_hz < 1.8e10. */

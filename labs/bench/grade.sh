@@ -5,7 +5,7 @@
 # every run) and check that the trimmed path is back under the target, and
 # that virtual interrupts, which share the path, still work.
 source "$(dirname "$0")/../lib.sh"
-lab_begin bench
+lab_begin bench bios
 lab_protect guest/progs/bench.c scripts/bench.sh
 
 # The reference tree measures 181 for both (docs/PERFORMANCE.md: since ABI 5

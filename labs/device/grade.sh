@@ -4,7 +4,7 @@
 # under UEFI and on the Linux host (whose runner must not be handed the new
 # device's requests); each of its checks is a line "lab-device: WHAT: ok".
 source "$(dirname "$0")/../lib.sh"
-lab_begin device
+lab_begin device bios efi-esp linux
 lab_protect labs/device/guest/prog.c
 
 ok() { # host, points, the check's name as the program prints it (quoted for grep -E)

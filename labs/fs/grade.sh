@@ -8,7 +8,7 @@
 #     1 MiB test disk), which the grader then reads itself;
 #   Linux: /cokrun twice on /disk.img in one VM boot.
 source "$(dirname "$0")/../lib.sh"
-lab_begin fs
+lab_begin fs bios efi-esp linux
 lab_protect labs/fs/guest/fs_test.c
 
 # The log of run N of a boot with several (" -- "): from that run's

@@ -4,7 +4,7 @@
 # (labs/hypercall/guest/prog.c) on bare metal, under UEFI and on Linux: each
 # of its checks is a line "lab-hypercall: WHAT: ok".
 source "$(dirname "$0")/../lib.sh"
-lab_begin hypercall
+lab_begin hypercall bios efi-esp linux
 lab_protect labs/hypercall/guest/prog.c tests/unit/test_lab_hypercall.c tests/unit/test_abi.c
 
 # The monitor's side alone, on the build machine (make check's binary).

@@ -10,7 +10,7 @@
 # PT per 2 MiB it touches), and the allocator's bitmap takes one page per
 # 32768 pages of the range.
 source "$(dirname "$0")/../lib.sh"
-lab_begin pfa
+lab_begin pfa bios efi-esp
 lab_protect labs/pfa/guest/pfa_test.c
 
 # The gpa of the end of the image's last PT_LOAD (ELF gABI, program header:

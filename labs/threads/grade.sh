@@ -7,7 +7,7 @@
 # the slots that joining frees, seven run side by side, and new threads
 # start with the default x87/SSE control words on an ABI-aligned stack.
 source "$(dirname "$0")/../lib.sh"
-lab_begin threads
+lab_begin threads bios efi-esp
 lab_protect labs/threads/guest/threads_test.c
 
 judge() {

@@ -1,7 +1,8 @@
 /* Lab pfa: a page-frame allocator for the guest's free memory
  * (docs/labs/pfa.md). The range it manages is every page of
  * [boot->free_gpa, boot->pool_bytes): the pool beyond the image, the boot
- * info, the boot stack and the request ring (proto/bootinfo.h). Its own
+ * info (1 page), the boot stack (8), the request ring (3) and the boot page
+ * tables (proto/bootinfo.h). Its own
  * bookkeeping, one bit per page of the range, lives in the range's first
  * pages, which it never hands out. Pages are named by their direct-map
  * address (gpa_to_virt). */

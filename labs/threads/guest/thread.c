@@ -17,7 +17,8 @@ struct thread {
 	int code;                 /* thread_exit's code, for the joiner */
 	struct hc_trap_frame ctx; /* its registers while another thread runs */
 	/* its x87/SSE registers while another thread runs: an FXSAVE image
-	 * (SDM Vol.1 10.5.1: 512 bytes, 16-byte aligned) */
+	 * (SDM Vol.1 10.5.1: 512 bytes, 16-byte aligned; table 10-2: FCW in
+	 * bytes 0-1, MXCSR in bytes 24-27) */
 	uint8_t fpu[512] __attribute__((aligned(16)));
 };
 
