@@ -45,6 +45,11 @@ int64_t ring_post(void)
 	return hypercall(HC_POST, 0, 0, 0);
 }
 
+int64_t ring_post_async(void)
+{
+	return hypercall(HC_POST, HCPOST_ASYNC, 0, 0);
+}
+
 int32_t ring_call(uint16_t device, uint16_t op, void *buf, uint32_t len, uint64_t offset,
 		  uint32_t *done_bytes)
 {

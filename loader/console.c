@@ -6,13 +6,21 @@
 #include "log.h"
 #include "ring_device.h"
 
+void console_input_event(struct monitor *m, uint64_t before)
+{
+	if (before == 0 && m->input_len && m->vcpu)
+		m->vcpu->events |= HCEV_INPUT;
+}
+
 void console_refill(struct monitor *m)
 {
 	const struct host_ops *h = m->host;
+	uint64_t before = m->input_len;
 
 	if (h->console_read && m->input_len < sizeof(m->input))
 		m->input_len += h->console_read(h->mm.ctx, m->input + m->input_len,
 						sizeof(m->input) - m->input_len);
+	console_input_event(m, before);
 }
 
 /* Up to len bytes of what input there is, taken out of the buffer. */

@@ -69,12 +69,14 @@ static struct hc_ret hc_crash(struct monitor *m, uint64_t frame_gpa, uint64_t re
 	return OUTCOME(RUN_GUEST_CRASH);
 }
 
-static struct hc_ret hc_post(struct monitor *m, uint64_t a0, uint64_t a1, uint64_t a2)
+static struct hc_ret hc_post(struct monitor *m, uint64_t flags, uint64_t a1, uint64_t a2)
 {
 	int deferred;
-	int64_t n = ring_post(m, &deferred);
+	int64_t n = flags > 0xffffffffu ? -HCERR_INVAL : ring_post(m, (uint32_t)flags, &deferred);
 
-	(void)a0, (void)a1, (void)a2;
+	(void)a1, (void)a2;
+	if (n < 0)
+		return RESULT(n);
 	/* deferred: the host does the I/O, then ring_finish sets the result */
 	return deferred ? OUTCOME(RUN_HOST_IO) : RESULT(n);
 }

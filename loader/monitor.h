@@ -62,6 +62,9 @@ struct monitor {
 	uint64_t bad_calls;    /* unknown numbers */
 	uint64_t ring_gpa;     /* the request ring, set aside in the pool */
 	uint32_t ring_cons;    /* the host's own consumer index (never read back) */
+	uint32_t ring_owed_end; /* descriptors ring_cons .. this - 1 an HCPOST_ASYNC left owed */
+	int ring_moved;        /* cons moved late, for a guest with no upcall handler (HC_WAIT) */
+	uint64_t ring_late;    /* late completions (ring_late_done) */
 	uint64_t requests;     /* descriptors completed */
 	struct ring_batch batch; /* a POST whose requests the host completes later */
 	uint64_t wait_deadline_ns; /* an HC_WAIT the host waits out itself */

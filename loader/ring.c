@@ -9,6 +9,7 @@
 #include "ring_device.h"
 #include "../mm/guestmem.h"
 #include "../proto/ring.h"
+#include "../proto/vintr.h"
 
 /* The devices, by their RING_DEV_* number. */
 static const struct ring_device *const devices[] = {
@@ -57,50 +58,122 @@ void ring_setup(struct monitor *m)
 
 	gmem_span(&m->pool, m->ring_gpa, sizeof(h), &s);
 	gmem_write(&m->pool, s, &h);
-	m->ring_cons = 0;
+	m->ring_cons = m->ring_owed_end = 0;
 }
 
-int64_t ring_post(struct monitor *m, int *deferred)
+/* Descriptor cons + i, copied out of the ring and checked (req_check's result). */
+static int ring_snapshot(struct monitor *m, uint32_t i, struct ring_req *r)
 {
-	volatile uint32_t *prod_p = ring_u32(m, __builtin_offsetof(struct ring_hdr, prod));
-	uint32_t prod = *prod_p; /* once: the guest may change it under us */
-	uint32_t pending = prod - m->ring_cons;
+	uint64_t slot = m->ring_gpa + RING_DESC_OFFSET +
+			(uint64_t)((m->ring_cons + i) % RING_ENTRIES) * sizeof(struct ring_desc);
+	struct ring_desc d;
+	struct gspan s;
+
+	gmem_span(&m->pool, slot, sizeof(d), &s); /* the ring is inside the pool */
+	gmem_read(&m->pool, &d, s);
+	return req_check(m, &d, r);
+}
+
+static int host_serves(const struct monitor *m, int err, const struct ring_req *r)
+{
+	const struct ring_device *dev = device_of(r->device);
+
+	return !err && m->host->defer_io && dev->host_serves && dev->host_serves(m, r);
+}
+
+/* Would any of descriptors ring_cons .. upto - 1 need the host's runner? */
+static int ring_needs_host(struct monitor *m, uint32_t upto)
+{
+	for (uint32_t i = 0; i < upto - m->ring_cons; i++) {
+		struct ring_req r;
+
+		if (host_serves(m, ring_snapshot(m, i, &r), &r))
+			return 1;
+	}
+	return 0;
+}
+
+/* Snapshot, check and serve (or leave to the host) descriptors ring_cons ..
+ * upto - 1 into m->batch; 1 if some wait for the host (host_ops.defer_io).
+ * may_defer 0 (an owed completion, at a host interrupt): a descriptor the
+ * guest rewrote since its HCPOST_ASYNC into one the host must do fails with
+ * -HCERR_INVAL instead. */
+static int ring_take(struct monitor *m, uint32_t upto, int may_defer)
+{
+	uint32_t pending = upto - m->ring_cons;
 	struct ring_batch *b = &m->batch;
 
-	*deferred = 0;
-	if (pending > RING_ENTRIES)
-		return -HCERR_BADRING;
 	b->n = pending;
-	b->ndeferred = 0;
+	b->ndeferred = b->late = 0;
 	for (uint32_t i = 0; i < pending; i++) {
 		struct ring_slot *sl = &b->slot[i];
-		uint64_t slot = m->ring_gpa + RING_DESC_OFFSET +
-				(uint64_t)((m->ring_cons + i) % RING_ENTRIES) * sizeof(struct ring_desc);
-		const struct ring_device *dev;
-		struct ring_desc d;
-		struct gspan s;
 		int err;
 
-		gmem_span(&m->pool, slot, sizeof(d), &s); /* the ring is inside the pool */
-		gmem_read(&m->pool, &d, s);
 		*sl = (struct ring_slot){ 0 };
-		err = req_check(m, &d, &sl->r);
-		dev = device_of(sl->r.device);
-		if (!err && m->host->defer_io && dev->host_serves && dev->host_serves(m, &sl->r)) {
+		err = ring_snapshot(m, i, &sl->r);
+		if (host_serves(m, err, &sl->r)) {
+			if (!may_defer) {
+				sl->status = -HCERR_INVAL;
+				continue;
+			}
 			sl->deferred = 1;
 			b->ndeferred++;
 			continue;
 		}
 		if (!err)
-			err = dev->serve(m, &sl->r, &sl->done);
+			err = device_of(sl->r.device)->serve(m, &sl->r, &sl->done);
 		sl->status = err;
 	}
-	if (b->ndeferred) {
-		*deferred = 1;
+	return b->ndeferred != 0;
+}
+
+void ring_late_done(struct monitor *m)
+{
+	m->ring_late++;
+	if (m->vcpu)
+		m->vcpu->events |= HCEV_RING;
+	if (!m->upcall) /* no handler to tell: HC_WAIT says it instead */
+		m->ring_moved = 1;
+}
+
+void ring_complete_owed(struct monitor *m)
+{
+	uint32_t owed = m->ring_owed_end - m->ring_cons;
+
+	if (!owed)
+		return;
+	ring_take(m, m->ring_owed_end, 0);
+	m->batch.late = owed;
+	ring_finish(m);
+}
+
+int64_t ring_post(struct monitor *m, uint32_t flags, int *deferred)
+{
+	volatile uint32_t *prod_p = ring_u32(m, __builtin_offsetof(struct ring_hdr, prod));
+	uint32_t prod = *prod_p; /* once: the guest may change it under us */
+	uint32_t pending = prod - m->ring_cons, owed = m->ring_owed_end - m->ring_cons;
+
+	*deferred = 0;
+	if (flags & ~HCPOST_ASYNC)
+		return -HCERR_INVAL;
+	/* prod behind what an earlier HCPOST_ASYNC left owed is as bad as too far ahead. */
+	if (pending > RING_ENTRIES || prod - m->ring_owed_end > RING_ENTRIES)
+		return -HCERR_BADRING;
+	/* An asynchronous post of work the monitor does itself (every device on
+	 * bare metal and UEFI; the random-number device and console reads on
+	 * Linux): done at the host's next interrupt, or at the guest's next
+	 * HC_POST or HC_WAIT (ring_complete_owed), whichever comes first, then
+	 * HCEV_RING. A batch with work for the Linux runner is completed before
+	 * the call returns, as a post with flags 0 (result: all). */
+	if ((flags & HCPOST_ASYNC) && !ring_needs_host(m, prod)) {
+		m->ring_owed_end = prod;
 		return 0;
 	}
-	ring_finish(m);
-	return pending;
+	*deferred = ring_take(m, prod, 1);
+	m->batch.late = owed; /* those complete after their own POST returned */
+	if (!*deferred)
+		ring_finish(m);
+	return *deferred ? 0 : pending;
 }
 
 void ring_finish(struct monitor *m)
@@ -138,5 +211,8 @@ void ring_finish(struct monitor *m)
 	}
 	if (b->ndeferred) /* a deferred POST: its result is the count */
 		hc_set_result(m, b->n);
-	b->n = b->ndeferred = 0;
+	if (b->late)
+		ring_late_done(m);
+	b->n = b->ndeferred = b->late = 0;
+	m->ring_owed_end = m->ring_cons; /* whatever was owed is done now */
 }

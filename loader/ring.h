@@ -28,15 +28,26 @@ struct ring_slot {
 };
 struct ring_batch {
 	uint32_t n, ndeferred;
+	uint32_t late; /* of n, the first this many an HCPOST_ASYNC left owed */
 	struct ring_slot slot[RING_ENTRIES];
 };
 
 /* Initialise the ring at m->ring_gpa (inside the pool, checked by the caller). */
 void ring_setup(struct monitor *m);
-/* Complete every posted descriptor: how many, or -HCERR_BADRING. With a host
- * that defers I/O, *deferred is set when m->batch waits for the host; the
- * guest's result is then ring_finish's. */
-int64_t ring_post(struct monitor *m, int *deferred);
+/* HC_POST(flags): complete every posted descriptor: how many, -HCERR_BADRING
+ * or -HCERR_INVAL (a flag other than HCPOST_ASYNC). With a host that defers
+ * I/O, *deferred is set when m->batch waits for the host; the guest's result
+ * is then ring_finish's. HCPOST_ASYNC on a host that does not defer I/O
+ * completes nothing now (result 0): the descriptors are owed until
+ * ring_complete_owed. */
+int64_t ring_post(struct monitor *m, uint32_t flags, int *deferred);
+/* Complete what an HCPOST_ASYNC post left owed (nothing if none), then
+ * ring_late_done: at the host's interrupts, and before HC_POST and HC_WAIT. */
+void ring_complete_owed(struct monitor *m);
+/* cons advanced after the POST of those descriptors returned: HCEV_RING in
+ * the vcpu page, and for a guest with no upcall handler the mark HC_WAIT
+ * reports (HC_WAIT_UPCALL). For any host that completes late. */
+void ring_late_done(struct monitor *m);
 /* Write the statuses of m->batch back to the ring (a deferred slot's status
  * is forced to 0 or -HCERR_IO, -HCERR_IO too for a block read or write that moved
  * less than its length, and its done to at most its length), advance the

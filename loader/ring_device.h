@@ -30,6 +30,7 @@ struct ring_device {
 extern const struct ring_device console_device; /* loader/console.c */
 /* Move what console input the host has into m->input (HC_WAIT watches it). */
 void console_refill(struct monitor *m);
+void console_input_event(struct monitor *m, uint64_t before);
 extern const struct ring_device blk_device;     /* loader/blk.c */
 extern const struct ring_device rng_device;     /* loader/rng.c (the device lab) */
 

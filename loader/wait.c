@@ -3,6 +3,7 @@
  * deadline; never longer than HCLIM_WAIT_SLICE_NS, so that a host that
  * completes the wait itself (Linux) comes back to its run loop. */
 #include "monitor.h"
+#include "ring.h"
 #include "ring_device.h"
 #include "wait.h"
 
@@ -15,12 +16,17 @@ int64_t wait_for_event(struct monitor *m, uint64_t deadline_ns, int *deferred)
 	*deferred = 0;
 	if (timer && timer < deadline_ns)
 		deadline_ns = timer; /* a virtual interrupt ends the wait too */
+	ring_complete_owed(m); /* the guest idles: nothing to overlap with */
 	for (;;) {
 		uint64_t now;
 
 		console_refill(m);
 		if (m->input_len)
 			return HC_WAIT_INPUT;
+		if (m->ring_moved) { /* no upcall handler: the call itself says so */
+			m->ring_moved = 0;
+			return HC_WAIT_UPCALL;
+		}
 		if (vintr_due(m))
 			return HC_WAIT_UPCALL;
 		now = h->time_ns(h->mm.ctx);

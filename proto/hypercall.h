@@ -34,8 +34,10 @@
  * through a direct gate (HCABI_SYSCALL_VECTOR), a 256-entry trap table with
  * hardware frames returned from by a plain iretq (HC_IRET and HC_SET_UPCALL
  * are gone), SET_KSTACK, SET_SEGBASE, the larger vcpu page (CR2), the boot
- * page tables in the pool. */
-#define HCABI_VERSION 5
+ * page tables in the pool.
+ * 6: HC_POST's flags (HCPOST_ASYNC) and the events HCEV_INPUT and HCEV_RING
+ * (proto/vintr.h): console input and late completions as virtual interrupts. */
+#define HCABI_VERSION 6
 
 /* The calls (proto/hypercall.inc repeats them for assembly). */
 #define HC_YIELD        0
@@ -106,18 +108,33 @@
 #define HCCRASH_NESTED 2    /* an exception inside the guest's own handler */
 
 /* HC_POST: the request ring's doorbell (proto/ring.h).
- *   args:    none
- *   result:  how many descriptors the host completed: every one between its
- *            cons and the ring's prod, at most RING_ENTRIES (bounded work)
+ *   args:    rdi = flags: 0, or HCPOST_ASYNC
+ *   result:  flags 0: how many descriptors the host completed: every one
+ *            between its cons and the ring's prod, at most RING_ENTRIES
+ *            (bounded work); all of them are complete when it returns.
+ *            HCPOST_ASYNC: how many the host completed before returning (it
+ *            may be all of them); the rest complete later, in ring order (cons
+ *            advances, statuses written before cons as always), and each time
+ *            cons advances after the call returned the host ORs HCEV_RING into
+ *            the vcpu page's events (proto/vintr.h), an upcall. A guest without
+ *            a vcpu page polls cons, or HC_WAITs: HC_WAIT_UPCALL then says cons
+ *            moved (docs/ABI.md, "Late completions").
  *   errors:  HCERR_BADRING  prod - cons > RING_ENTRIES (nothing done)
- *   returns: yes. Each descriptor carries its own status. */
+ *            HCERR_INVAL    a flag other than HCPOST_ASYNC (nothing done)
+ *   returns: yes. Each descriptor carries its own status. A POST while
+ *            descriptors of an HCPOST_ASYNC one are still owed completes those
+ *            first, in ring order, and counts them in its result. */
+#define HCPOST_ASYNC 1u /* the host may return before it completes what was posted */
 
 /* HC_WAIT: give the CPU to the host until something happens (the guest's
  * idle loop; hlt is forbidden).
  *   args:    rdi = deadline (ns, on the clock above)
  *   result:  HC_WAIT_INPUT   console input is waiting
  *            HC_WAIT_UPCALL  a virtual interrupt is pending and unmasked (it
- *                            is delivered as the call returns)
+ *                            is delivered as the call returns); for a guest
+ *                            without a vcpu page: the host completed
+ *                            descriptors of an HCPOST_ASYNC post since it
+ *                            returned (cons moved; nothing is delivered)
  *            HC_WAIT_TIMEOUT the deadline passed, or HCLIM_WAIT_SLICE_NS did
  *                            (the host's slice: check the clock, wait again)
  *   errors:  none

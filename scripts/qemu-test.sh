@@ -541,6 +541,7 @@ vintr() {
 	prog "$p-vtimer" "$fw" "$tmo" vtimer
 	prog "$p-masked" "$fw" "$tmo" masked
 	prog "$p-sched" "$fw" "$tmo" sched
+	prog "$p-ringev" "$fw" "$tmo" ringev # HCPOST_ASYNC, completions as HCEV_RING
 }
 
 # The guest's own x87/SSE/AVX state, and its floating-point faults. #XM and a
@@ -636,7 +637,7 @@ scenario bios-image-notelf bios 30 "--image=build/disk.img" 101 \
 # hello.elf with its ABI note saying version 2 (proto/note.h: "LNRK", then the version)
 scripts/abi-downgrade.sh build/examples/hello.elf "$logs/hello-v2.elf"
 scenario bios-image-abi bios 30 "--image=$logs/hello-v2.elf" 101 \
-	"monitor: refused: guest image built for ABI version 2, this monitor speaks version 5: module guest"
+	"monitor: refused: guest image built for ABI version 2, this monitor speaks version 6: module guest"
 
 batch_begin uefi 120
 programs uefi 90
@@ -708,7 +709,7 @@ scenario linux-refused linux - "" - \
 	"monitor: refused: guest image (" \
 	"cokrun: setup refused (Exec format error): the image is not a cokernel guest ELF of this ABI" \
 	"linux: not an ELF guest: status 101" \
-	"monitor: refused: guest image built for ABI version 2, this monitor speaks version 5" \
+	"monitor: refused: guest image built for ABI version 2, this monitor speaks version 6" \
 	"linux: a guest of ABI version 2: status 101" \
 	"monitor: refused: pool=4096M: the host could give only" "linux: pool too large: status 101" \
 	"monitor: refused: pool=12Q: expected a size such as 32M" "linux: bad pool size: status 101"
@@ -762,6 +763,7 @@ scenario linux-storm linux - "" 0 "guest: preempt: computing for 3 s without a h
 prog linux-vtimer linux - vtimer
 prog linux-masked linux - masked
 prog linux-sched linux - sched
+prog linux-ringev linux - ringev
 oskernel linux - linux
 linux_vm 150 "cpu=qemu64,+smep,+smap pti=on"
 # Pools as large as the ABI lets a VM with 5 GiB give: 2 GiB (where the p2m's

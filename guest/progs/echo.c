@@ -1,35 +1,61 @@
-/* echo: type, and the guest writes it back (console read and write over the
- * ring, HC_WAIT between). For `make qemu GUEST=echo`; a line "quit" ends it. */
+/* echo: type, and the guest writes it back; a line "quit" ends it. It sleeps
+ * in HC_WAIT until the console-input interrupt (HCEV_INPUT, proto/vintr.h)
+ * reaches its upcall handler, and only then reads the ring's console, until a
+ * read comes back short: the event comes once per "no input" to "input", so
+ * what one read leaves behind brings no second one. For `make qemu GUEST=echo`. */
 #include "progs.h"
 #include "../hypercall.h"
 #include "../kernel.h"
 #include "../ring.h"
 
+static volatile int input_waiting;
+static volatile uint32_t input_events;
+
+static void on_upcall(struct hc_trap_frame *f)
+{
+	(void)f;
+	if (vcpu.events & HCEV_INPUT) {
+		input_waiting = 1;
+		input_events++;
+	}
+	vcpu.events = 0; /* nothing else is armed here */
+}
+
 int prog_echo(void)
 {
 	char in[64], line[128];
 	unsigned used = 0;
+	uint32_t reads = 0;
 
 	ring_init();
+	vintr_init(on_upcall);
 	printf("guest: echo: type a line; \"quit\" ends (TSC %lu Hz)\n", boot->tsc_hz);
 	for (;;) {
-		uint32_t n = 0;
+		uint32_t n;
 
-		if (hypercall(HC_WAIT, now_ns() + 1000000000ull, 0, 0) == HC_WAIT_TIMEOUT)
-			continue; /* a second without input */
-		ring_call(RING_DEV_CONSOLE, RING_OP_CONSOLE_READ, in, sizeof(in), 0, &n);
-		for (uint32_t i = 0; i < n; i++) {
-			char c = in[i] == '\r' ? '\n' : in[i];
+		while (!input_waiting) /* the idle loop: the upcall ends it */
+			hypercall(HC_WAIT, ~0ull, 0, 0);
+		input_waiting = 0;
+		do {
+			n = 0;
+			ring_call(RING_DEV_CONSOLE, RING_OP_CONSOLE_READ, in, sizeof(in), 0, &n);
+			reads++;
+			for (uint32_t i = 0; i < n; i++) {
+				char c = in[i] == '\r' ? '\n' : in[i];
 
-			ring_call(RING_DEV_CONSOLE, RING_OP_CONSOLE_WRITE, &c, 1, 0, 0);
-			if (c != '\n' && used < sizeof(line) - 1) {
-				line[used++] = c;
-				continue;
+				ring_call(RING_DEV_CONSOLE, RING_OP_CONSOLE_WRITE, &c, 1, 0, 0);
+				if (c != '\n' && used < sizeof(line) - 1) {
+					line[used++] = c;
+					continue;
+				}
+				line[used] = 0;
+				used = 0;
+				if (__builtin_strcmp(line, "quit") == 0) {
+					printf("guest: echo: quit after %u input events, %u reads\n",
+					       input_events, reads);
+					return 0;
+				}
 			}
-			line[used] = 0;
-			if (__builtin_strcmp(line, "quit") == 0)
-				return 0;
-			used = 0;
-		}
+		} while (n == sizeof(in));
 	}
 }

@@ -7,12 +7,14 @@
 #include "../elfcore.h"
 #include "../log.h"
 #include "../monitor.h"
+#include "../ring_device.h"
 #include "../../proto/bootinfo.h"
 #include "../../proto/linux_ioctl.h"
 
 struct ckb_guest {
 	struct monitor m;
 	enum run_outcome end; /* how the guest ended (CKB_EXIT) */
+	int resume_check;     /* the runner completed a call or gave input: look before entering */
 	struct host_ops ops;
 	struct host_blk blk;
 	struct ckb_env env;
@@ -174,9 +176,31 @@ int ckb_map_tss(struct ckb_guest *g)
 	return monitor_map_tss(&g->m) ? -1 : 0;
 }
 
+/* The guest resumes from a call the runner completed (CKB_IO, CKB_WAIT), or
+ * with input the runner gave: a virtual interrupt due now (HCEV_INPUT, which
+ * ckb_input raised; HC_WAIT_UPCALL's) is delivered before it runs, as the other
+ * hosts deliver it on the way out of the very call. Before this check, such an
+ * upcall waited for the guest's next exit that was not itself deferred, so
+ * whether the guest's code saw a pending event or its handler took it first
+ * depended on the runner's timing: the console-event attempt's echo read
+ * HCEV_INPUT from the vcpu page after HC_WAIT, which worked with one runner
+ * (every wake deferred) and hung linux-concurrency's last loop once a wake came
+ * through a HC_WAIT that returned at once: the kit's default handler had
+ * consumed the event, and echo spun in HC_WAIT_INPUT with input it never read. */
+static enum run_outcome resume(struct ckb_guest *g)
+{
+	struct monitor *m = &g->m;
+
+	g->resume_check = 0;
+	return vintr_may_be_due(m) ? vintr_check(m) : RUN_RESUME;
+}
+
 int ckb_step(struct ckb_guest *g)
 {
-	enum run_outcome how = monitor_step(&g->m);
+	enum run_outcome how = g->resume_check ? resume(g) : RUN_RESUME;
+
+	if (how == RUN_RESUME)
+		how = monitor_step(&g->m);
 
 	switch (how) {
 	case RUN_RESUME:
@@ -237,6 +261,7 @@ void ckb_reqs_done(struct ckb_guest *g, const struct ck_req *in)
 		}
 	}
 	ring_finish(&g->m); /* bounds the answers, then writes them back */
+	g->resume_check = 1;
 }
 
 unsigned ckb_input(struct ckb_guest *g, const char *buf, unsigned len)
@@ -245,8 +270,12 @@ unsigned ckb_input(struct ckb_guest *g, const char *buf, unsigned len)
 	uint64_t room = sizeof(m->input) - m->input_len;
 	unsigned n = len < room ? len : (unsigned)room;
 
+	uint64_t before = m->input_len;
+
 	__builtin_memcpy(m->input + m->input_len, buf, n);
 	m->input_len += n;
+	console_input_event(m, before);
+	g->resume_check = 1;
 	return n;
 }
 
@@ -260,6 +289,7 @@ ckb_u64 ckb_wait_ns(const struct ckb_guest *g)
 void ckb_wait_done(struct ckb_guest *g)
 {
 	monitor_wait_done(&g->m, g->m.input_len != 0);
+	g->resume_check = 1;
 }
 
 ckb_u64 ckb_switches(const struct ckb_guest *g)

@@ -213,6 +213,7 @@ run_case() {
 	vtimer) /cokrun guest=vtimer; status $? ;;
 	masked) /cokrun guest=masked; status $? ;;
 	sched) /cokrun guest=sched; status $? ;;
+	ringev) /cokrun guest=ringev; status $? ;;
 	pthostile) # one run per op
 		for op in $PTHOSTILE_OPS; do
 			/cokrun guest=pthostile op=$op; say "pthostile op=$op exit status $?"

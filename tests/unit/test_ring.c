@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "../../loader/monitor.h"
 #include "../../loader/ring.h"
+#include "../../loader/ring_device.h"
 #include "../../mm/guestmem.h"
 #include "../../proto/ring.h"
 
@@ -110,7 +111,7 @@ static uint32_t *prod(void)
 static int64_t post(void)
 {
 	int deferred;
-	int64_t n = ring_post(&m, &deferred);
+	int64_t n = ring_post(&m, 0, &deferred);
 
 	EXPECT_EQ(deferred, 0);
 	return n;
@@ -288,7 +289,7 @@ TEST(ring_defers_io_to_the_host_and_bounds_its_answers)
 	*slot(4) = blk_req(RING_OP_BLK_FLUSH, 0, 0, 0);
 	*prod() = 5;
 	regs.rax = 99;
-	EXPECT_EQ(ring_post(&m, &deferred), 0);
+	EXPECT_EQ(ring_post(&m, 0, &deferred), 0);
 	EXPECT_EQ(deferred, 1);
 	EXPECT_EQ(*cons, 0);        /* nothing completed before the host answers */
 	EXPECT_EQ(b->n, 5);
@@ -336,7 +337,7 @@ TEST(ring_short_deferred_block_transfers_are_errors)
 	*slot(3) = (struct ring_desc){ .device = RING_DEV_CONSOLE, .op = RING_OP_CONSOLE_WRITE,
 				       .buf_gpa = BUF_GPA, .len_bytes = 16 };
 	*prod() = 4;
-	EXPECT_EQ(ring_post(&m, &deferred), 0);
+	EXPECT_EQ(ring_post(&m, 0, &deferred), 0);
 	EXPECT_EQ(b->ndeferred, 4);
 	b->slot[0].done = 0; /* status 0, nothing moved */
 	b->slot[1].done = 512;
@@ -437,5 +438,174 @@ TEST(hypercall_wait_is_left_to_a_host_that_defers)
 	EXPECT_EQ(how, RUN_RESUME);
 	host.defer_io = 0;
 	host.console_read = con_read;
+	teardown();
+}
+
+/* A vcpu page in the pool and an upcall handler, as HC_SET_TRAPS leaves them. */
+#define VCPU_GPA 0x30000ull
+static struct hc_vcpu *with_vcpu(uint64_t upcall)
+{
+	m.vcpu = g(VCPU_GPA);
+	m.upcall = upcall;
+	return (struct hc_vcpu *)m.vcpu;
+}
+
+static struct ring_desc rng_req(uint32_t len)
+{
+	return (struct ring_desc){ .device = RING_DEV_RNG, .op = RING_OP_RNG_READ,
+				   .buf_gpa = BUF_GPA, .len_bytes = len };
+}
+
+/* HCPOST_ASYNC where the monitor does the work: nothing done before the call
+ * returns, everything at the next completion point, in ring order, then
+ * HCEV_RING; other flags are refused with nothing done. */
+TEST(ring_async_post_completes_late_and_raises_hcev_ring)
+{
+	uint32_t *cons;
+	struct hc_vcpu *v;
+	int deferred;
+
+	setup();
+	cons = g(RING_GPA + 128);
+	v = with_vcpu(0x1000);
+	*slot(0) = rng_req(16);
+	*slot(1) = blk_req(RING_OP_BLK_READ, BUF_GPA + 4096, 512, 1);
+	*prod() = 2;
+	EXPECT_EQ(ring_post(&m, 2, &deferred), -HCERR_INVAL);
+	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC | (1u << 31), &deferred), -HCERR_INVAL);
+	EXPECT_EQ(m.ring_owed_end, 0); /* the refused calls left nothing owed */
+	slot(0)->status = slot(1)->status = 77;
+	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC, &deferred), 0);
+	EXPECT_EQ(deferred, 0);
+	EXPECT_EQ(*cons, 0);
+	EXPECT_EQ(slot(0)->status, 77); /* not yet */
+	EXPECT_EQ(v->events, 0);
+	ring_complete_owed(&m);
+	EXPECT_EQ(*cons, 2);
+	EXPECT_EQ(slot(0)->status, 0);
+	EXPECT_EQ(slot(0)->done_bytes, 16);
+	EXPECT_EQ(slot(1)->status, 0);
+	EXPECT_EQ(memcmp(g(BUF_GPA + 4096), disk + 512, 512), 0);
+	EXPECT_EQ(v->events, HCEV_RING);
+	EXPECT_EQ(m.ring_moved, 0); /* it has a handler: the event tells it */
+	v->events = 0;
+	ring_complete_owed(&m); /* nothing owed: nothing happens */
+	EXPECT_EQ(v->events, 0);
+	teardown();
+}
+
+/* A POST with flags 0 while an asynchronous one is owed completes both and
+ * counts both; the owed ones raise HCEV_RING. prod moved back behind what is
+ * owed is a bad ring, with nothing done. */
+TEST(ring_sync_post_completes_what_async_left_owed)
+{
+	uint32_t *cons;
+	struct hc_vcpu *v;
+	int deferred;
+
+	setup();
+	cons = g(RING_GPA + 128);
+	v = with_vcpu(0x1000);
+	*slot(0) = rng_req(8);
+	*prod() = 1;
+	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC, &deferred), 0);
+	*prod() = 0; /* the guest takes it back: refused */
+	EXPECT_EQ(ring_post(&m, 0, &deferred), -HCERR_BADRING);
+	EXPECT_EQ(*cons, 0);
+	*slot(1) = rng_req(8);
+	*prod() = 2;
+	EXPECT_EQ(post(), 2);
+	EXPECT_EQ(*cons, 2);
+	EXPECT_EQ(slot(0)->status, 0);
+	EXPECT_EQ(slot(1)->status, 0);
+	EXPECT_EQ(v->events, HCEV_RING);
+	v->events = 0;
+	*slot(2) = rng_req(8);
+	*prod() = 3;
+	EXPECT_EQ(post(), 1); /* nothing owed now: no event */
+	EXPECT_EQ(v->events, 0);
+	teardown();
+}
+
+/* A guest without an upcall handler learns of late completions from HC_WAIT
+ * (HC_WAIT_UPCALL, once), which also completes what is owed. */
+TEST(ring_late_completion_without_handler_ends_hc_wait)
+{
+	uint32_t *cons;
+	enum run_outcome how;
+	int deferred;
+
+	setup();
+	cons = g(RING_GPA + 128);
+	*slot(0) = rng_req(8);
+	*prod() = 1;
+	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC, &deferred), 0);
+	now_ns = 0;
+	EXPECT_EQ(hc(HC_WAIT, UINT64_MAX, 0, &how), HC_WAIT_UPCALL);
+	EXPECT_EQ(*cons, 1);
+	EXPECT_EQ(m.ring_moved, 0);
+	now_ns = 0;
+	EXPECT_EQ(hc(HC_WAIT, 5000000, 0, &how), HC_WAIT_TIMEOUT); /* said once */
+	teardown();
+}
+
+/* On a host that defers I/O, an asynchronous batch with work for the host is
+ * done before the call returns (all of it); one of the monitor's own work is
+ * owed, and a descriptor rewritten meanwhile into host work fails by name. */
+TEST(ring_async_on_a_deferring_host)
+{
+	struct ring_batch *b = &m.batch;
+	uint32_t *cons;
+	int deferred;
+
+	setup();
+	cons = g(RING_GPA + 128);
+	host.defer_io = 1;
+	*slot(0) = rng_req(8);
+	*slot(1) = (struct ring_desc){ .device = RING_DEV_CONSOLE, .op = RING_OP_CONSOLE_WRITE,
+				       .buf_gpa = BUF_GPA, .len_bytes = 4 };
+	*prod() = 2;
+	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC, &deferred), 0);
+	EXPECT_EQ(deferred, 1);
+	EXPECT_EQ(b->ndeferred, 1);
+	b->slot[1].done = 4;
+	ring_finish(&m);
+	EXPECT_EQ(regs.rax, 2);
+	EXPECT_EQ(*cons, 2);
+	*slot(2) = rng_req(8);
+	*prod() = 3;
+	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC, &deferred), 0);
+	EXPECT_EQ(deferred, 0);
+	EXPECT_EQ(*cons, 2);
+	*slot(2) = *slot(1); /* now work for the host */
+	ring_complete_owed(&m);
+	EXPECT_EQ(*cons, 3);
+	EXPECT_EQ(slot(2)->status, -HCERR_INVAL);
+	host.defer_io = 0;
+	teardown();
+}
+
+/* Console input: HCEV_INPUT once per "nothing waiting" to "input waiting". */
+TEST(console_input_raises_hcev_input_on_the_transition_only)
+{
+	struct hc_vcpu *v;
+
+	setup();
+	v = with_vcpu(0x1000);
+	console_in = "ab";
+	console_refill(&m);
+	EXPECT_EQ(m.input_len, 2);
+	EXPECT_EQ(v->events, HCEV_INPUT);
+	v->events = 0;
+	console_in = "cd"; /* more, while some is still waiting: no new event */
+	console_refill(&m);
+	EXPECT_EQ(m.input_len, 4);
+	EXPECT_EQ(v->events, 0);
+	m.input_len = 0; /* the guest read it all */
+	console_refill(&m); /* nothing came */
+	EXPECT_EQ(v->events, 0);
+	console_in = "e";
+	console_refill(&m);
+	EXPECT_EQ(v->events, HCEV_INPUT);
 	teardown();
 }
