@@ -157,10 +157,10 @@ out=$(cd "$root" && bash -c 'source labs/lib.sh; lab_run_timeouts 40 "guest=a --
 check "lab_run_timeouts: half QEMU's limit shared among the runs, a run's own timeout= kept" \
 	"guest=a timeout=6 -- guest=b timeout=9 -- guest=c timeout=6" "$out"
 cat > "$tmp/crash.log" <<'EOL'
-monitor: cokernel ABI v5 on the bare-metal (multiboot2) host; command line 'guest=a'
+monitor: cokernel ABI v6 on the bare-metal (multiboot2) host; command line 'guest=a'
 monitor: guest exited with code 0
 monitor: 20 world switches; hypercalls: yield 1
-monitor: cokernel ABI v5 on the bare-metal (multiboot2) host; command line 'guest=b'
+monitor: cokernel ABI v6 on the bare-metal (multiboot2) host; command line 'guest=b'
 monitor: guest crashed (exception before it registered any handler): vector 6 (#UD invalid opcode) error code 0x0
 monitor:   rip ffffffff80009e34  cs 00f1  rflags 0000000000000282
 monitor:   rsp ffff80000009cfb0  ss 00f9  cr2    0000000000000000
@@ -172,7 +172,7 @@ out=$(cd "$root" && LAB_LOG="$tmp/crash.log" bash -c 'source labs/lib.sh; LAB_LO
 check "lab_report on a crash: the crashed run's outcome, rip, function and counters, not the good run's" \
 	"       | monitor: guest crashed (exception before it registered any handler): vector 6 (#UD invalid opcode) error code 0x0|       | monitor:   rip ffffffff80009e34  cs 00f1  rflags 0000000000000282|       | monitor:   rip is thread_create+0x4 in the guest's image|       | monitor: 21 world switches; hypercalls: yield 0|       | monitor: shadow page tables: 9 hidden fills" \
 	"$(tr '\n' '|' <<< "$out" | sed 's/|$//')"
-printf 'monitor: cokernel ABI v5\nthreads: spinning\n' > "$tmp/hang.log"
+printf 'monitor: cokernel ABI v6\nthreads: spinning\n' > "$tmp/hang.log"
 out=$(cd "$root" && bash -c 'source labs/lib.sh; LAB_LOG='"$tmp/hang.log"'; lab_report timeout')
 check "lab_report on QEMU's timeout: says so, and the log's last lines" "2|1" \
 	"$(grep -c 'QEMU stopped before the monitor reported\|threads: spinning' <<< "$out")|$(grep -c 'spinning' <<< "$out")"
