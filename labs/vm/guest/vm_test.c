@@ -181,12 +181,14 @@ static void check_space(uint64_t k, uint64_t p)
 	check_eq("of a length not a multiple of 4096, or 0: VM_EALIGN",
 		 (uint64_t)(vm_map(p, UVA + 0x10000, frame[4], 100, PTE_U) == VM_EALIGN &&
 			    vm_map(p, UVA + 0x10000, frame[4], 0, PTE_U) == VM_EALIGN), 1);
-	check_eq("of a range whose first page is mapped already: VM_EEXIST",
-		 (uint64_t)vm_map(p, UVA + 2 * 4096, frame[4], 2 * 4096, PTE_W | PTE_U),
+	/* The page before UVA is free and in another PT: a map that checks as it
+	 * goes would have made that PT and mapped it before seeing UVA's. */
+	check_eq("of a range whose second page is mapped already: VM_EEXIST",
+		 (uint64_t)vm_map(p, UVA - 4096, frame[4], 2 * 4096, PTE_W | PTE_U),
 		 (uint64_t)VM_EEXIST);
-	check("and it changed nothing: the mapped page as it was, the next one unmapped",
-	      lookup(p, UVA + 2 * 4096, &up, &pa) == (frame[2] | PTE_P | PTE_W | PTE_U) &&
-		      lookup(p, UVA + 3 * 4096, &up, &pa) == 0);
+	check("and it changed nothing: the mapped page as it was, the free one unmapped",
+	      lookup(p, UVA, &up, &pa) == (frame[0] | PTE_P | PTE_W | PTE_U) &&
+		      lookup(p, UVA - 4096, &up, &pa) == 0);
 	check("vm_walk without alloc: an empty leaf where the PT exists, NULL where none",
 	      vm_walk(p, UVA + 5 * 4096, 0) && *vm_walk(p, UVA + 5 * 4096, 0) == 0 &&
 		      vm_walk(p, 0x200000000ull, 0) == 0);
