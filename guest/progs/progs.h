@@ -38,5 +38,6 @@ int prog_lab_device(void);    /* labs/device/guest/prog.c */
 int prog_lab_pfa(void);       /* labs/pfa/guest/pfa_test.c */
 int prog_lab_threads(void);   /* labs/threads/guest/threads_test.c */
 int prog_lab_fs(void);        /* labs/fs/guest/fs_test.c */
+int prog_lab_vm(void);        /* labs/vm/guest/vm_test.c */
 
 #endif
