@@ -31,8 +31,11 @@ global trap_vectors, guest_trap_resume_start, guest_trap_resume_end
 extern guest_trap, vcpu
 
 ; trap_vectors: vector v's stub at trap_vectors + v * 16 (v < 33), then the
-; system-call vector's at + 33 * 16.
-align 16
+; system-call vector's at + 33 * 16. The trap code has its pages to itself
+; (aligned and padded to 4 KiB): a kernel can unmap or protect them without
+; taking the code around them along (pthostile op=pfnest unmaps the stubs'
+; page and must still run the CR3 load that comes before the fault).
+align 4096, int3
 trap_vectors:
 %assign v 0
 %rep 33
@@ -114,3 +117,4 @@ guest_trap_resume_end:
 upcall_again:
 	mov dword [vcpu + VCPU_MASK], 1
 	jmp trap_vectors + UPCALL_VECTOR * 16
+	align 4096, int3      ; the next file's code starts on a page of its own
