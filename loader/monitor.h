@@ -165,8 +165,8 @@ static inline int vintr_may_be_due(const struct monitor *m)
 {
 	return m->upcall && (m->timer_deadline_ns || m->vcpu->events);
 }
-/* An upcall from ring 1 onto a stack in the vtlb's hot page, if that is the
- * case (1), as trap_push would deliver it; 0: not the case, nothing done. */
+/* The upcall's usual case: its frame in the vtlb's hot page. 1: delivered as
+ * trap_push would; 0: not the case, nothing done (then trap_push). */
 int trap_push_upcall_hot(struct monitor *m);
 int64_t trap_set(struct monitor *m, uint64_t table_gpa, uint64_t vcpu_gpa);
 /* The report's line naming the instruction at rip if ring 1 or 3 may not

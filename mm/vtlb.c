@@ -437,7 +437,11 @@ static int fill(struct vtlb *v, uint64_t va, const struct walk *w)
 	struct vtlb_ctx *c = v->cur;
 	uint64_t *t = c->root;
 
-	shadow_changed(v);
+	/* A fill adds a translation or rewrites this page's: only the cached
+	 * one of this very page can become wrong (a tree emptied for room goes
+	 * through ctx_reset, which forgets it too). */
+	if ((va & ~(MM_PAGE_SIZE - 1)) == v->hot_page)
+		shadow_changed(v);
 	for (int level = 3; level > 0; level--) {
 		uint64_t *e = &t[idx(va, level)];
 
