@@ -72,7 +72,7 @@ static struct hc_ret hc_crash(struct monitor *m, uint64_t frame_gpa, uint64_t re
 static struct hc_ret hc_post(struct monitor *m, uint64_t flags, uint64_t a1, uint64_t a2)
 {
 	int deferred;
-	int64_t n = flags > 0xffffffffu ? -HCERR_INVAL : ring_post(m, (uint32_t)flags, &deferred);
+	int64_t n = ring_post(m, flags, &deferred);
 
 	(void)a1, (void)a2;
 	if (n < 0)

@@ -147,14 +147,14 @@ void ring_complete_owed(struct monitor *m)
 	ring_finish(m);
 }
 
-int64_t ring_post(struct monitor *m, uint32_t flags, int *deferred)
+int64_t ring_post(struct monitor *m, uint64_t flags, int *deferred)
 {
 	volatile uint32_t *prod_p = ring_u32(m, __builtin_offsetof(struct ring_hdr, prod));
 	uint32_t prod = *prod_p; /* once: the guest may change it under us */
 	uint32_t pending = prod - m->ring_cons, owed = m->ring_owed_end - m->ring_cons;
 
 	*deferred = 0;
-	if (flags & ~HCPOST_ASYNC)
+	if (flags & ~(uint64_t)HCPOST_ASYNC) /* the one check of the guest's rdi */
 		return -HCERR_INVAL;
 	/* prod behind what an earlier HCPOST_ASYNC left owed is as bad as too far ahead. */
 	if (pending > RING_ENTRIES || prod - m->ring_owed_end > RING_ENTRIES)

@@ -40,7 +40,7 @@ void ring_setup(struct monitor *m);
  * is then ring_finish's. HCPOST_ASYNC on a host that does not defer I/O
  * completes nothing now (result 0): the descriptors are owed until
  * ring_complete_owed. */
-int64_t ring_post(struct monitor *m, uint32_t flags, int *deferred);
+int64_t ring_post(struct monitor *m, uint64_t flags, int *deferred);
 /* Complete what an HCPOST_ASYNC post left owed (nothing if none), then
  * ring_late_done: at the host's interrupts, and before HC_POST and HC_WAIT. */
 void ring_complete_owed(struct monitor *m);

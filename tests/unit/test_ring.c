@@ -473,6 +473,7 @@ TEST(ring_async_post_completes_late_and_raises_hcev_ring)
 	*prod() = 2;
 	EXPECT_EQ(ring_post(&m, 2, &deferred), -HCERR_INVAL);
 	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC | (1u << 31), &deferred), -HCERR_INVAL);
+	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC | (1ull << 32), &deferred), -HCERR_INVAL); /* all 64 bits of rdi */
 	EXPECT_EQ(m.ring_owed_end, 0); /* the refused calls left nothing owed */
 	slot(0)->status = slot(1)->status = 77;
 	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC, &deferred), 0);
