@@ -38,10 +38,6 @@ struct host_ops {
 	int (*seal_passage)(void *ctx, uint64_t hva);
 	/* Console input, without blocking: up to len bytes, how many there were. */
 	uint64_t (*console_read)(void *ctx, char *buf, uint64_t len);
-	/* 1: console input arrives by the host's interrupt (bare metal's COM1):
-	 * the monitor takes it after every host interrupt the guest world saw,
-	 * so HCEV_INPUT reaches a guest that computes. 0: at HC_WAIT and reads. */
-	int console_irq;
 	/* Monotonic time, and the TSC rate the guest reads it with. */
 	uint64_t (*time_ns)(void *ctx);
 	uint64_t tsc_hz;

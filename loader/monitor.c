@@ -9,7 +9,6 @@
 #include "errors.h"
 #include "log.h"
 #include "ring.h"
-#include "ring_device.h"
 #include "../mm/bootpt.h"
 #include "../mm/guestmem.h"
 #include "../proto/bootinfo.h"
@@ -253,12 +252,9 @@ static enum run_outcome step_other(struct monitor *m, uint64_t exit)
 		if (exit < 256) { /* a host interrupt: its handler runs now, then the guest */
 			m->host_interrupts++;
 			cpu_raise_interrupt((unsigned)exit);
-			/* The host's own time: what an HCPOST_ASYNC left owed, and
-			 * console input its handler took (HCEV_RING, HCEV_INPUT). */
+			/* The host's own time: what an HCPOST_ASYNC left owed (HCEV_RING). */
 			if (m->ring_owed_end != m->ring_cons)
 				ring_complete_owed(m);
-			if (m->host->console_irq)
-				console_refill(m);
 			return past_timeout(m, RUN_RESUME);
 		}
 		return RUN_MONITOR_FAULT;
