@@ -47,6 +47,11 @@ struct host_ops {
 	 * for the host to complete (RUN_HOST_IO), and HC_WAIT to the host
 	 * (RUN_HOST_WAIT): Linux does both in its user-space runner. */
 	int defer_io;
+	/* With defer_io: 1 if the host completes deferred requests beside the
+	 * running guest (Linux: cokrun's completion thread, CK_SETUP_SERVE), so
+	 * that HC_POST(HCPOST_ASYNC) returns before they are done
+	 * (RUN_HOST_IO_ASYNC); 0: it completes them before the POST returns. */
+	int async_io;
 	/* The image monitor_run is given, by the name its user gave it (bare
 	 * metal: "module guest"; UEFI and Linux: the image=PATH of the command
 	 * line); NULL for the guest built into the host, whose program guest=

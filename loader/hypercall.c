@@ -77,8 +77,25 @@ static struct hc_ret hc_post(struct monitor *m, uint64_t flags, uint64_t a1, uin
 	(void)a1, (void)a2;
 	if (n < 0)
 		return RESULT(n);
-	/* deferred: the host does the I/O, then ring_finish sets the result */
-	return deferred ? OUTCOME(RUN_HOST_IO) : RESULT(n);
+	switch (deferred) {
+	case RING_HOST: /* the host does the I/O, then ring_finish sets the result */
+		return OUTCOME(RUN_HOST_IO);
+	case RING_ASYNC: /* the guest goes on with its result while the host works */
+		return (struct hc_ret){ RUN_HOST_IO_ASYNC, 1, n };
+	case RING_BUSY:
+		return OUTCOME(RUN_HOST_RING_BUSY);
+	default:
+		return RESULT(n);
+	}
+}
+
+enum run_outcome hc_post_again(struct monitor *m)
+{
+	struct hc_ret r = hc_post(m, m->ps.guest->rdi, 0, 0);
+
+	if (r.has_result)
+		hc_set_result(m, r.result);
+	return r.run;
 }
 
 static struct hc_ret hc_wait(struct monitor *m, uint64_t deadline_ns, uint64_t a1, uint64_t a2)

@@ -65,6 +65,8 @@ struct monitor {
 	uint32_t ring_owed_end; /* descriptors ring_cons .. this - 1 an HCPOST_ASYNC left owed */
 	int ring_moved;        /* cons moved late, for a guest with no upcall handler (HC_WAIT) */
 	uint64_t ring_late;    /* late completions (ring_late_done) */
+	int ring_post_waits;   /* a POST waits behind the batch in flight (RING_BUSY) */
+	uint32_t ring_waited;  /* that batch's count, for that POST's result */
 	uint64_t requests;     /* descriptors completed */
 	struct ring_batch batch; /* a POST whose requests the host completes later */
 	uint64_t wait_deadline_ns; /* an HC_WAIT the host waits out itself */
@@ -104,6 +106,10 @@ enum run_outcome {
 	RUN_GUEST_CRASH, /* HC_CRASH: m->crash */
 	RUN_HOST_IO,     /* host_ops.defer_io: m->batch waits for the host, then ring_finish */
 	RUN_HOST_WAIT,   /* host_ops.defer_io: the host waits until m->wait_deadline_ns */
+	RUN_HOST_IO_ASYNC, /* host_ops.async_io: hand m->batch's deferred slots to the
+	                    * host's completion thread, resume the guest meanwhile */
+	RUN_HOST_RING_BUSY, /* a POST behind the batch in flight: after that batch's
+	                     * ring_finish, hc_post_again makes it */
 	RUN_HYPERVISOR,  /* CR4.VMXE or EFER.SVME appeared: the guest is stopped */
 	RUN_MONITOR_FAULT, /* an exception inside the switch: m->ps.guest->mfault_* */
 	RUN_TIMEOUT,     /* timeout= passed (checked at the host's interrupts and HC_WAIT) */
@@ -133,6 +139,9 @@ void monitor_wait_done(struct monitor *m, int got_input);
 
 /* loader/hypercall.c: act on the hypercall the guest just made. */
 enum run_outcome hc_dispatch(struct monitor *m);
+/* After RUN_HOST_RING_BUSY, once the batch in flight is done: the POST that
+ * waited, made with the flags still in the guest's RDI. */
+enum run_outcome hc_post_again(struct monitor *m);
 /* The one place a hypercall's result reaches the guest's RAX: at once
  * (hc_dispatch), or after the host's work (ring_finish, monitor_wait_done). */
 static inline void hc_set_result(struct monitor *m, int64_t result)

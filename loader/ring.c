@@ -74,54 +74,34 @@ static int ring_snapshot(struct monitor *m, uint32_t i, struct ring_req *r)
 	return req_check(m, &d, r);
 }
 
-static int host_serves(const struct monitor *m, int err, const struct ring_req *r)
-{
-	const struct ring_device *dev = device_of(r->device);
-
-	return !err && m->host->defer_io && dev->host_serves && dev->host_serves(m, r);
-}
-
-/* Would any of descriptors ring_cons .. upto - 1 need the host's runner? */
-static int ring_needs_host(struct monitor *m, uint32_t upto)
-{
-	for (uint32_t i = 0; i < upto - m->ring_cons; i++) {
-		struct ring_req r;
-
-		if (host_serves(m, ring_snapshot(m, i, &r), &r))
-			return 1;
-	}
-	return 0;
-}
-
 /* Snapshot, check and serve (or leave to the host) descriptors ring_cons ..
  * upto - 1 into m->batch; 1 if some wait for the host (host_ops.defer_io).
- * may_defer 0 (an owed completion, at a host interrupt): a descriptor the
- * guest rewrote since its HCPOST_ASYNC into one the host must do fails with
- * -HCERR_INVAL instead. */
-static int ring_take(struct monitor *m, uint32_t upto, int may_defer)
+ * Each descriptor is read once and its device looked up once. A descriptor
+ * the guest rewrites after this has no effect on its request: the snapshot
+ * is what is served (the host's thread included). */
+static int ring_take(struct monitor *m, uint32_t upto)
 {
 	uint32_t pending = upto - m->ring_cons;
 	struct ring_batch *b = &m->batch;
+	int defer = m->host->defer_io;
 
 	b->n = pending;
-	b->ndeferred = b->late = 0;
+	b->ndeferred = b->late = b->in_flight = 0;
 	for (uint32_t i = 0; i < pending; i++) {
 		struct ring_slot *sl = &b->slot[i];
+		const struct ring_device *dev;
 		int err;
 
 		*sl = (struct ring_slot){ 0 };
 		err = ring_snapshot(m, i, &sl->r);
-		if (host_serves(m, err, &sl->r)) {
-			if (!may_defer) {
-				sl->status = -HCERR_INVAL;
-				continue;
-			}
+		dev = device_of(sl->r.device); /* checked by req_check when err is 0 */
+		if (!err && defer && dev->host_serves && dev->host_serves(m, &sl->r)) {
 			sl->deferred = 1;
 			b->ndeferred++;
 			continue;
 		}
 		if (!err)
-			err = device_of(sl->r.device)->serve(m, &sl->r, &sl->done);
+			err = dev->serve(m, &sl->r, &sl->done);
 		sl->status = err;
 	}
 	return b->ndeferred != 0;
@@ -142,7 +122,12 @@ void ring_complete_owed(struct monitor *m)
 
 	if (!owed)
 		return;
-	ring_take(m, m->ring_owed_end, 0);
+	if (m->batch.in_flight) { /* taken already: done now, or when the host answers */
+		if (!m->batch.ndeferred)
+			ring_finish(m);
+		return;
+	}
+	ring_take(m, m->ring_owed_end); /* bare metal, UEFI: nothing deferred */
 	m->batch.late = owed;
 	ring_finish(m);
 }
@@ -150,30 +135,59 @@ void ring_complete_owed(struct monitor *m)
 int64_t ring_post(struct monitor *m, uint64_t flags, int *deferred)
 {
 	volatile uint32_t *prod_p = ring_u32(m, __builtin_offsetof(struct ring_hdr, prod));
+	struct ring_batch *b = &m->batch;
 	uint32_t prod = *prod_p; /* once: the guest may change it under us */
 	uint32_t pending = prod - m->ring_cons, owed = m->ring_owed_end - m->ring_cons;
+	uint32_t earlier = m->ring_waited; /* an in-flight batch this POST waited for */
 
-	*deferred = 0;
+	*deferred = RING_DONE;
 	if (flags & ~(uint64_t)HCPOST_ASYNC) /* the one check of the guest's rdi */
 		return -HCERR_INVAL;
 	/* prod behind what an earlier HCPOST_ASYNC left owed is as bad as too far ahead. */
 	if (pending > RING_ENTRIES || prod - m->ring_owed_end > RING_ENTRIES)
 		return -HCERR_BADRING;
-	/* An asynchronous post of work the monitor does itself (every device on
-	 * bare metal and UEFI; the random-number device and console reads on
-	 * Linux): done at the host's next interrupt, or at the guest's next
+	/* A batch the host is completing beside the guest (HCPOST_ASYNC on a
+	 * host with async_io): this POST waits behind it, in ring order; the
+	 * host makes it again (hc_post_again) once the batch is done, and its
+	 * result counts that batch too (ring_waited). */
+	if (b->in_flight && b->ndeferred) {
+		m->ring_post_waits = 1;
+		*deferred = RING_BUSY;
+		return 0;
+	}
+	m->ring_waited = 0;
+	if (b->in_flight) { /* taken and served at its POST: only its statuses are owed */
+		ring_finish(m);
+		earlier += owed;
+		pending -= owed;
+		owed = 0;
+	}
+	/* An asynchronous post on a host that does all the work itself (bare
+	 * metal, UEFI): done at the host's next interrupt, or at the guest's next
 	 * HC_POST or HC_WAIT (ring_complete_owed), whichever comes first, then
-	 * HCEV_RING. A batch with work for the Linux runner is completed before
-	 * the call returns, as a post with flags 0 (result: all). */
-	if ((flags & HCPOST_ASYNC) && !ring_needs_host(m, prod)) {
+	 * HCEV_RING. Nothing is read now: the descriptors are taken then. */
+	if ((flags & HCPOST_ASYNC) && !m->host->defer_io) {
 		m->ring_owed_end = prod;
 		return 0;
 	}
-	*deferred = ring_take(m, prod, 1);
-	m->batch.late = owed; /* those complete after their own POST returned */
-	if (!*deferred)
+	*deferred = ring_take(m, prod) ? RING_HOST : RING_DONE;
+	b->late = owed; /* those complete after their own POST returned */
+	b->earlier = earlier;
+	/* An asynchronous post on a host that defers I/O (Linux): taken once,
+	 * now. Work the monitor does is done; if the host's runner has a
+	 * completion thread (async_io), the rest goes to it while the guest runs
+	 * on (RING_ASYNC); the statuses and cons come later, all of them late.
+	 * A host without one completes host work before the call returns. */
+	if ((flags & HCPOST_ASYNC) && (*deferred == RING_DONE || m->host->async_io)) {
+		b->in_flight = 1;
+		b->late = b->n;
+		m->ring_owed_end = prod;
+		*deferred = *deferred == RING_HOST ? RING_ASYNC : RING_DONE;
+		return earlier;
+	}
+	if (*deferred == RING_DONE)
 		ring_finish(m);
-	return *deferred ? 0 : pending;
+	return *deferred == RING_DONE ? pending + earlier : 0;
 }
 
 void ring_finish(struct monitor *m)
@@ -209,10 +223,14 @@ void ring_finish(struct monitor *m)
 		__asm__ volatile("" ::: "memory");
 		*cons_p = m->ring_cons;
 	}
-	if (b->ndeferred) /* a deferred POST: its result is the count */
-		hc_set_result(m, b->n);
+	if (b->ndeferred && !b->in_flight) /* a deferred POST: its result is the count */
+		hc_set_result(m, b->n + b->earlier);
 	if (b->late)
 		ring_late_done(m);
-	b->n = b->ndeferred = b->late = 0;
+	if (b->in_flight && m->ring_post_waits) { /* a POST waited for this batch */
+		m->ring_waited = b->n;
+		m->ring_post_waits = 0;
+	}
+	b->n = b->ndeferred = b->late = b->in_flight = b->earlier = 0;
 	m->ring_owed_end = m->ring_cons; /* whatever was owed is done now */
 }

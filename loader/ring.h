@@ -29,17 +29,31 @@ struct ring_slot {
 struct ring_batch {
 	uint32_t n, ndeferred;
 	uint32_t late; /* of n, the first this many an HCPOST_ASYNC left owed */
+	/* HCPOST_ASYNC on a host that defers I/O: the batch was taken at its
+	 * POST and the guest went on; ring_finish completes it late (at a host
+	 * interrupt, or once the host answered its deferred slots). */
+	uint32_t in_flight;
+	uint32_t earlier; /* completed for this POST before its own: in its count */
 	struct ring_slot slot[RING_ENTRIES];
 };
 
 /* Initialise the ring at m->ring_gpa (inside the pool, checked by the caller). */
 void ring_setup(struct monitor *m);
+/* What ring_post left to the host, in *deferred. */
+enum ring_wait {
+	RING_DONE,  /* nothing: the result is the guest's */
+	RING_HOST,  /* m->batch waits for the host, then ring_finish sets the result */
+	RING_ASYNC, /* HCPOST_ASYNC, host_ops.async_io: m->batch goes to the host's
+		     * completion thread, the guest resumes with the result now */
+	RING_BUSY,  /* a POST behind a batch in flight: nothing done; once that
+		     * batch's ring_finish ran, the host makes it again (hc_post_again) */
+};
 /* HC_POST(flags): complete every posted descriptor: how many, -HCERR_BADRING
- * or -HCERR_INVAL (a flag other than HCPOST_ASYNC). With a host that defers
- * I/O, *deferred is set when m->batch waits for the host; the guest's result
- * is then ring_finish's. HCPOST_ASYNC on a host that does not defer I/O
- * completes nothing now (result 0): the descriptors are owed until
- * ring_complete_owed. */
+ * or -HCERR_INVAL (a flag other than HCPOST_ASYNC); *deferred says what is
+ * left to the host (enum ring_wait). HCPOST_ASYNC on a host that does not
+ * defer I/O completes nothing now (result 0): the descriptors are owed until
+ * ring_complete_owed, which takes them then. On a host that defers I/O they
+ * are taken at once, and completed late (in flight). */
 int64_t ring_post(struct monitor *m, uint64_t flags, int *deferred);
 /* Complete what an HCPOST_ASYNC post left owed (nothing if none), then
  * ring_late_done: at the host's interrupts, and before HC_POST and HC_WAIT. */

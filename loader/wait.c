@@ -41,7 +41,14 @@ int64_t wait_for_event(struct monitor *m, uint64_t deadline_ns, int *deferred)
 	}
 }
 
+/* The host's answers to a batch in flight may have come during the wait
+ * (ring_late_done): for a guest without an upcall handler, ring_moved ends it
+ * as HC_WAIT_UPCALL, as it would have in wait_for_event. */
 void monitor_wait_done(struct monitor *m, int got_input)
 {
-	hc_set_result(m, got_input ? HC_WAIT_INPUT : vintr_due(m) ? HC_WAIT_UPCALL : HC_WAIT_TIMEOUT);
+	int moved = m->ring_moved;
+
+	m->ring_moved = 0;
+	hc_set_result(m, got_input ? HC_WAIT_INPUT :
+			 vintr_due(m) || moved ? HC_WAIT_UPCALL : HC_WAIT_TIMEOUT);
 }

@@ -550,9 +550,10 @@ TEST(ring_late_completion_without_handler_ends_hc_wait)
 	teardown();
 }
 
-/* On a host that defers I/O, an asynchronous batch with work for the host is
- * done before the call returns (all of it); one of the monitor's own work is
- * owed, and a descriptor rewritten meanwhile into host work fails by name. */
+/* On a host that defers I/O without a completion thread, an asynchronous
+ * batch with work for the host is done before the call returns (all of it);
+ * one of the monitor's own work is taken and served at its POST and only its
+ * statuses are owed, so a descriptor rewritten meanwhile changes nothing. */
 TEST(ring_async_on_a_deferring_host)
 {
 	struct ring_batch *b = &m.batch;
@@ -567,7 +568,7 @@ TEST(ring_async_on_a_deferring_host)
 				       .buf_gpa = BUF_GPA, .len_bytes = 4 };
 	*prod() = 2;
 	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC, &deferred), 0);
-	EXPECT_EQ(deferred, 1);
+	EXPECT_EQ(deferred, RING_HOST);
 	EXPECT_EQ(b->ndeferred, 1);
 	b->slot[1].done = 4;
 	ring_finish(&m);
@@ -576,13 +577,62 @@ TEST(ring_async_on_a_deferring_host)
 	*slot(2) = rng_req(8);
 	*prod() = 3;
 	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC, &deferred), 0);
-	EXPECT_EQ(deferred, 0);
+	EXPECT_EQ(deferred, RING_DONE);
 	EXPECT_EQ(*cons, 2);
-	*slot(2) = *slot(1); /* now work for the host */
+	*slot(2) = *slot(1); /* now work for the host: too late, the snapshot was served */
+	slot(2)->status = 0x7777;
 	ring_complete_owed(&m);
 	EXPECT_EQ(*cons, 3);
-	EXPECT_EQ(slot(2)->status, -HCERR_INVAL);
+	EXPECT_EQ(slot(2)->status, 0);
+	EXPECT_EQ(slot(2)->done_bytes, 8);
 	host.defer_io = 0;
+	teardown();
+}
+
+/* A host with a completion thread (async_io): the batch goes to it and the
+ * guest resumes with 0; the answers complete it late, with HCEV_RING and no
+ * write to the guest's RAX (its POST returned long ago). A POST meanwhile
+ * waits (RING_BUSY, nothing done); made again after the answers, it counts
+ * the batch it waited for. */
+TEST(ring_async_batch_in_flight_on_a_host_with_a_thread)
+{
+	struct ring_batch *b = &m.batch;
+	struct hc_vcpu *v;
+	uint32_t *cons;
+	int deferred;
+
+	setup();
+	cons = g(RING_GPA + 128);
+	v = with_vcpu(0x1000);
+	host.defer_io = host.async_io = 1;
+	*slot(0) = rng_req(8);
+	*slot(1) = (struct ring_desc){ .device = RING_DEV_CONSOLE, .op = RING_OP_CONSOLE_WRITE,
+				       .buf_gpa = BUF_GPA, .len_bytes = 4 };
+	*prod() = 2;
+	EXPECT_EQ(ring_post(&m, HCPOST_ASYNC, &deferred), 0);
+	EXPECT_EQ(deferred, RING_ASYNC);
+	EXPECT_EQ(b->in_flight, 1);
+	*slot(1) = (struct ring_desc){ .device = 99 }; /* rewritten: the snapshot is served */
+	ring_complete_owed(&m); /* a host interrupt: the host has not answered */
+	EXPECT_EQ(*cons, 0);
+	*slot(2) = rng_req(8);
+	*prod() = 3;
+	EXPECT_EQ(ring_post(&m, 0, &deferred), 0);
+	EXPECT_EQ(deferred, RING_BUSY);
+	EXPECT_EQ(*cons, 0);
+	regs.rax = 0x5555;
+	b->slot[1].done = 4; /* the thread's answer */
+	ring_finish(&m);
+	EXPECT_EQ(regs.rax, 0x5555); /* not the in-flight batch's to set */
+	EXPECT_EQ(*cons, 2);
+	EXPECT_EQ(slot(1)->status, 0);
+	EXPECT_EQ(slot(1)->done_bytes, 4);
+	EXPECT_EQ(v->events, HCEV_RING);
+	regs.rdi = 0;
+	EXPECT_EQ(hc_post_again(&m), RUN_RESUME);
+	EXPECT_EQ(regs.rax, 3); /* the 2 it waited for and its own */
+	EXPECT_EQ(*cons, 3);
+	host.defer_io = host.async_io = 0;
 	teardown();
 }
 
