@@ -255,7 +255,7 @@ HOSTPROG_CFLAGS := -std=gnu11 -O2 -static -z noexecstack $(WARN)
 $(BUILD)/cokrun: loader/linux/cokrun.c loader/elfcore.c loader/elfcore.h proto/linux_ioctl.h \
 		proto/ring.h proto/trapframe.h $(BUILD)/mon-obj/loader/guest_image.o
 	$(call say,HOSTCC,$@)
-	$(Q)$(CC) $(HOSTPROG_CFLAGS) $< loader/elfcore.c $(BUILD)/mon-obj/loader/guest_image.o -o $@
+	$(Q)$(CC) $(HOSTPROG_CFLAGS) -pthread $< loader/elfcore.c $(BUILD)/mon-obj/loader/guest_image.o -o $@
 
 $(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h proto/ring.h proto/diskimg.h tests/linux/say.h
 	$(call say,HOSTCC,$@)

@@ -39,6 +39,7 @@ static const struct program {
 	{ "lazy", prog_lazy, 0 },
 	{ "cow", prog_cow, 0 },
 	{ "pthostile", prog_pthostile, 0 },
+	{ "async-io", prog_async_io, 0 },
 	{ "ringev", prog_ringev, 0 },
 	/* the labs' programs (labs/NAME/guest/, docs/labs/) */
 	{ "lab-hypercall", prog_lab_hypercall, 0 },

@@ -17,6 +17,21 @@
  *          that comes while the guest runs ends the slice early
  *          (CK_EXIT_SLICE). ESRCH: the guest is over and all its text was
  *          handed out.
+ *   SERVE  the completion thread's call, beside the RUNs of another thread
+ *          (SETUP with CK_SETUP_SERVE): hands in the answers to the batch
+ *          the last SERVE handed out (nanswers of them in reqs_ptr, 0 if
+ *          none; answered as RUN's are, struct ck_req), then sleeps until the
+ *          guest posts the next batch with HCPOST_ASYNC and hands it out
+ *          (nreqs in reqs_ptr). The guest learns of the answers as HCEV_RING
+ *          at the RUN loop's next step (SERVE kicks the RUN's CPU), and a
+ *          runner polling the file after CK_EXIT_WAIT sees it readable.
+ *          Errors: ENXIO (no SETUP with CK_SETUP_SERVE), EINVAL (nanswers is
+ *          neither 0 nor the count handed out, or answers with none handed
+ *          out: nothing taken), EFAULT (a bad buffer: the answers were not
+ *          taken, or the batch stays for the next SERVE), ESRCH (the guest is
+ *          over: answers dropped), EINTR (a signal while it slept: the
+ *          answers were taken, no batch handed out).
+ *   poll   POLLIN while answers of the completion thread wait for a RUN.
  *   CRASH  after a RUN said CK_EXIT_DONE for a guest that crashed (status
  *          100): what a core file needs (docs/CRASHDUMP.md), the registers
  *          at the crash and the guest's windows onto its pool (read them in
@@ -53,11 +68,16 @@ struct ck_setup {
 	__u64 cmdline_ptr;             /* in: NUL-terminated, < CK_CMDLINE_MAX_BYTES */
 	__u64 disk_sectors;            /* in: 512-byte sectors; 0: no disk */
 	__u32 disk_read_only;          /* in: 1: writes get -HCERR_ROFS */
-	__u32 pad;
+	__u32 flags;                   /* in: 0, or CK_SETUP_SERVE */
 	__u64 out_ptr, out_len;        /* in: buffer for the monitor's messages */
 	__u64 out_written;             /* out: bytes written there */
 	__u64 pool_bytes;              /* out: the size to mmap */
 };
+
+/* The runner has a completion thread that calls SERVE: a batch the guest
+ * posts with HCPOST_ASYNC goes to it, and the guest runs on meanwhile.
+ * Without it, such a batch is completed through RUN before the POST returns. */
+#define CK_SETUP_SERVE 1u
 
 /* Why RUN came back (ck_run.exit). */
 enum ck_exit {
@@ -102,6 +122,13 @@ struct ck_run {
 	__u64 switches;                /* out: world switches so far */
 };
 
+/* SERVE's argument (the completion thread's; CK_SETUP_SERVE). */
+struct ck_serve {
+	__u64 reqs_ptr;                /* in: CK_MAX_REQS struct ck_req: answers in, the next batch out */
+	__u32 nanswers;                /* in: answers to the batch the last SERVE handed out, or 0 */
+	__u32 nreqs;                   /* out: the batch handed out */
+};
+
 /* One window of the guest's virtual address space onto its pool: guest
  * virtual [gva, gva + bytes) shows offset [gpa, gpa + bytes) of the pool's
  * mapping. */
@@ -124,5 +151,6 @@ struct ck_crash {
 #define CK_IOC_SETUP _IOWR('k', 1, struct ck_setup)
 #define CK_IOC_RUN _IOWR('k', 2, struct ck_run)
 #define CK_IOC_CRASH _IOR('k', 3, struct ck_crash)
+#define CK_IOC_SERVE _IOWR('k', 4, struct ck_serve)
 
 #endif

@@ -32,6 +32,7 @@ int prog_bigpages(void);
 int prog_lazy(void);
 int prog_cow(void);
 int prog_pthostile(void);
+int prog_async_io(void);
 int prog_ringev(void);
 int prog_lab_hypercall(void); /* labs/hypercall/guest/prog.c */
 int prog_lab_device(void);    /* labs/device/guest/prog.c */

@@ -114,7 +114,7 @@ static int no_flush(void *ctx)
 
 int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdline,
 	      const void *image, ckb_u64 image_len, ckb_u64 disk_sectors, int disk_read_only,
-	      ckb_u64 *out_pool_bytes)
+	      int async_io, ckb_u64 *out_pool_bytes)
 {
 	struct host_ops *h = &g->ops;
 	int err;
@@ -142,6 +142,7 @@ int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdlin
 		.tsc_hz = env->tsc_hz,
 		.blk = disk_sectors ? &g->blk : 0,
 		.defer_io = 1,
+		.async_io = async_io != 0,
 	};
 	/* cokrun read the image it names; without image= it is cokrun's own. */
 	if (cmdline_value(cmdline, "image", g->image_name, sizeof(g->image_name)) > 0)
@@ -195,13 +196,8 @@ static enum run_outcome resume(struct ckb_guest *g)
 	return vintr_may_be_due(m) ? vintr_check(m) : RUN_RESUME;
 }
 
-int ckb_step(struct ckb_guest *g)
+static int outcome(struct ckb_guest *g, enum run_outcome how)
 {
-	enum run_outcome how = g->resume_check ? resume(g) : RUN_RESUME;
-
-	if (how == RUN_RESUME)
-		how = monitor_step(&g->m);
-
 	switch (how) {
 	case RUN_RESUME:
 		return CKB_RESUME;
@@ -209,10 +205,26 @@ int ckb_step(struct ckb_guest *g)
 		return CKB_IO;
 	case RUN_HOST_WAIT:
 		return CKB_WAIT;
+	case RUN_HOST_IO_ASYNC:
+		return CKB_IO_ASYNC;
+	case RUN_HOST_RING_BUSY:
+		return CKB_BUSY;
 	default:
 		g->end = how;
 		return CKB_EXIT;
 	}
+}
+
+int ckb_step(struct ckb_guest *g)
+{
+	enum run_outcome how = g->resume_check ? resume(g) : RUN_RESUME;
+
+	return outcome(g, how == RUN_RESUME ? monitor_step(&g->m) : how);
+}
+
+int ckb_post_again(struct ckb_guest *g)
+{
+	return outcome(g, hc_post_again(&g->m));
 }
 
 ckb_u64 ckb_pool_pages(const struct ckb_guest *g)
@@ -261,7 +273,7 @@ void ckb_reqs_done(struct ckb_guest *g, const struct ck_req *in)
 		}
 	}
 	ring_finish(&g->m); /* bounds the answers, then writes them back */
-	g->resume_check = 1;
+	g->resume_check = 1; /* a batch in flight raised HCEV_RING: its upcall first */
 }
 
 unsigned ckb_input(struct ckb_guest *g, const char *buf, unsigned len)

@@ -45,25 +45,30 @@ enum ckb_error {
 
 /* What ckb_step says (enum run_outcome). CKB_EXIT covers every end of the
  * guest (exit, crash, a hypervisor appearing, a fault in the switch):
- * ckb_report tells which. */
-enum ckb_outcome { CKB_RESUME, CKB_EXIT, CKB_IO, CKB_WAIT };
+ * ckb_report tells which. CKB_IO_ASYNC: a batch posted with HCPOST_ASYNC
+ * for the completion thread (ckb_reqs hands it out, the guest goes on; its
+ * answers go to ckb_reqs_done between two steps). CKB_BUSY: the guest's POST
+ * waits behind that batch: do not step again before ckb_reqs_done, then
+ * ckb_post_again (what the POST does then). */
+enum ckb_outcome { CKB_RESUME, CKB_EXIT, CKB_IO, CKB_WAIT, CKB_IO_ASYNC, CKB_BUSY };
 #define CKB_STATUS_REFUSED 101 /* MON_STATUS_REFUSED: a CPU that cannot host the guest */
 
 ckb_u64 ckb_guest_bytes(void);
 void ckb_set_log_sink(void (*write)(const char *buf, size_t len));
 int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdline,
 	      const void *image, ckb_u64 image_len, ckb_u64 disk_sectors, int disk_read_only,
-	      ckb_u64 *out_pool_bytes);
+	      int async_io, ckb_u64 *out_pool_bytes);
 /* At the start of every RUN, preemption off: agree with this CPU's host
  * state. 0; 1: call ckb_map_tss with preemption on (it may sleep), then
  * again; -1: this CPU cannot run the guest (the log says why). */
 int ckb_prepare(struct ckb_guest *g);
 int ckb_map_tss(struct ckb_guest *g);
 int ckb_step(struct ckb_guest *g);
+int ckb_post_again(struct ckb_guest *g);
 /* The pool, page by page in guest-physical order, for mmap. */
 ckb_u64 ckb_pool_pages(const struct ckb_guest *g);
 ckb_u64 ckb_pool_page_ma(const struct ckb_guest *g, ckb_u64 index);
-/* CKB_IO: the deferred requests, and the runner's answers to them. */
+/* CKB_IO, CKB_IO_ASYNC: the deferred requests, and the runner's answers to them. */
 unsigned ckb_reqs(const struct ckb_guest *g, struct ck_req *out);
 void ckb_reqs_done(struct ckb_guest *g, const struct ck_req *in);
 /* Console input for the guest; returns how many bytes were taken. */

@@ -15,6 +15,8 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/poll.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -46,7 +48,29 @@
 #define CK_TEXT_WINDOW (8 * 1024)
 #define CK_TEXT_PIN (CK_TEXT_WINDOW + CK_OUT_RESERVE)
 
-enum ck_state { CK_NEW, CK_READY, CK_IO, CK_WAIT, CK_DONE };
+/* CK_BUSY: the guest's HC_POST waits behind the batch in flight; RUN sleeps
+ * for the completion thread's answers before the guest runs again. */
+enum ck_state { CK_NEW, CK_READY, CK_IO, CK_WAIT, CK_BUSY, CK_DONE };
+
+/* The batch in flight (HCPOST_ASYNC, CK_SETUP_SERVE), between RUN's thread
+ * and the runner's completion thread (SERVE). Each state has one owner, who
+ * alone moves it on, with a release store after writing what it hands over
+ * (reqs, answers) and an acquire load before reading it:
+ * IDLE -RUN-> POSTED -SERVE-> TAKEN -SERVE-> ANSWERED -RUN-> IDLE. */
+enum ck_async_state { CK_ASYNC_IDLE, CK_ASYNC_POSTED, CK_ASYNC_TAKEN, CK_ASYNC_ANSWERED };
+struct ck_async {
+	bool on;                /* SETUP said CK_SETUP_SERVE */
+	int state;              /* enum ck_async_state */
+	bool ended;             /* the guest is over: SERVE says ESRCH */
+	bool post_waits;        /* CK_BUSY: ckb_post_again once the answers are in */
+	unsigned n;             /* the batch's requests */
+	struct ck_req *reqs;    /* as handed out (POSTED, TAKEN) */
+	struct ck_req *answers; /* the completion thread's (ANSWERED) */
+	struct mutex serve_lock; /* one SERVE at a time */
+	wait_queue_head_t serve_wq;  /* SERVE sleeps for POSTED or ended */
+	wait_queue_head_t answer_wq; /* RUN (CK_BUSY) and poll sleep for ANSWERED */
+	struct task_struct __rcu *runner; /* RUN's task while the guest loop runs */
+};
 
 static_assert(CK_TEXT_PIN <= CK_OUT_BYTES, "a slice's text fits the module's buffer");
 
@@ -83,6 +107,7 @@ struct ck_file {
 	bool passage_sealed;
 	struct ck_req *reqs;    /* CK_IO: the batch, as handed out */
 	struct ck_req *answers; /* RUN: the runner's answers to it, copied in by this call */
+	struct ck_async async;
 	char *out;         /* text not yet handed to the runner */
 	size_t out_used, out_dropped;
 	struct ck_ubuf ubuf[CK_NUBUFS]; /* the outputs of the ioctls, pinned until release */

@@ -7,11 +7,15 @@
  * crashed, 101 if the monitor refused it, 102 for an error of the runner's,
  * 130 if a signal stopped it. proto/linux_ioctl.h is the interface. With
  * --core FILE, a guest that crashed leaves an ELF core there for gdb
- * (loader/elfcore.c writes it; docs/CRASHDUMP.md). */
+ * (loader/elfcore.c writes it; docs/CRASHDUMP.md). A second thread, the
+ * completion thread, does the batches the guest posts with HCPOST_ASYNC while
+ * the main thread's RUN goes on with the guest (SERVE). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,14 +39,18 @@ extern const uint8_t guest_image_start[], guest_image_end[];
 
 static const char *usage_text =
 	"usage: cokrun [--image FILE] [--disk FILE] [--read-only] [--pool SIZE] [--core FILE]\n"
-	"              [ARG...]\n"
+	"              [--serve-delay MS] [--no-serve] [ARG...]\n"
 	"  ARGs are the guest's command line (default: guest=hello), e.g. guest=blk scatter=1\n"
 	"  --image FILE  a guest ELF instead of the one built in (or the ARG image=FILE);\n"
 	"                image=FILE goes into the command line: the monitor names it\n"
 	"  --disk FILE   the guest's block device (a file of 512-byte sectors)\n"
 	"  --read-only   open the disk read-only: the guest's writes fail with -HCERR_ROFS\n"
 	"  --pool SIZE   the pseudo-physical RAM pool, e.g. 16M (adds pool=SIZE)\n"
-	"  --core FILE   if the guest crashes, write an ELF core there: gdb guest.elf FILE\n";
+	"  --core FILE   if the guest crashes, write an ELF core there: gdb guest.elf FILE\n"
+	"  --serve-delay MS  the completion thread sleeps MS ms before each answer (a slow\n"
+	"                host, for tests)\n"
+	"  --no-serve    no completion thread: HCPOST_ASYNC batches complete before the POST\n"
+	"                returns\n";
 
 static volatile sig_atomic_t stop_signal;
 
@@ -131,6 +139,68 @@ static void complete(struct ck_req *q, uint8_t *pool, int disk)
 		q->done = (uint32_t)n;
 }
 
+/* ---- the completion thread (SERVE in proto/linux_ioctl.h) ---- */
+struct server {
+	int dev, disk;
+	uint8_t *pool;
+	unsigned delay_ms; /* --serve-delay */
+};
+
+/* Take a batch, do it, hand the answers in with the next SERVE; until the
+ * guest is over (ESRCH) or the process ends. Signals are the main thread's:
+ * this one blocks them (start_server), so EINTR is a stop of the process. */
+static void *serve(void *arg)
+{
+	const struct server *sv = arg;
+	static struct ck_req reqs[CK_MAX_REQS] __attribute__((aligned(4096)));
+	struct ck_serve s = { .reqs_ptr = (uintptr_t)reqs };
+
+	for (;;) {
+		if (ioctl(sv->dev, CK_IOC_SERVE, &s) < 0) {
+			if (errno != EINTR)
+				return NULL; /* ESRCH: the guest is over */
+			s.nanswers = 0; /* the answers were taken */
+			continue;
+		}
+		if (sv->delay_ms)
+			usleep(sv->delay_ms * 1000u);
+		for (uint32_t k = 0; k < s.nreqs; k++)
+			complete(&reqs[k], sv->pool, sv->disk);
+		s.nanswers = s.nreqs;
+	}
+}
+
+/* With two CPUs or more allowed, the guest's thread keeps the one it is on
+ * and the completion thread gets the others: a thread woken on the guest's
+ * CPU would wait for the guest's slice to end (the scheduler wakes a task
+ * where its waker runs), which made the overlapped batch slower than the
+ * waited one. With one CPU (taskset) nothing changes. */
+static void start_server(struct server *sv)
+{
+	cpu_set_t allowed, here;
+	sigset_t all, old;
+	pthread_t t;
+	int err, cpu = sched_getcpu();
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&t, NULL, serve, sv);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		errno = err;
+		die("the completion thread");
+	}
+	if (cpu >= 0 && sched_getaffinity(0, sizeof(allowed), &allowed) == 0 &&
+	    CPU_COUNT(&allowed) > 1 && CPU_ISSET(cpu, &allowed)) {
+		CPU_ZERO(&here);
+		CPU_SET(cpu, &here);
+		CPU_CLR(cpu, &allowed);
+		if (pthread_setaffinity_np(t, sizeof(allowed), &allowed) == 0)
+			sched_setaffinity(0, sizeof(here), &here);
+	}
+	pthread_detach(t);
+}
+
 /* ---- the core file of a crashed guest (docs/CRASHDUMP.md) ---- */
 struct pool_view {
 	const uint8_t *mem;
@@ -199,7 +269,9 @@ int main(int argc, char **argv)
 	struct ck_setup s = { 0 };
 	struct ck_run r = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART */
-	int read_only = 0, disk = -1, dev, i;
+	static struct server server; /* the completion thread's, for the whole run */
+	int read_only = 0, disk = -1, dev, i, serving = 1;
+	unsigned delay_ms = 0;
 	size_t image_len;
 	const void *image;
 	uint8_t *mem;
@@ -223,6 +295,10 @@ int main(int argc, char **argv)
 			core_path = argv[++i];
 		else if (!strcmp(arg, "--read-only"))
 			read_only = 1;
+		else if (!strcmp(arg, "--serve-delay") && i + 1 < argc)
+			delay_ms = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(arg, "--no-serve"))
+			serving = 0;
 		else if (arg[0] == '-') {
 			fputs(usage_text, stderr);
 			return EXIT_RUNNER;
@@ -286,6 +362,7 @@ int main(int argc, char **argv)
 	s.cmdline_ptr = (uintptr_t)cmdline;
 	s.out_ptr = (uintptr_t)out;
 	s.out_len = sizeof(out);
+	s.flags = serving ? CK_SETUP_SERVE : 0;
 	if (ioctl(dev, CK_IOC_SETUP, &s) < 0) {
 		int err = errno;
 
@@ -297,6 +374,10 @@ int main(int argc, char **argv)
 	mem = mmap(NULL, s.pool_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, dev, 0);
 	if (mem == MAP_FAILED)
 		die("mmap of the pool");
+	if (serving) {
+		server = (struct server){ dev, disk, mem, delay_ms };
+		start_server(&server);
+	}
 
 	r.out_ptr = (uintptr_t)out;
 	r.out_len = sizeof(out);
@@ -322,10 +403,13 @@ int main(int argc, char **argv)
 			for (uint32_t k = 0; k < r.nreqs; k++)
 				complete(&reqs[k], mem, disk);
 		} else if (r.exit == CK_EXIT_WAIT) {
-			struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+			/* Input, or the completion thread's answers (the file is
+			 * then readable), end the wait early. */
+			struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+					       { .fd = dev, .events = POLLIN } };
 			ssize_t n;
 
-			if (poll(&p, 1, (int)(r.wait_ns / 1000000)) > 0 &&
+			if (poll(p, 2, (int)(r.wait_ns / 1000000)) > 0 && (p[0].revents & POLLIN) &&
 			    (n = read(STDIN_FILENO, input, sizeof(input))) > 0)
 				r.input_len = (uint32_t)n;
 		}

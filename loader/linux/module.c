@@ -35,14 +35,21 @@ static int ck_open(struct inode *inode, struct file *file)
 	f->out = vmalloc(CK_OUT_BYTES);
 	f->reqs = kmalloc_array(CK_MAX_REQS, sizeof(*f->reqs), GFP_KERNEL);
 	f->answers = kmalloc_array(CK_MAX_REQS, sizeof(*f->answers), GFP_KERNEL);
-	if (!f->out || !f->reqs || !f->answers) {
+	f->async.reqs = kmalloc_array(CK_MAX_REQS, sizeof(*f->reqs), GFP_KERNEL);
+	f->async.answers = kmalloc_array(CK_MAX_REQS, sizeof(*f->answers), GFP_KERNEL);
+	if (!f->out || !f->reqs || !f->answers || !f->async.reqs || !f->async.answers) {
 		vfree(f->out);
 		kfree(f->reqs);
 		kfree(f->answers);
+		kfree(f->async.reqs);
+		kfree(f->async.answers);
 		kfree(f);
 		return -ENOMEM;
 	}
 	mutex_init(&f->lock);
+	mutex_init(&f->async.serve_lock);
+	init_waitqueue_head(&f->async.serve_wq);
+	init_waitqueue_head(&f->async.answer_wq);
 	file->private_data = f;
 	return 0;
 }
@@ -62,6 +69,8 @@ static int ck_release(struct inode *inode, struct file *file)
 	vfree(f->out);
 	kfree(f->reqs);
 	kfree(f->answers);
+	kfree(f->async.reqs);
+	kfree(f->async.answers);
 	kfree(f);
 	return 0;
 }
@@ -108,7 +117,7 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 		return -EFAULT;
 	if (f->state != CK_NEW)
 		return -EBUSY;
-	if (s.image_len == 0 || s.out_len < CK_OUT_MIN_BYTES || s.pad ||
+	if (s.image_len == 0 || s.out_len < CK_OUT_MIN_BYTES || (s.flags & ~CK_SETUP_SERVE) ||
 	    s.disk_read_only > 1 || s.disk_sectors > (U64_MAX >> 9))
 		return -EINVAL;
 	if (s.image_len > CK_IMAGE_MAX_BYTES)
@@ -138,7 +147,7 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 	env.ctx = f;
 	ck_messages_lock(f);
 	err = ckb_errno[ckb_start(g, &env, cmdline, image, s.image_len, s.disk_sectors,
-				  s.disk_read_only, &s.pool_bytes)];
+				  s.disk_read_only, s.flags & CK_SETUP_SERVE, &s.pool_bytes)];
 	ck_messages_unlock();
 	if (err) { /* ckb_start gave back whatever it had taken */
 		vfree(g);
@@ -150,6 +159,7 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 		f->g = g;
 		f->pool_bytes = s.pool_bytes;
 		f->state = CK_READY;
+		f->async.on = s.flags & CK_SETUP_SERVE;
 		atomic_inc(&ck_guests);
 		/* g and pool_bytes before the flag: mmap reads them after it. */
 		smp_store_release(&f->mappable, true);
@@ -158,6 +168,65 @@ out_pinned: /* the pins stay for the RUNs (ubuf.c) */
 out_image:
 	vfree(image);
 	return err;
+}
+
+/* An answer counts only for the request it answers: one whose request fields
+ * are not those handed out (an array filled for another batch, or one the
+ * runner never got because its page went away) fails, as if unanswered. */
+static void ck_match_answers(const struct ck_req *reqs, struct ck_req *answers, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		const struct ck_req *q = &reqs[i];
+		struct ck_req *a = &answers[i];
+
+		if (a->device != q->device || a->op != q->op || a->len != q->len ||
+		    a->gpa != q->gpa || a->disk_off != q->disk_off)
+			a->status = -1;
+	}
+}
+
+/* ---- the batch in flight (ck.h, struct ck_async) ---- */
+
+/* CKB_IO_ASYNC, in the guest loop: the batch to the completion thread; the
+ * guest goes on (ring_post gave it its result). */
+static void ck_async_post(struct ck_file *f)
+{
+	struct ck_async *a = &f->async;
+
+	a->n = ckb_reqs(f->g, a->reqs);
+	smp_store_release(&a->state, CK_ASYNC_POSTED); /* reqs before the state */
+	wake_up_interruptible(&a->serve_wq);
+}
+
+static bool ck_async_answered(struct ck_file *f)
+{
+	return smp_load_acquire(&f->async.state) == CK_ASYNC_ANSWERED;
+}
+
+/* The completion thread's answers, between two steps (or at a RUN's start):
+ * cons moves and HCEV_RING is raised, its upcall before the guest's next
+ * instruction (bridge.c's resume); a POST that waited behind the batch is
+ * made now. What that POST says (CKB_RESUME if none waited). */
+static int ck_async_complete(struct ck_file *f)
+{
+	struct ck_async *a = &f->async;
+
+	ck_match_answers(a->reqs, a->answers, a->n);
+	ckb_reqs_done(f->g, a->answers);
+	smp_store_release(&a->state, CK_ASYNC_IDLE);
+	if (!a->post_waits)
+		return CKB_RESUME;
+	a->post_waits = false;
+	return ckb_post_again(f->g);
+}
+
+/* The guest is over: a SERVE that sleeps, or comes later, says ESRCH. */
+static void ck_async_end(struct ck_file *f)
+{
+	WRITE_ONCE(f->async.ended, true);
+	wake_up_interruptible(&f->async.serve_wq);
 }
 
 /* The slice's length in TSC ticks (tsc_khz is ticks per millisecond; SETUP
@@ -202,6 +271,7 @@ static void ck_run_slice(struct ck_file *f, struct ck_run *r)
 			break;
 	}
 	if (ready != 0) {
+		ck_async_end(f);
 		f->status = CKB_STATUS_REFUSED;
 		f->state = CK_DONE;
 		r->exit = CK_EXIT_DONE;
@@ -215,6 +285,7 @@ static void ck_run_slice(struct ck_file *f, struct ck_run *r)
 	 * task's own state first (and reloads it on the way back to user space),
 	 * and keeps interrupt handlers off the FPU meanwhile. */
 	kernel_fpu_begin();
+	rcu_assign_pointer(f->async.runner, current); /* SERVE's answers kick this CPU */
 	for (;;) {
 		if (f->out_used >= CK_TEXT_WINDOW) { /* a step adds less than the reserve */
 			r->exit = CK_EXIT_OUTPUT;
@@ -222,9 +293,19 @@ static void ck_run_slice(struct ck_file *f, struct ck_run *r)
 		}
 		if (signal_pending(current) || need_resched() || rdtsc() > slice_end)
 			break;
-		how = ckb_step(f->g);
+		/* One load a step: the thread's answers, taken as soon as they are in. */
+		how = ck_async_answered(f) ? ck_async_complete(f) : ckb_step(f->g);
 		if (how == CKB_RESUME)
 			continue;
+		if (how == CKB_IO_ASYNC) {
+			ck_async_post(f);
+			continue;
+		}
+		if (how == CKB_BUSY) { /* RUN sleeps for the answers, preemption on */
+			f->async.post_waits = true;
+			f->state = CK_BUSY;
+			break;
+		}
 		if (how == CKB_IO) {
 			f->state = CK_IO;
 			r->exit = CK_EXIT_IO;
@@ -237,9 +318,11 @@ static void ck_run_slice(struct ck_file *f, struct ck_run *r)
 			f->state = CK_DONE;
 			r->exit = CK_EXIT_DONE;
 			r->status = f->status;
+			ck_async_end(f);
 		}
 		break;
 	}
+	RCU_INIT_POINTER(f->async.runner, NULL);
 	kernel_fpu_end();
 	__this_cpu_write(ck_running, NULL);
 	preempt_enable();
@@ -249,23 +332,6 @@ static void ck_run_slice(struct ck_file *f, struct ck_run *r)
  * pinned before anything changes; then the last batch is completed with the
  * answers copied in by this very call, the guest runs, and the results are
  * written where nothing can fail. A call that fails has changed nothing. */
-/* An answer counts only for the request it answers: one whose request fields
- * are not those handed out (an array filled for another batch, or one the
- * runner never got because its page went away) fails, as if unanswered. */
-static void ck_match_answers(struct ck_file *f)
-{
-	unsigned i;
-
-	for (i = 0; i < f->nreqs; i++) {
-		const struct ck_req *q = &f->reqs[i];
-		struct ck_req *a = &f->answers[i];
-
-		if (a->device != q->device || a->op != q->op || a->len != q->len ||
-		    a->gpa != q->gpa || a->disk_off != q->disk_off)
-			a->status = -1;
-	}
-}
-
 static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 {
 	char in[CK_INPUT_MAX_BYTES];
@@ -302,13 +368,27 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 		if (r.input_len)
 			ckb_input(f->g, in, r.input_len);
 		if (f->state == CK_IO) {
-			ck_match_answers(f);
+			ck_match_answers(f->reqs, f->answers, f->nreqs);
 			ckb_reqs_done(f->g, f->answers);
-		}
-		else if (f->state == CK_WAIT)
+		} else if (f->state == CK_WAIT) {
+			/* Answers that came during the wait first: it then ends
+			 * as HC_WAIT_UPCALL (HCEV_RING). No POST waits here. */
+			if (ck_async_answered(f))
+				ck_async_complete(f);
 			ckb_wait_done(f->g);
-		f->state = CK_READY;
-		ck_run_slice(f, &r);
+		} else if (f->state == CK_BUSY && !ck_async_answered(f)) {
+			/* The guest's POST waits behind the batch in flight:
+			 * sleep for the answers (at most a wait's bound, or
+			 * until a signal), with nothing else to do. */
+			wait_event_interruptible_timeout(f->async.answer_wq, ck_async_answered(f),
+							 nsecs_to_jiffies(CK_WAIT_MAX_NS));
+		}
+		if (f->state == CK_BUSY && !ck_async_answered(f)) {
+			r.exit = CK_EXIT_SLICE; /* still waiting: RUN again */
+		} else {
+			f->state = CK_READY; /* a waiting POST is made at the slice's first step */
+			ck_run_slice(f, &r);
+		}
 	}
 	if (f->state == CK_IO && r.exit == CK_EXIT_IO) {
 		f->nreqs = r.nreqs = ckb_reqs(f->g, f->reqs);
@@ -344,6 +424,81 @@ static long ck_crash(struct ck_file *f, struct ck_crash __user *uarg)
 	return err;
 }
 
+/* The completion thread's call (proto/linux_ioctl.h, SERVE). Not under the
+ * file's mutex, which a RUN holds while the guest runs: serve_lock keeps one
+ * SERVE at a time, and struct ck_async's states say who may touch what. Its
+ * user copies may fault and take the mmap lock, which nothing here holds
+ * against them (ck_mmap takes neither lock). */
+static long ck_serve(struct ck_file *f, struct ck_serve __user *uarg)
+{
+	struct ck_async *a = &f->async;
+	struct task_struct *t;
+	struct ck_serve s;
+	long err;
+
+	if (copy_from_user(&s, uarg, sizeof(s)))
+		return -EFAULT;
+	if (!smp_load_acquire(&f->mappable) || !a->on)
+		return -ENXIO;
+	if (mutex_lock_interruptible(&a->serve_lock))
+		return -EINTR;
+	err = -ESRCH;
+	if (READ_ONCE(a->ended))
+		goto out;
+	err = -EINVAL;
+	if (smp_load_acquire(&a->state) == CK_ASYNC_TAKEN) {
+		if (s.nanswers != a->n && s.nanswers != 0)
+			goto out;
+		if (s.nanswers) {
+			err = -EFAULT;
+			if (copy_from_user(a->answers, u64_to_user_ptr(s.reqs_ptr),
+					   a->n * sizeof(*a->answers)))
+				goto out;
+			/* answers before the state */
+			smp_store_release(&a->state, CK_ASYNC_ANSWERED);
+			wake_up_interruptible(&a->answer_wq); /* a RUN in CK_BUSY, poll */
+			/* A runner in the guest: kick_process's IPI is a host
+			 * interrupt, whose exit brings the guest loop to the
+			 * answers at once. The task outlives RCU's read side. */
+			rcu_read_lock();
+			t = rcu_dereference(a->runner);
+			if (t)
+				kick_process(t);
+			rcu_read_unlock();
+		}
+	} else if (s.nanswers) {
+		goto out;
+	}
+	err = wait_event_interruptible(a->serve_wq, smp_load_acquire(&a->state) ==
+				       CK_ASYNC_POSTED || READ_ONCE(a->ended));
+	if (err) {
+		err = -EINTR;
+		goto out;
+	}
+	err = -ESRCH;
+	if (READ_ONCE(a->ended))
+		goto out;
+	/* Out before the state moves: a copy that fails leaves the batch for
+	 * the next SERVE. */
+	err = -EFAULT;
+	if (copy_to_user(u64_to_user_ptr(s.reqs_ptr), a->reqs, a->n * sizeof(*a->reqs)) ||
+	    put_user(a->n, &uarg->nreqs))
+		goto out;
+	smp_store_release(&a->state, CK_ASYNC_TAKEN);
+	err = 0;
+out:
+	mutex_unlock(&a->serve_lock);
+	return err;
+}
+
+static __poll_t ck_poll(struct file *file, poll_table *wait)
+{
+	struct ck_file *f = file->private_data;
+
+	poll_wait(file, &f->async.answer_wq, wait);
+	return ck_async_answered(f) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
 /* The ioctls are serialised by the file's mutex and hold it across their
  * user copies (a copy may fault and take the mmap lock); mmap, which the
  * kernel calls with the mmap lock held, never takes it (ck_mmap). */
@@ -352,6 +507,8 @@ static long ck_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct ck_file *f = file->private_data;
 	long err;
 
+	if (cmd == CK_IOC_SERVE) /* beside a RUN: not under the file's mutex */
+		return ck_serve(f, (struct ck_serve __user *)arg);
 	if (mutex_lock_interruptible(&f->lock))
 		return -EINTR; /* nothing done */
 	switch (cmd) {
@@ -416,6 +573,7 @@ static const struct file_operations ck_fops = {
 	.release = ck_release,
 	.unlocked_ioctl = ck_ioctl,
 	.mmap = ck_mmap,
+	.poll = ck_poll,
 };
 
 static struct miscdevice ck_dev = {

@@ -214,6 +214,23 @@ run_case() {
 	masked) /cokrun guest=masked; status $? ;;
 	sched) /cokrun guest=sched; status $? ;;
 	ringev) /cokrun guest=ringev; status $? ;;
+	async-io) # HCPOST_ASYNC block reads, completed by cokrun's completion thread
+		/cokrun --disk /disk.img guest=async-io ratio=0; status $? ;; # not judged: see docs/PERFORMANCE.md
+	async-io-slow) # a completion thread 200 ms slow: the POST behind the batch waits
+		/cokrun --disk /disk.img --serve-delay 200 guest=async-io ratio=0; status $? ;;
+	async-io-kill) # SIGKILL while the completion thread holds a batch
+		before=$(memfree)
+		/cokrun --disk /disk.img --pool 64M --serve-delay 5000 guest=async-io \
+			> /tmp/aio.log 2>&1 &
+		pid=$!
+		sleep 2
+		say "pages held with a batch in flight: $(cat $held)"
+		kill -KILL "$pid"
+		wait "$pid"
+		say "runner stopped by SIGKILL with a batch in flight, exit status $?"
+		grep -a "async-io" /tmp/aio.log
+		[ $((before - $(memfree))) -lt 8192 ] && say "MemFree back to its baseline (within 8 MiB): ok"
+		;;
 	pthostile) # one run per op
 		for op in $PTHOSTILE_OPS; do
 			/cokrun guest=pthostile op=$op; say "pthostile op=$op exit status $?"
