@@ -132,6 +132,7 @@ scenario() {
 		return 0
 	fi
 	if [ "$2" = "$batch_fw" ] && [[ "$name" != *-blk && "$name" != *-nmi && "$name" != *-bench ]] &&
+		[[ "$name" != *-echo* ]] && # its input is typed into its own boot
 		[[ "$name" != *-debugexit ]] && # it ends its boot
 		[[ "$name" != *-cpumax-* ]]; then
 		batch_cases+=("$(printf '%q ' "$@")") # one boot for several: batch_end
@@ -169,6 +170,7 @@ run_scenario() {
 	fi
 	[[ "$name" == *-bench ]] && run+=(--icount) # the bench's method check needs it
 	[[ "$name" == *-nmi ]] && run+=(--nmi "$NMI_COUNT") # the guest waits for them
+	[[ "$name" == *-echo* ]] && run+=(--input "$ECHO_INPUT") # typed once it asks
 	[[ "$name" == *-cpumax-* ]] && run+=(--cpu max,la57=off)
 	t0=$(date +%s.%N)
 	if [[ "$name" == *-switch-walk ]]; then # gdb drives QEMU and checks its trace
@@ -558,6 +560,17 @@ batch_begin bios 120
 programs bios 30
 contain bios 30
 batch_end
+# Console input typed into the serial port (scripts/qemu-input.sh, through
+# the socket the harness holds): echo sleeps in HC_WAIT until its upcall
+# takes HCEV_INPUT; with idle=spin it computes meanwhile, without a single
+# hypercall, which only COM1 served by interrupt can end (no HC_WAIT: "wait 0").
+ECHO_INPUT='hello, guest\nquit\n'
+scenario bios-echo bios 30 "guest=echo" 0 "guest: echo: type a line" "hello, guest" \
+	"qemu-input: sent 18 bytes in 2 lines" "guest: echo: quit after" "SUCCESS" \
+	"monitor: guest exited with code 0" "monitor: COM1 by interrupt:" " 18 bytes in (0 dropped"
+scenario bios-echo-spin bios 30 "guest=echo idle=spin" 0 "computing while it waits" \
+	"hello, guest" "qemu-input: sent 18 bytes in 2 lines" "guest: echo: quit after" \
+	"rounds computed while waiting" "SUCCESS" " wait 0, " " 18 bytes in (0 dropped"
 # QEMU's most capable CPU (without LA57, which the monitor refuses) under the
 # bare-metal host: the same containment with FSGSBASE, PKU, UMIP, SMEP, SMAP
 # and AVX present.
@@ -653,6 +666,11 @@ scenario efi-esp-coredump esp 90 "guest=crash core=1" "$prog_status" "${prog_lin
 	"monitor:   rip is crash_store+0x0 in the guest's image" \
 	"monitor: efi: core written to \\cokernel\\core-" "${coredump_lines[@]}"
 batch_end
+# Console input on the UEFI host: OVMF's terminal on the serial port feeds
+# ConIn, which the monitor polls at HC_WAIT (no idle=spin here: no interrupt).
+scenario efi-esp-echo esp 90 "guest=echo" 0 "guest: echo: type a line" "hello, guest" \
+	"qemu-input: sent 18 bytes in 2 lines" "guest: echo: quit after" "SUCCESS" \
+	"monitor: guest exited with code 0"
 fpu esp 90 efi-esp-cpumax # the x87/SSE/AVX scenarios on QEMU's most capable CPU too
 # The UEFI host's image=PATH, on its own volume (scripts/mkesp.sh puts the
 # examples in \examples\), in the ESP's batch: each run names its own image.
@@ -693,6 +711,9 @@ scenario linux-two linux - "" - \
 	"linux: second guest (blk) exit status 0: guest: blk: 64 requests completed by one POST"
 scenario linux-errors linux - "" 0 "passed, 0 failed"
 scenario linux-echo linux - "" 0 "guest: echo: type a line" "hello, guest" "SUCCESS" \
+	"monitor: guest exited with code 0"
+scenario linux-echo-spin linux - "" 0 "computing while it waits" "hello, guest" \
+	"guest: echo: quit after" "rounds computed while waiting" "SUCCESS" \
 	"monitor: guest exited with code 0"
 scenario linux-image linux - "" 0 \
 	"monitor: image: /hello.elf (" "monitor: image '/hello.elf' entry" \

@@ -2,7 +2,8 @@
  * gives /dev/cokernel a guest (the one built in, or --image FILE), maps the
  * guest's pool, and calls RUN in a loop: it prints what the monitor and the
  * guest say, completes console writes on stdout and block requests on the
- * disk file (pread, pwrite, fsync), feeds stdin to the guest when it waits,
+ * disk file (pread, pwrite, fsync), feeds stdin to the guest when it waits
+ * and at the end of each slice (HCEV_INPUT reaches a guest that computes),
  * and exits with the guest's status: its exit code (0..99), 100 if it
  * crashed, 101 if the monitor refused it, 102 for an error of the runner's,
  * 130 if a signal stopped it. proto/linux_ioctl.h is the interface. With
@@ -187,6 +188,17 @@ static void write_core(int dev, const char *path, const uint8_t *mem, uint64_t p
 		(unsigned long long)size, path);
 }
 
+/* What stdin has, waiting at most ms for it (0: not at all); 0 bytes at EOF. */
+static uint32_t read_input(char *buf, size_t len, int ms)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&p, 1, ms) > 0 && (n = read(STDIN_FILENO, buf, len)) > 0)
+		return (uint32_t)n;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *image_path = NULL, *image_arg = NULL, *disk_path = NULL, *pool = NULL;
@@ -322,12 +334,11 @@ int main(int argc, char **argv)
 			for (uint32_t k = 0; k < r.nreqs; k++)
 				complete(&reqs[k], mem, disk);
 		} else if (r.exit == CK_EXIT_WAIT) {
-			struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-			ssize_t n;
-
-			if (poll(&p, 1, (int)(r.wait_ns / 1000000)) > 0 &&
-			    (n = read(STDIN_FILENO, input, sizeof(input))) > 0)
-				r.input_len = (uint32_t)n;
+			r.input_len = read_input(input, sizeof(input), (int)(r.wait_ns / 1000000));
+		} else if (r.exit == CK_EXIT_SLICE) {
+			/* A guest that computes gets what was typed at the end of
+			 * its slice, as HCEV_INPUT: it need not wait to see it. */
+			r.input_len = read_input(input, sizeof(input), 0);
 		}
 	}
 	if (r.status == STATUS_CRASH && core_path)
