@@ -666,6 +666,12 @@ scenario efi-esp-coredump esp 90 "guest=crash core=1" "$prog_status" "${prog_lin
 	"monitor:   rip is crash_store+0x0 in the guest's image" \
 	"monitor: efi: core written to \\cokernel\\core-" "${coredump_lines[@]}"
 batch_end
+# The storm on the UEFI host: timer_hz= sets the firmware's own timer
+# interrupt (EFI_TIMER_ARCH_PROTOCOL) to 10 kHz while the guest computes 3 s.
+scenario efi-esp-storm esp 90 "guest=preempt seconds=3 timer_hz=10000" 0 "rounds computed" \
+	"SUCCESS" "monitor: efi: the firmware's timer at 10000 Hz for timer_hz=10000" \
+	"interrupts to the host" "while the guests ran: not judged in a storm" \
+	"monitor: efi: after the run, Stall(200 ms) took" "ms by the TSC: ok"
 # Console input on the UEFI host: OVMF's terminal on the serial port feeds
 # ConIn, which the monitor polls at HC_WAIT (no idle=spin here: no interrupt).
 scenario efi-esp-echo esp 90 "guest=echo" 0 "guest: echo: type a line" "hello, guest" \

@@ -6,6 +6,7 @@
 #include "timer.h"
 #include "pic.h"
 #include "../io.h"
+#include "../cmdline.h"
 #include "../log.h"
 #include "../tsc.h"
 
@@ -15,18 +16,11 @@
 
 volatile uint64_t mb2_ticks; /* timer.asm */
 
-unsigned mb2_timer_hz(const char *c)
+unsigned mb2_timer_hz(const char *cmdline)
 {
-	unsigned hz = 0;
+	unsigned hz = cmdline_timer_hz(cmdline);
 
-	for (; *c; c++)
-		if ((c[0] == 't') && __builtin_memcmp(c, "timer_hz=", 9) == 0) {
-			for (c += 9; *c >= '0' && *c <= '9' && hz < 1000000; c++)
-				hz = hz * 10 + (unsigned)(*c - '0');
-			break;
-		}
-	/* The PIT's 16-bit divisor: 19 Hz at the slowest; 100 kHz is already a storm. */
-	return hz >= 19 && hz <= 100000 ? hz : MB2_TIMER_HZ;
+	return hz ? hz : MB2_TIMER_HZ; /* 19 Hz is the PIT's 16-bit divisor's slowest */
 }
 
 void mb2_timer_init(unsigned hz)
