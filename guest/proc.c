@@ -445,7 +445,10 @@ static int proc_trap(struct hc_trap_frame *f)
 
 static void on_timer(struct hc_trap_frame *f)
 {
-	vcpu.events &= ~HCEV_TIMER;
+	/* Every bit: the kit handles only the timer, and one left set (typed
+	 * input, HCEV_INPUT) would upcall again at once. */
+	if (!(__atomic_exchange_n(&vcpu.events, 0, __ATOMIC_SEQ_CST) & HCEV_TIMER))
+		return;
 	if ((f->cs & 3) == 3 && cur) /* preempt user code only */
 		reschedule(f);
 }

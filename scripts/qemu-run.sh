@@ -210,6 +210,8 @@ else
 	qemu+=(-serial "file:${log:-/dev/null}")
 fi
 show_cmd
+# wait=on makes QEMU say it waits for the injector: not news.
+[ -n "$input" ] && exec 2> >(grep -v --line-buffered 'QEMU waiting for connection' >&2)
 set +e
 [ "$gdb" = stdio ] || exec </dev/null # with --gdb-stdio, gdb's packets arrive on stdin
 if [ "$timeout_s" -gt 0 ]; then
