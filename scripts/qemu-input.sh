@@ -22,11 +22,8 @@ gap="${QEMU_INPUT_GAP:-0.3}"
 stopped=0
 trap 'stopped=1' TERM INT
 
-note() {	# a line of our own, on a fresh line of the log
-	local nl=""
-	[ -s "$log" ] && [ "$(tail -c 1 "$log" | od -An -c | tr -d ' ')" != '\n' ] && nl=$'\n'
-	printf '%sqemu-input: %s\n' "$nl" "$*" >> "$log"
-}
+inject_name=qemu-input
+. "$(dirname "$0")/qemu-inject.sh"
 
 for _ in $(seq 200); do # QEMU makes the socket before it starts the CPU
 	[ -S "$sock" ] && break
@@ -44,18 +41,7 @@ coproc SERIAL { exec socat - "UNIX-CONNECT:$sock" >> "$log" 2>&1; }
 serial_pid=$SERIAL_PID # bash unsets SERIAL_PID once the coproc ends
 exec {out}>&"${SERIAL[1]}"
 
-deadline=$(( EPOCHSECONDS + tmo ))
-until grep -qF -- "$trigger" "$log" 2>/dev/null; do
-	if [ "$stopped" = 1 ] || ! kill -0 "$serial_pid" 2>/dev/null; then
-		note "failed: trigger not seen before QEMU exited"
-		exit 1
-	fi
-	if [ "$tmo" -gt 0 ] && [ "$EPOCHSECONDS" -ge "$deadline" ]; then
-		note "failed: trigger not seen within ${tmo} s"
-		exit 1
-	fi
-	sleep 0.05
-done
+wait_for_trigger "$trigger" "$serial_pid"
 
 printf -v all '%b' "$text"
 bytes=0 lines=0
