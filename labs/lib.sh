@@ -226,6 +226,7 @@ lab_protect() {
 	local ref="refs/tags/handout/$LAB_NAME" files changed
 	[ -f labs/HANDOUT ] || [ -n "$(git tag -l 'handout/*' 2>/dev/null)" ] || return 0
 	files=(labs/lib.sh labs/ORDER "labs/$LAB_NAME/grade.sh" scripts/qemu-run.sh scripts/qemu-nmi.sh
+		scripts/qemu-input.sh scripts/qemu-inject.sh
 		scripts/linux/run-vm.sh "$@")
 	if ! git rev-parse -q --verify "$ref^{commit}" > /dev/null 2>&1; then
 		LAB_TAMPERED="no handout commit to check against (tag handout/$LAB_NAME; git fetch --tags origin)"
