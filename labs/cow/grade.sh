@@ -54,23 +54,12 @@ verdict() {
 
 # cow.c does its own copy: it calls not the kit's pt_copy_cow.
 own_copy() {
-	! nm -u build/guest-obj/labs/cow/guest/cow.o | grep -qw pt_copy_cow ||
-		{ echo "cow.c calls pt_copy_cow"; return 1; }
+	lab_calls_none build/guest-obj/labs/cow/guest/cow.o cow.c pt_copy_cow
 }
 lab_check 0 "labs/cow/guest/cow.c makes its own copy: it calls not the kit's pt_copy_cow" own_copy
-OWN=1
-own_copy > /dev/null || OWN=0
-boot() {
-	if [ "$OWN" = 1 ]; then
-		"$@"
-	else
-		LAB_LOG="$LAB_DIR/not-booted.log" LAB_STATUS=not-booted
-		: > "$LAB_LOG"
-		echo "     not booted: cow.c uses the kit's pt_copy_cow"
-	fi
-}
+own_copy > /dev/null || LAB_NOBOOT="cow.c uses the kit's pt_copy_cow"
 
-boot lab_boot bios cow-bios 40 "guest=lab-cow pool=16M"
+lab_boot bios cow-bios 40 "guest=lab-cow pool=16M"
 ok 1 "bios: cow_copy returns COW_OK" "cow_copy of four writable"
 ok 2 "bios: cow_copy: both tables map each page on its frame" "both tables map each page"
 ok 2 "bios: cow_copy: a reference per sharer" "each frame has two references"
@@ -104,12 +93,12 @@ lab_check 1 "bios: every check, once: $CHECKS checks, 0 failed" verdict
 lab_check 1 "bios: the run ends well (exit 0, SUCCESS)" \
 	eval 'test "$LAB_STATUS" = 0 && grep -aq "^SUCCESS" "$LAB_LOG"'
 
-boot lab_boot efi-esp cow-efi 40 "guest=lab-cow pool=12M"
+lab_boot efi-esp cow-efi 40 "guest=lab-cow pool=12M"
 lab_check 2 "efi-esp pool=12M: every check passes" verdict
 lab_check 1 "efi-esp: the counts" counts
 lab_check 1 "efi-esp: the run ends well (exit 0, SUCCESS)" \
 	eval 'test "$LAB_STATUS" = 0 && grep -aq "^SUCCESS" "$LAB_LOG"'
-boot lab_linux cow-linux 90 "/cokrun guest=lab-cow pool=20M"
+lab_linux cow-linux 90 "/cokrun guest=lab-cow pool=20M"
 lab_check 2 "linux pool=20M: every check passes" verdict
 lab_check 1 "linux: the counts" counts
 lab_check 1 "linux: the run ends well (exit 0, SUCCESS)" \
