@@ -25,26 +25,10 @@ mb2_timer_stub:
 global mb2_com1_stub
 extern serial_interrupt
 mb2_com1_stub:
-	push rax
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push r8
-	push r9
-	push r10
-	push r11
+	PUSH_CALLER_SAVED
 	cld
 	call serial_interrupt
 	mov al, 0x20
 	out 0x20, al
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rax
+	POP_CALLER_SAVED
 	iretq
