@@ -439,6 +439,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	EFI_EVENT timer = NULL;
 	EFI_STATUS s;
 	uint64_t free_before, t0, ticks0;
+	unsigned hz;
 	int status, storm;
 
 	InitializeLib(image, st);
@@ -464,7 +465,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		   free_before, entry_tsc, efi_host.tsc_hz);
 
 	efi_nmi_watch(1);
-	storm = cmdline_timer_hz(cmdline) && efi_timer_rate_set(cmdline_timer_hz(cmdline));
+	hz = cmdline_timer_hz(cmdline); /* 0: the firmware keeps its rate */
+	storm = hz && efi_timer_rate_set(hz);
 	t0 = efi_time_ns(0);
 	ticks0 = ticks;
 	if (cmdline_cut) {
