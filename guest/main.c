@@ -48,6 +48,7 @@ static const struct program {
 	{ "lab-threads", prog_lab_threads, 0 },
 	{ "lab-fs", prog_lab_fs, 0 },
 	{ "lab-vm", prog_lab_vm, 0 },
+	{ "lab-cow", prog_lab_cow, 0 },
 };
 
 /* The value of guest=NAME in the command line, copied into name. */

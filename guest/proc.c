@@ -20,8 +20,10 @@ static uint64_t kctx[8];      /* proc_run's own context (guest/ctx.asm) */
 static uint64_t timeslice;    /* 0: no preemption */
 static uint8_t kstack[KSTACK_BYTES] __attribute__((aligned(16)));
 static uint64_t loaded_fs; /* the FS base HC_SET_SEGBASE last set */
-uint64_t proc_switches, proc_syscalls;
+uint64_t proc_switches, proc_syscalls, proc_cow_copies, proc_cow_reuses;
 int64_t (*proc_syscall_hook)(struct proc *p, struct hc_trap_frame *f);
+int (*proc_fork_copy)(uint64_t src, uint64_t dst);
+int (*proc_write_fault)(uint64_t root, uint64_t va, uint64_t err);
 
 int kctx_save(uint64_t ctx[8]);
 _Noreturn void kctx_restore(const uint64_t ctx[8], int value);
@@ -247,7 +249,7 @@ static int64_t sys_fork(struct proc *p, const struct hc_trap_frame *f)
 	if (!c)
 		return -1;
 	c->root = pt_new();
-	if (!c->root || pt_copy_cow(p->root, c->root) != 0) {
+	if (!c->root || (proc_fork_copy ? proc_fork_copy : pt_copy_cow)(p->root, c->root) != 0) {
 		proc_free(c);
 		return -1;
 	}
@@ -377,6 +379,7 @@ static int cow(struct proc *p, uint64_t va, uint64_t *e)
 	if (palloc_refs(old) == 1) {
 		*e = (*e | PTE_W) & ~PTE_COW;
 		p->cow_reuses++;
+		proc_cow_reuses++;
 	} else {
 		copy = palloc();
 		if (!copy)
@@ -385,9 +388,31 @@ static int cow(struct proc *p, uint64_t va, uint64_t *e)
 		*e = copy | ((*e | PTE_W) & ~(PTE_COW | PTE_ADDR));
 		palloc_unref(old);
 		p->cow_copies++;
+		proc_cow_copies++;
 	}
 	invlpg(va); /* SDM Vol.3 4.10.4.1: the read-only translation may be cached */
 	return 0;
+}
+
+/* A kernel's own handler of faults on present pages (proc_write_fault): it
+ * made the fault good when it says so and the leaf now allows the write.
+ * What it did is counted from the leaf, not from its word: a new frame is a
+ * copy, the same frame made writable a reuse. */
+static int hooked_fault(struct proc *p, uint64_t va, uint64_t err, uint64_t *e)
+{
+	uint64_t before = *e;
+
+	if (proc_write_fault(p->root, va, err) != 1 || !(*e & PTE_P) ||
+	    ((err & PF_ERR_W) && !(*e & PTE_W)))
+		return 0;
+	if ((*e & PTE_ADDR) != (before & PTE_ADDR)) {
+		p->cow_copies++;
+		proc_cow_copies++;
+	} else if ((*e & PTE_W) && !(before & PTE_W)) {
+		p->cow_reuses++;
+		proc_cow_reuses++;
+	}
+	return 1;
 }
 
 /* A #PF of user memory the kernel makes good: 1 if it did. */
@@ -399,6 +424,8 @@ static int fix_user_fault(struct proc *p, uint64_t va, uint64_t err)
 		return 0;
 	e = pt_walk(p->root, va, 0);
 	if (e && (*e & PTE_P)) {
+		if (proc_write_fault)
+			return hooked_fault(p, va, err, e);
 		if ((err & (PF_ERR_P | PF_ERR_W)) == (PF_ERR_P | PF_ERR_W) && (*e & PTE_COW))
 			return cow(p, va & ~4095ull, e) == 0;
 		return 0;
@@ -445,7 +472,10 @@ static int proc_trap(struct hc_trap_frame *f)
 
 static void on_timer(struct hc_trap_frame *f)
 {
-	vcpu.events &= ~HCEV_TIMER;
+	/* Every bit: the kit handles only the timer, and one left set (typed
+	 * input, HCEV_INPUT) would upcall again at once. */
+	if (!(__atomic_exchange_n(&vcpu.events, 0, __ATOMIC_SEQ_CST) & HCEV_TIMER))
+		return;
 	if ((f->cs & 3) == 3 && cur) /* preempt user code only */
 		reschedule(f);
 }

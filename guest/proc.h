@@ -72,8 +72,20 @@ int proc_exit_status(int pid);
 /* A system call of one's own (a test's): called for numbers >= SYS_NCALLS;
  * returns the result. */
 extern int64_t (*proc_syscall_hook)(struct proc *p, struct hc_trap_frame *f);
-/* Counters: switches between processes, system calls. */
-extern uint64_t proc_switches, proc_syscalls;
+/* fork's copy of the user half, src's into dst's (a fresh pt_new table):
+ * pt_copy_cow unless a kernel sets its own (the cow lab, labs/cow/). 0, or
+ * negative: the fork fails with -1 and dst is freed with pt_free. */
+extern int (*proc_fork_copy)(uint64_t src, uint64_t dst);
+/* A kernel's own handler of a #PF on a present user page (the cow lab's
+ * copy-on-write), instead of the kit's: root is the running process's
+ * table (loaded), va the fault's address, err its error code (SDM Vol.3
+ * 4.7). 1: made good, the access is retried (the kit checks that the leaf
+ * now allows it); anything else: the process is killed. Faults on pages not
+ * present (lazy heap pages) stay the kit's. */
+extern int (*proc_write_fault)(uint64_t root, uint64_t va, uint64_t err);
+/* Counters: switches between processes, system calls, and the faults of
+ * present pages made good: pages copied, pages made writable in place. */
+extern uint64_t proc_switches, proc_syscalls, proc_cow_copies, proc_cow_reuses;
 
 /* User memory from the kernel (guest/uaccess.asm): the bytes copied, or -1
  * when [user, user + n) is not user memory of the running process or a page

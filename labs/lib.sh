@@ -110,6 +110,27 @@ lab_report() {
 	return 0
 }
 
+# lab_calls_none OBJECT FILE SYMBOL...: fails, saying which, if the student's
+# FILE (built as OBJECT) calls any of the kit's SYMBOLs that the lab asks them to
+# write themselves (vm's page tables, cow's copy). A grader that finds so sets
+# LAB_NOBOOT to why: lab_boot and lab_linux then boot nothing, so every check
+# of theirs fails and the log says why (labs/vm, labs/cow).
+LAB_NOBOOT=""
+lab_calls_none() {
+	local obj="$1" file="$2" used
+	shift 2
+	used=$(nm -u "$obj" | awk '{ print $2 }' | grep -xF "${@/#/-e}" | tr '\n' ' ')
+	[ -z "$used" ] || { echo "$file calls ${used% }"; return 1; }
+}
+
+# What lab_boot and lab_linux do instead of booting once LAB_NOBOOT is set.
+lab_not_booted() {
+	[ -n "$LAB_NOBOOT" ] || return 1
+	LAB_LOG="$LAB_DIR/not-booted.log" LAB_STATUS=not-booted
+	: > "$LAB_LOG"
+	echo "     not booted: $LAB_NOBOOT"
+}
+
 # lab_boot <host> <tag> <timeout> "<cmdline>" [qemu-run.sh args...]
 #   host bios: build/cokernel.iso under SeaBIOS, GRUB's multiboot2 entry (the
 #     test disk is GRUB's module, a RAM disk: writes end with the boot).
@@ -122,6 +143,7 @@ lab_report() {
 lab_boot() {
 	local host="$1" tag="$2" tmo="$3" args="$4" run=() t0 s
 	shift 4
+	lab_not_booted && return 0
 	LAB_LOG="$LAB_DIR/$tag.log"
 	case "$host" in
 	bios) run=(--bios) ;;
@@ -154,6 +176,7 @@ lab_boot() {
 lab_linux() {
 	local tag="$1" tmo="$2" script t0 s
 	shift 2
+	lab_not_booted && return 0
 	LAB_LOG="$LAB_DIR/$tag.log"
 	script=$(printf '%s\n' "$@" | base64 -w0)
 	if [ ${#script} -gt 1400 ]; then
@@ -226,6 +249,7 @@ lab_protect() {
 	local ref="refs/tags/handout/$LAB_NAME" files changed
 	[ -f labs/HANDOUT ] || [ -n "$(git tag -l 'handout/*' 2>/dev/null)" ] || return 0
 	files=(labs/lib.sh labs/ORDER "labs/$LAB_NAME/grade.sh" scripts/qemu-run.sh scripts/qemu-nmi.sh
+		scripts/qemu-input.sh scripts/qemu-inject.sh
 		scripts/linux/run-vm.sh "$@")
 	if ! git rev-parse -q --verify "$ref^{commit}" > /dev/null 2>&1; then
 		LAB_TAMPERED="no handout commit to check against (tag handout/$LAB_NAME; git fetch --tags origin)"

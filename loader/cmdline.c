@@ -235,6 +235,20 @@ int cmdline_value(const char *line, const char *key, char *out, size_t size)
 	return 0;
 }
 
+unsigned cmdline_timer_hz(const char *line)
+{
+	char v[8];
+	unsigned hz = 0;
+	int n = cmdline_value(line, "timer_hz", v, sizeof(v));
+
+	for (int i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+		hz = hz * 10 + (unsigned)(v[i] - '0');
+	}
+	return hz >= CMDLINE_TIMER_HZ_MIN && hz <= CMDLINE_TIMER_HZ_MAX ? hz : 0;
+}
+
 void cmdline_for_guest(const char *line, char *out, size_t size)
 {
 	size_t n, at = 0;

@@ -54,4 +54,11 @@ void cmdline_for_guest(const char *line, char *out, size_t size);
  * -HCERR_2BIG when it does not fit in size bytes. */
 int cmdline_value(const char *line, const char *key, char *out, size_t size);
 
+/* timer_hz=N, the host timer's rate a storm asks for (bare metal's PIT, the
+ * UEFI firmware's timer): N if it is 19 (the PIT's slowest) to 100000, else 0
+ * (absent or out of range: the host keeps its own rate). */
+#define CMDLINE_TIMER_HZ_MIN 19u
+#define CMDLINE_TIMER_HZ_MAX 100000u
+unsigned cmdline_timer_hz(const char *line);
+
 #endif

@@ -38,6 +38,11 @@ struct host_ops {
 	int (*seal_passage)(void *ctx, uint64_t hva);
 	/* Console input, without blocking: up to len bytes, how many there were. */
 	uint64_t (*console_read)(void *ctx, char *buf, uint64_t len);
+	/* Optional: nonzero while input waits in the host (bare metal: what COM1's
+	 * interrupt handler queued). The monitor looks after each host interrupt
+	 * it hands on and takes the input then, so a guest that computes gets
+	 * HCEV_INPUT at once; hosts without it are polled at HC_WAIT and reads. */
+	const volatile uint32_t *input_ready;
 	/* Monotonic time, and the TSC rate the guest reads it with. */
 	uint64_t (*time_ns)(void *ctx);
 	uint64_t tsc_hz;

@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "log.h"
 #include "ring.h"
+#include "ring_device.h"
 #include "../mm/bootpt.h"
 #include "../mm/guestmem.h"
 #include "../proto/bootinfo.h"
@@ -255,6 +256,9 @@ static enum run_outcome step_other(struct monitor *m, uint64_t exit)
 			/* The host's own time: what an HCPOST_ASYNC left owed (HCEV_RING). */
 			if (m->ring_owed_end != m->ring_cons)
 				ring_complete_owed(m);
+			/* Input its handler queued (COM1's on bare metal): HCEV_INPUT now. */
+			if (m->host->input_ready && *m->host->input_ready)
+				console_refill(m);
 			return past_timeout(m, RUN_RESUME);
 		}
 		return RUN_MONITOR_FAULT;

@@ -8,6 +8,7 @@
  * the monitor runs on the way back. The guest ends with a report only when
  * it has no handler or the frame cannot be written (its double fault). */
 #include "monitor.h"
+#include "ring_device.h"
 #include "insn.h"
 #include "log.h"
 #include "../mm/guestmem.h"
@@ -276,6 +277,9 @@ int64_t trap_set(struct monitor *m, uint64_t table_gpa, uint64_t vcpu_gpa)
 	/* 64-byte aligned, so inside one page: the monitor keeps a pointer to
 	 * it and reads it after exits without a copy. */
 	m->vcpu = (volatile struct hc_vcpu *)gmem_page_hva(&m->pool, vs.gpa);
+	/* Input typed before the guest had a vcpu page raised no event then:
+	 * what waits is news to this page (echo typed ahead: issue 21). */
+	console_input_event(m, 0);
 	m->upcall = m->traps[HCABI_UPCALL_VECTOR].handler;
 	passage_set_user_gates(&m->ps, m->traps[HCABI_SYSCALL_VECTOR].handler,
 			       (m->traps[3].flags & HCTRAP_USER) != 0,

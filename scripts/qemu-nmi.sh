@@ -28,27 +28,9 @@ reply_tmo=10	# seconds for QEMU to answer one command
 stopped=0
 trap 'stopped=1' TERM INT
 
-note() {
-	# One line of our own: start it on a fresh line if the guest is mid-line
-	# (QEMU opened the log with append=on, so neither write clobbers the other).
-	local nl=""
-	[ -s "$log" ] && [ "$(tail -c 1 "$log" | od -An -c | tr -d ' ')" != '\n' ] && nl=$'\n'
-	printf '%sqemu-nmi: %s\n' "$nl" "$*" >> "$log"
-}
-
-# Wait for the trigger.
-deadline=$(( ${EPOCHSECONDS} + tmo ))
-until grep -qF -- "$trigger" "$log" 2>/dev/null; do
-	if [ "$stopped" = 1 ]; then
-		note "failed: trigger not seen before QEMU exited"
-		exit 1
-	fi
-	if [ "$tmo" -gt 0 ] && [ "$EPOCHSECONDS" -ge "$deadline" ]; then
-		note "failed: trigger not seen within ${tmo} s"
-		exit 1
-	fi
-	sleep 0.05
-done
+inject_name=qemu-nmi
+. "$(dirname "$0")/qemu-inject.sh"
+wait_for_trigger "$trigger"
 
 # From here on a SIGTERM (QEMU gone) is noticed as the socket's EOF.
 coproc HMP { exec socat - "UNIX-CONNECT:$sock" 2>&1; }

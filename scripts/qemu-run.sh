@@ -11,6 +11,7 @@
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
 #                    [--timeout SECONDS] [--interactive] [--gdb | --gdb-stdio] [--icount]
 #                    [--chain | --esp ESP_IMG [--esp-copy FILE]] [--disk DISK_IMG] [--nmi COUNT]
+#                    [--input TEXT]
 #                    [--kernel BZIMAGE --initrd FILE --append ARGS]
 #                    [--smp N] [--mem SIZE] [--show] [--image GUEST_ELF] [ISO]
 #   --gdb:    QEMU's gdbstub on :1234, stopped at the first instruction
@@ -40,11 +41,16 @@
 #             shows "nmi: inject now" ($QEMU_NMI_TRIGGER overrides), then
 #             appends "qemu-nmi: injected N NMIs in T ms" (or "qemu-nmi:
 #             failed: WHY") to the log; without --log the log is a temp file
+#   --input:  (not with --interactive or --nmi) the serial port is a socket
+#             that scripts/qemu-input.sh holds, copying its output to the log,
+#             and types TEXT into (printf %b: "\n" ends a line), a line at a
+#             time, once the log shows "type a line" ($QEMU_INPUT_TRIGGER
+#             overrides), then appends "qemu-input: sent N bytes in L lines"
 # Exit status: QEMU's, i.e. (monitor status << 1) | 1 through isa-debug-exit;
 # 124 on timeout.
 set -euo pipefail
 
-firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0
+firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0 input=""
 cpu="" kernel="" initrd="" append="" smp=1 mem=256M show=0 image="" esp_copy=""
 while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	case "$1" in
@@ -63,6 +69,7 @@ while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	--esp-copy) esp_copy="$2"; shift ;;
 	--disk) disk="$2"; shift ;;
 	--nmi) nmi="$2"; shift ;;
+	--input) input="$2"; shift ;;
 	--kernel) kernel="$2"; shift ;;
 	--initrd) initrd="$2"; shift ;;
 	--append) append="$2"; shift ;;
@@ -81,6 +88,9 @@ build="$(dirname "${iso:-${esp:-$initrd}}")"
 case "$nmi" in ''|*[!0-9]*) echo "qemu-run: --nmi needs a count" >&2; exit 2 ;; esac
 if [ "$nmi" != 0 ] && [ "$interactive" = 1 ]; then
 	echo "qemu-run: --nmi needs a non-interactive run" >&2; exit 2
+fi
+if [ -n "$input" ] && { [ "$interactive" = 1 ] || [ "$nmi" != 0 ] || [ "$gdb" = stdio ]; }; then
+	echo "qemu-run: --input needs a non-interactive run without --nmi or --gdb-stdio" >&2; exit 2
 fi
 if [ -n "$image" ] && [ ! -f "$image" ]; then
 	echo "qemu-run: --image $image: no such file" >&2; exit 2
@@ -187,10 +197,21 @@ if [ "$nmi" != 0 ]; then
 		-mon chardev=hmp,mode=readline)
 	"$(dirname "$0")/qemu-nmi.sh" "$cfgdir/hmp.sock" "$log" "$nmi" "$timeout_s" &
 	nmi_pid=$!
+elif [ -n "$input" ]; then
+	# QEMU waits for the injector to connect (wait=on), which copies the
+	# port's output into the log: nothing is lost before it connects.
+	log="${log:-$cfgdir/serial.log}"
+	: > "$log"
+	qemu+=(-chardev "socket,id=serial0,path=$cfgdir/serial.sock,server=on,wait=on"
+		-serial chardev:serial0)
+	"$(dirname "$0")/qemu-input.sh" "$cfgdir/serial.sock" "$log" "$input" "$timeout_s" &
+	nmi_pid=$!
 else
 	qemu+=(-serial "file:${log:-/dev/null}")
 fi
 show_cmd
+# wait=on makes QEMU say it waits for the injector: not news.
+[ -n "$input" ] && exec 2> >(grep -v --line-buffered 'QEMU waiting for connection' >&2)
 set +e
 [ "$gdb" = stdio ] || exec </dev/null # with --gdb-stdio, gdb's packets arrive on stdin
 if [ "$timeout_s" -gt 0 ]; then

@@ -132,6 +132,7 @@ scenario() {
 		return 0
 	fi
 	if [ "$2" = "$batch_fw" ] && [[ "$name" != *-blk && "$name" != *-nmi && "$name" != *-bench ]] &&
+		[[ "$name" != *-echo* && "$name" != *-typed ]] && # input typed into its own boot
 		[[ "$name" != *-debugexit ]] && # it ends its boot
 		[[ "$name" != *-cpumax-* ]]; then
 		batch_cases+=("$(printf '%q ' "$@")") # one boot for several: batch_end
@@ -169,6 +170,11 @@ run_scenario() {
 	fi
 	[[ "$name" == *-bench ]] && run+=(--icount) # the bench's method check needs it
 	[[ "$name" == *-nmi ]] && run+=(--nmi "$NMI_COUNT") # the guest waits for them
+	[[ "$name" == *-echo* ]] && run+=(--input "$ECHO_INPUT") # typed once it asks
+	if [[ "$name" == *-typed ]]; then # typed at a guest that reads none, once it starts
+		run+=(--input "$TYPED_INPUT")
+		export QEMU_INPUT_TRIGGER="monitor: first switch into the guest"
+	fi
 	[[ "$name" == *-cpumax-* ]] && run+=(--cpu max,la57=off)
 	t0=$(date +%s.%N)
 	if [[ "$name" == *-switch-walk ]]; then # gdb drives QEMU and checks its trace
@@ -561,6 +567,23 @@ batch_begin bios 120
 programs bios 30
 contain bios 30
 batch_end
+# Console input typed into the serial port (scripts/qemu-input.sh, through
+# the socket the harness holds): echo sleeps in HC_WAIT until its upcall
+# takes HCEV_INPUT; with idle=spin it computes meanwhile, without a single
+# hypercall, which only COM1 served by interrupt can end (no HC_WAIT: "wait 0").
+ECHO_INPUT='hello, guest\nquit\n'
+scenario bios-echo bios 30 "guest=echo" 0 "guest: echo: type a line" "hello, guest" \
+	"qemu-input: sent 18 bytes in 2 lines" "guest: echo: quit after" "SUCCESS" \
+	"monitor: guest exited with code 0" "monitor: COM1 by interrupt:" " 18 bytes in (0 dropped"
+# Keys typed at guests that read no input while their timer upcalls run: each
+# HCEV_INPUT must be cleared with the rest, or the upcall comes straight back
+# (vtimer's handler once cleared only HCEV_TIMER, and looped).
+TYPED_INPUT='typed at a guest that reads none\nagain\nand again\n'
+prog bios-vtimer-typed bios 30 vtimer "qemu-input: sent 49 bytes in 3 lines"
+prog bios-sched-typed bios 30 sched "qemu-input: sent 49 bytes in 3 lines"
+scenario bios-echo-spin bios 30 "guest=echo idle=spin" 0 "computing while it waits" \
+	"hello, guest" "qemu-input: sent 18 bytes in 2 lines" "guest: echo: quit after" \
+	"rounds computed while waiting" "SUCCESS" " wait 0, " " 18 bytes in (0 dropped"
 # QEMU's most capable CPU (without LA57, which the monitor refuses) under the
 # bare-metal host: the same containment with FSGSBASE, PKU, UMIP, SMEP, SMAP
 # and AVX present.
@@ -656,6 +679,17 @@ scenario efi-esp-coredump esp 90 "guest=crash core=1" "$prog_status" "${prog_lin
 	"monitor:   rip is crash_store+0x0 in the guest's image" \
 	"monitor: efi: core written to \\cokernel\\core-" "${coredump_lines[@]}"
 batch_end
+# The storm on the UEFI host: timer_hz= sets the firmware's own timer
+# interrupt (EFI_TIMER_ARCH_PROTOCOL) to 10 kHz while the guest computes 3 s.
+scenario efi-esp-storm esp 90 "guest=preempt seconds=3 timer_hz=10000" 0 "rounds computed" \
+	"SUCCESS" "monitor: efi: the firmware's timer at 10000 Hz for timer_hz=10000" \
+	"interrupts to the host" "while the guests ran: not judged in a storm" \
+	"monitor: efi: after the run, Stall(200 ms) took" "ms by the TSC: ok"
+# Console input on the UEFI host: OVMF's terminal on the serial port feeds
+# ConIn, which the monitor polls at HC_WAIT (no idle=spin here: no interrupt).
+scenario efi-esp-echo esp 90 "guest=echo" 0 "guest: echo: type a line" "hello, guest" \
+	"qemu-input: sent 18 bytes in 2 lines" "guest: echo: quit after" "SUCCESS" \
+	"monitor: guest exited with code 0"
 fpu esp 90 efi-esp-cpumax # the x87/SSE/AVX scenarios on QEMU's most capable CPU too
 # The UEFI host's image=PATH, on its own volume (scripts/mkesp.sh puts the
 # examples in \examples\), in the ESP's batch: each run names its own image.
@@ -696,6 +730,9 @@ scenario linux-two linux - "" - \
 	"linux: second guest (blk) exit status 0: guest: blk: 64 requests completed by one POST"
 scenario linux-errors linux - "" 0 "passed, 0 failed"
 scenario linux-echo linux - "" 0 "guest: echo: type a line" "hello, guest" "SUCCESS" \
+	"monitor: guest exited with code 0"
+scenario linux-echo-spin linux - "" 0 "computing while it waits" "hello, guest" \
+	"guest: echo: quit after" "rounds computed while waiting" "SUCCESS" \
 	"monitor: guest exited with code 0"
 scenario linux-image linux - "" 0 \
 	"monitor: image: /hello.elf (" "monitor: image '/hello.elf' entry" \

@@ -8,6 +8,7 @@
 ;   bench_pf_entry       a #PF: bench_pf_map(CR2) maps the page, iretq retries
 bits 64
 default rel
+%include "proto/trapframe.inc"
 %define BENCH_SYS_NULL 100  ; guest/progs/bench_vm.c
 %define SYSCALL_STUB 33     ; guest/traps.asm: the system call's stub
 section .text
@@ -28,28 +29,12 @@ bench_syscall_entry:            ; ring 3 -> 1 through the DPL-3 trap gate
 	jmp trap_vectors + SYSCALL_STUB * 16
 
 bench_pf_entry:                 ; [rsp]: the error code, then the CPU's frame
-	push rax                ; the caller-saved registers a C call may change
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push r8
-	push r9
-	push r10
-	push r11
+	PUSH_CALLER_SAVED       ; proto/trapframe.inc
 	sub rsp, 8              ; 16-byte aligned at the call (frame + 10 pushes)
 	mov rdi, [vcpu + 16]    ; CR2 (struct hc_vcpu.cr2)
 	cld
 	call bench_pf_map
 	add rsp, 8
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rax
+	POP_CALLER_SAVED
 	add rsp, 8              ; the error code
 	iretq

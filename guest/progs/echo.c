@@ -2,7 +2,10 @@
  * in HC_WAIT until the console-input interrupt (HCEV_INPUT, proto/vintr.h)
  * reaches its upcall handler, and only then reads the ring's console, until a
  * read comes back short: the event comes once per "no input" to "input", so
- * what one read leaves behind brings no second one. For `make qemu GUEST=echo`. */
+ * what one read leaves behind brings no second one. With idle=spin it
+ * computes instead of sleeping, never calling the monitor until the event
+ * comes: only a host that takes input by interrupt (bare metal's COM1) can
+ * end that wait. For `make qemu GUEST=echo`. */
 #include "progs.h"
 #include "../hypercall.h"
 #include "../kernel.h"
@@ -23,18 +26,29 @@ static void on_upcall(struct hc_trap_frame *f)
 
 int prog_echo(void)
 {
-	char in[64], line[128];
+	char in[64], line[128], idle[8];
 	unsigned used = 0;
 	uint32_t reads = 0;
+	uint64_t spins = 0;
+	int spin;
 
+	cmdline_arg("idle", idle, sizeof(idle));
+	spin = __builtin_strcmp(idle, "spin") == 0;
 	ring_init();
 	vintr_init(on_upcall);
-	printf("guest: echo: type a line; \"quit\" ends (TSC %lu Hz)\n", boot->tsc_hz);
+	printf("guest: echo: type a line; \"quit\" ends (TSC %lu Hz%s)\n", boot->tsc_hz,
+	       spin ? "; computing while it waits" : "");
 	for (;;) {
 		uint32_t n;
 
-		while (!input_waiting) /* the idle loop: the upcall ends it */
-			hypercall(HC_WAIT, ~0ull, 0, 0);
+		while (!input_waiting) { /* the idle loop: the upcall ends it */
+			if (spin) {
+				spins++;
+				__asm__ volatile("pause" : : : "memory");
+			} else {
+				hypercall(HC_WAIT, ~0ull, 0, 0);
+			}
+		}
 		input_waiting = 0;
 		do {
 			n = 0;
@@ -53,6 +67,9 @@ int prog_echo(void)
 				if (__builtin_strcmp(line, "quit") == 0) {
 					printf("guest: echo: quit after %u input events, %u reads\n",
 					       input_events, reads);
+					if (spin)
+						printf("guest: echo: %lu rounds computed while waiting\n",
+						       spins);
 					return 0;
 				}
 			}

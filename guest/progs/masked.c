@@ -10,8 +10,9 @@ static volatile uint64_t upcalls;
 static void on_timer(struct hc_trap_frame *f)
 {
 	(void)f;
-	vcpu.events &= ~HCEV_TIMER;
-	upcalls++;
+	/* Every bit at once: one left set (typed input) would upcall again. */
+	if (__atomic_exchange_n(&vcpu.events, 0, __ATOMIC_SEQ_CST) & HCEV_TIMER)
+		upcalls++;
 }
 
 int prog_masked(void)

@@ -22,7 +22,10 @@ static volatile unsigned nturns;
 
 static void on_tick(struct hc_trap_frame *f)
 {
-	vcpu.events &= ~HCEV_TIMER;
+	/* Every bit, the timer's and any other (typed input): one left set
+	 * would upcall again at once. */
+	if (!(__atomic_exchange_n(&vcpu.events, 0, __ATOMIC_SEQ_CST) & HCEV_TIMER))
+		return;
 	ctx[cur] = *f; /* the interrupted thread, as it was */
 	cur = (cur + 1) % NTHREADS;
 	*f = ctx[cur]; /* the iretq resumes the next one */

@@ -12,8 +12,10 @@ static volatile uint64_t upcalls;
 static void on_timer(struct hc_trap_frame *f)
 {
 	(void)f;
-	vcpu.events &= ~HCEV_TIMER;
-	upcalls++;
+	/* Every bit at once (one XCHG: no exit between reading and clearing):
+	 * one left set, HCEV_INPUT when someone types, would upcall again at once. */
+	if (__atomic_exchange_n(&vcpu.events, 0, __ATOMIC_SEQ_CST) & HCEV_TIMER)
+		upcalls++;
 }
 
 /* A deadline the clock never reaches (docs/ABI.md: any u64, nothing wraps):

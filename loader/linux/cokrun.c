@@ -2,7 +2,8 @@
  * gives /dev/cokernel a guest (the one built in, or --image FILE), maps the
  * guest's pool, and calls RUN in a loop: it prints what the monitor and the
  * guest say, completes console writes on stdout and block requests on the
- * disk file (pread, pwrite, fsync), feeds stdin to the guest when it waits,
+ * disk file (pread, pwrite, fsync), feeds stdin to the guest when it waits
+ * and at the end of each slice (HCEV_INPUT reaches a guest that computes),
  * and exits with the guest's status: its exit code (0..99), 100 if it
  * crashed, 101 if the monitor refused it, 102 for an error of the runner's,
  * 130 if a signal stopped it. proto/linux_ioctl.h is the interface. With
@@ -257,6 +258,20 @@ static void write_core(int dev, const char *path, const uint8_t *mem, uint64_t p
 		(unsigned long long)size, path);
 }
 
+/* What stdin has, waiting at most ms for it (0: not at all) or until the
+ * completion thread has answered (dev readable); 0 bytes at EOF. */
+static uint32_t read_input(int dev, char *buf, size_t len, int ms)
+{
+	struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+			       { .fd = dev, .events = POLLIN } };
+	ssize_t n;
+
+	if (poll(p, 2, ms) > 0 && (p[0].revents & POLLIN) &&
+	    (n = read(STDIN_FILENO, buf, len)) > 0)
+		return (uint32_t)n;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *image_path = NULL, *image_arg = NULL, *disk_path = NULL, *pool = NULL;
@@ -405,13 +420,11 @@ int main(int argc, char **argv)
 		} else if (r.exit == CK_EXIT_WAIT) {
 			/* Input, or the completion thread's answers (the file is
 			 * then readable), end the wait early. */
-			struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
-					       { .fd = dev, .events = POLLIN } };
-			ssize_t n;
-
-			if (poll(p, 2, (int)(r.wait_ns / 1000000)) > 0 && (p[0].revents & POLLIN) &&
-			    (n = read(STDIN_FILENO, input, sizeof(input))) > 0)
-				r.input_len = (uint32_t)n;
+			r.input_len = read_input(dev, input, sizeof(input), (int)(r.wait_ns / 1000000));
+		} else if (r.exit == CK_EXIT_SLICE) {
+			/* A guest that computes gets what was typed at the end of
+			 * its slice, as HCEV_INPUT: it need not wait to see it. */
+			r.input_len = read_input(dev, input, sizeof(input), 0);
 		}
 	}
 	if (r.status == STATUS_CRASH && core_path)

@@ -153,6 +153,9 @@ run_case() {
 	echo) # console input from cokrun's stdin, through HC_WAIT and the ring
 		(echo "hello, guest"; sleep 1; echo quit) | /cokrun guest=echo; status $?
 		;;
+	echo-spin) # the same while the guest computes: the runner gives input at each RUN
+		(echo "hello, guest"; sleep 1; echo quit) | /cokrun guest=echo idle=spin; status $?
+		;;
 	hardened) # booted with pti=on on a CPU with SMEP and SMAP
 		say "$(grep -o 'Kernel/User page tables isolation: enabled' /tmp/boot.dmesg)"
 		for f in smep smap pcid; do

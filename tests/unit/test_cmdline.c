@@ -120,6 +120,23 @@ TEST(cmdline_value_finds_a_host_option)
 	EXPECT_STR(v, "0123456789abcde");
 }
 
+/* timer_hz=N, a storm's rate for the host's timer: in range or nothing (the
+ * host keeps its rate), never a clamp nor a number read past a bad digit. */
+TEST(cmdline_timer_hz_takes_19_to_100000_and_nothing_else)
+{
+	EXPECT_EQ(cmdline_timer_hz("guest=preempt timer_hz=10000 seconds=3"), 10000);
+	EXPECT_EQ(cmdline_timer_hz("timer_hz=19"), 19);
+	EXPECT_EQ(cmdline_timer_hz("timer_hz=100000"), 100000);
+	EXPECT_EQ(cmdline_timer_hz("timer_hz=18"), 0);
+	EXPECT_EQ(cmdline_timer_hz("timer_hz=100001"), 0);
+	EXPECT_EQ(cmdline_timer_hz("timer_hz=12345678"), 0); /* too long for its buffer */
+	EXPECT_EQ(cmdline_timer_hz("timer_hz=1000x"), 0);
+	EXPECT_EQ(cmdline_timer_hz("timer_hz=-100"), 0);
+	EXPECT_EQ(cmdline_timer_hz("timer_hz="), 0);
+	EXPECT_EQ(cmdline_timer_hz("guest=x"), 0);
+	EXPECT_EQ(cmdline_timer_hz("xtimer_hz=1000"), 0);
+}
+
 TEST(cmdline_verdict_token_is_checked_and_hidden_from_the_guest)
 {
 	static const char *bad[] = { "verdict=", "verdict=ab-cd", "verdict=a.b",

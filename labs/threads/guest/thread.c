@@ -58,7 +58,7 @@ static void schedule(struct hc_trap_frame *f)
 {
 	int cur = thread_current, next = cur;
 
-	vcpu.events &= ~(HCEV_TIMER | HCEV_SELF);
+	vcpu.events = 0; /* the timer, HCEV_SELF and what we ignore (typed input) */
 	for (int n = 1; n <= THREAD_MAX; n++) {
 		int t = (cur + n) % THREAD_MAX;
 
