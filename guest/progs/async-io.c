@@ -125,6 +125,14 @@ static int hostile(int thread)
 				   .len_bytes = sizeof(line) - 1, .buf_gpa = virt_to_gpa(text) };
 	ring_publish();
 	r = ring_post_async();
+	if (r == NREQ + 1) {
+		/* The ABI lets a host complete the batch in the call (Linux's
+		 * --no-serve): nothing is in flight to be hostile to. */
+		if (!batch_ok(d, 0) || con->status != 0)
+			return fail("a batch completed in the HCPOST_ASYNC call", con->status);
+		printf("guest: async-io: the host completed the batch in the HCPOST_ASYNC call\n");
+		return 0;
+	}
 	if (r != 0)
 		return fail("HCPOST_ASYNC of block reads completed some in the call", r);
 	/* Rewritten after its POST into garbage: a host serves the descriptor as
@@ -179,7 +187,7 @@ static void sort(uint64_t *v, int n)
 int prog_async_io(void)
 {
 	uint64_t waited[ROUNDS], overlapped[ROUNDS], io[3], t0, work, cal = 1u << 16, events;
-	uint32_t done_meanwhile = 0;
+	uint32_t done_meanwhile = 0, deferred = 0;
 	int thread = boot->host == BOOTINFO_HOST_LINUX, judge = 1;
 	struct ring_desc *d[NREQ];
 	char arg[8];
@@ -228,8 +236,9 @@ int prog_async_io(void)
 		done_meanwhile += ring_header()->cons == ring_header()->prod;
 		wait_ring_idle();
 		overlapped[i] = rdtsc() - t0;
-		if (r != 0 || !batch_ok(d, 0))
+		if (r < 0 || r > NREQ || !batch_ok(d, 0))
 			return fail("an HCPOST_ASYNC POST of the batch", r);
+		deferred += r < NREQ;
 	}
 	sort(waited, ROUNDS);
 	sort(overlapped, ROUNDS);
@@ -242,11 +251,11 @@ int prog_async_io(void)
 
 	printf("guest: async-io: %d reads of 4 KiB and %lu rounds of work, %d times (TSC ticks, "
 	       "best [median]): waiting %lu [%lu], computing meanwhile %lu [%lu]: %lu%% of it; "
-	       "%lu HCEV_RING upcalls; %u batches done by the computation's end\n", NREQ, work,
-	       ROUNDS, w, waited[ROUNDS / 2], o, overlapped[ROUNDS / 2], pct, events,
-	       done_meanwhile);
-	if (events < ROUNDS)
-		return fail("fewer HCEV_RING upcalls than asynchronous batches", (int64_t)events);
+	       "%lu HCEV_RING upcalls; %u batches left in flight, %u done by the computation's end\n",
+	       NREQ, work, ROUNDS, w, waited[ROUNDS / 2], o, overlapped[ROUNDS / 2], pct, events,
+	       deferred, done_meanwhile);
+	if (events < deferred)
+		return fail("fewer HCEV_RING upcalls than batches left in flight", (int64_t)events);
 	if (!judge)
 		printf("guest: async-io: ratio=0: not judged\n");
 	else if (thread && pct >= 85)

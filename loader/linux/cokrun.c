@@ -40,7 +40,7 @@ extern const uint8_t guest_image_start[], guest_image_end[];
 
 static const char *usage_text =
 	"usage: cokrun [--image FILE] [--disk FILE] [--read-only] [--pool SIZE] [--core FILE]\n"
-	"              [--serve-delay MS] [--no-serve] [ARG...]\n"
+	"              [--disk-latency US] [--serve-delay MS] [--no-serve] [ARG...]\n"
 	"  ARGs are the guest's command line (default: guest=hello), e.g. guest=blk scatter=1\n"
 	"  --image FILE  a guest ELF instead of the one built in (or the ARG image=FILE);\n"
 	"                image=FILE goes into the command line: the monitor names it\n"
@@ -48,6 +48,9 @@ static const char *usage_text =
 	"  --read-only   open the disk read-only: the guest's writes fail with -HCERR_ROFS\n"
 	"  --pool SIZE   the pseudo-physical RAM pool, e.g. 16M (adds pool=SIZE)\n"
 	"  --core FILE   if the guest crashes, write an ELF core there: gdb guest.elf FILE\n"
+	"  --disk-latency US  each block request waits US microseconds before it is done,\n"
+	"                on whichever thread does it: a disk's own time (the image is in\n"
+	"                the host's memory, so a request costs only its copy otherwise)\n"
 	"  --serve-delay MS  the completion thread sleeps MS ms before each answer (a slow\n"
 	"                host, for tests)\n"
 	"  --no-serve    no completion thread: HCPOST_ASYNC batches complete before the POST\n"
@@ -117,11 +120,16 @@ static const char *setup_hint(int err)
 	}
 }
 
+/* --disk-latency, in microseconds: set before the completion thread starts. */
+static unsigned disk_latency_us;
+
 /* One request the module checked and left to us: do it, say how it went. */
 static void complete(struct ck_req *q, uint8_t *pool, int disk)
 {
 	ssize_t n = 0;
 
+	if (q->device == RING_DEV_BLOCK && disk_latency_us)
+		usleep(disk_latency_us); /* the device's time, not the CPU's */
 	q->status = 0;
 	q->done = 0;
 	if (q->device == RING_DEV_CONSOLE) {
@@ -310,6 +318,8 @@ int main(int argc, char **argv)
 			core_path = argv[++i];
 		else if (!strcmp(arg, "--read-only"))
 			read_only = 1;
+		else if (!strcmp(arg, "--disk-latency") && i + 1 < argc)
+			disk_latency_us = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(arg, "--serve-delay") && i + 1 < argc)
 			delay_ms = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(arg, "--no-serve"))
