@@ -3,7 +3,8 @@
  * with HCPOST_ASYNC, compute, then HC_WAIT until cons reaches prod, the late
  * completion an HCEV_RING upcall), with the ratio of the two in TSC ticks.
  * Where the host completes requests in a thread of its own (Linux: cokrun's
- * completion thread) the overlapped one must finish sooner; where the monitor
+ * completion thread) the overlapped one must finish under 85% of the other
+ * (given a disk that takes time: cokrun --disk-latency); where the monitor
  * completes them on the guest's own CPU (bare metal, UEFI: at a host interrupt
  * or the next call) the figure is printed alone: there is no overlap to gain. First the hostile cases: a
  * descriptor rewritten after its POST, a POST while a batch is in flight, a
