@@ -252,10 +252,10 @@ $(BUILD)/cokernel.ko: $(BUILD)/linux-mod/core.o $(MODULE_FILES) proto/linux_ioct
 # static. scripts/linux/run-vm.sh boots it. (Their flags have a name of their
 # own: the object rules read USER_CFLAGS, the ring-3 programs', when they run.)
 HOSTPROG_CFLAGS := -std=gnu11 -O2 -static -z noexecstack $(WARN)
-$(BUILD)/cokrun: loader/linux/cokrun.c loader/elfcore.c loader/elfcore.h proto/linux_ioctl.h \
+$(BUILD)/cokrun: loader/linux/cokrun.c loader/linux/tap.c loader/linux/tap.h loader/elfcore.c loader/elfcore.h proto/linux_ioctl.h \
 		proto/ring.h proto/trapframe.h $(BUILD)/mon-obj/loader/guest_image.o
 	$(call say,HOSTCC,$@)
-	$(Q)$(CC) $(HOSTPROG_CFLAGS) -pthread $< loader/elfcore.c $(BUILD)/mon-obj/loader/guest_image.o -o $@
+	$(Q)$(CC) $(HOSTPROG_CFLAGS) -pthread $< loader/linux/tap.c loader/elfcore.c $(BUILD)/mon-obj/loader/guest_image.o -o $@
 
 $(BUILD)/linux-tools/%: tests/linux/%.c proto/linux_ioctl.h proto/ring.h proto/diskimg.h tests/linux/say.h
 	$(call say,HOSTCC,$@)
@@ -269,6 +269,7 @@ LINUX_VM_FILES := $(BUILD)/cokernel.ko $(BUILD)/cokrun $(BUILD)/disk.img $(BUILD
 	$(BUILD)/tools/mkdisk $(BUILD)/linux-tools/refs $(BUILD)/linux-tools/ioctl_errors \
 	$(BUILD)/linux-tools/tsd_flip $(BUILD)/linux-tools/concurrency $(BUILD)/linux-tools/copyfail \
 	$(BUILD)/linux-tools/fpu_loop $(BUILD)/linux-tools/tick_storm $(BUILD)/linux-tools/jitter \
+	$(BUILD)/linux-tools/udpecho /lib/modules/$(KVER)/kernel/drivers/net/tun.ko \
 	$(EXAMPLE_ELFS)
 $(BUILD)/linux-initramfs.cpio.gz: $(LINUX_VM_FILES) $(wildcard scripts/linux/*)
 	$(call say,CPIO,$@)
@@ -311,7 +312,7 @@ deps-%:
 # Host-side unit tests of mm/, the ELF loader and the command line, built for
 # this machine with AddressSanitizer and UndefinedBehaviorSanitizer.
 UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c mm/vtlb.c mm/bootpt.c loader/elf.c \
-	loader/cmdline.c loader/errors.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/rng.c loader/hypercall.c loader/log.c loader/insn.c \
+	loader/cmdline.c loader/errors.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/rng.c loader/net.c loader/hypercall.c loader/log.c loader/insn.c \
 	loader/trap.c loader/pagefault.c loader/vintr.c loader/report.c loader/elfcore.c loader/elfsym.c switch/passage.c \
 	lib/fmt.c
 # CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
@@ -330,7 +331,7 @@ check: $(BUILD)/tests/unit $(BUILD)/guest.elf
 # libFuzzer over the ring and hypercall validation (clang). FUZZ_SECONDS bounds
 # the run; a crash leaves its input in build/fuzz/ and fails the target.
 FUZZ_SECONDS ?= 30
-FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/rng.c loader/hypercall.c loader/log.c loader/trap.c \
+FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/rng.c loader/net.c loader/hypercall.c loader/log.c loader/trap.c \
 	loader/vintr.c loader/pagefault.c mm/vtlb.c mm/bootpt.c switch/passage.c \
 	loader/insn.c loader/errors.c mm/pool.c mm/pagearray.c mm/guestmem.c mm/pagetable.c \
 	lib/fmt.c

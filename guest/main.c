@@ -16,6 +16,7 @@ static const struct program {
 	{ "blk", prog_blk, 0 },
 	{ "badring", prog_badring, 0 },
 	{ "echo", prog_echo, 0 },
+	{ "net", prog_net, 0 },
 	{ "bench", prog_bench, 0 },
 	{ "spin", prog_spin, 0 },
 	{ "ud2-first", prog_ud2_first, 1 },

@@ -21,6 +21,23 @@ struct host_blk {
 	void *ctx;
 };
 
+/* A network backend: a TAP device (Linux, in the runner), the firmware's
+ * Simple Network Protocol (UEFI), a virtio-net driver (bare metal). Frames
+ * carry their 14-byte Ethernet header; lengths are checked by loader/net.c
+ * (14 to mtu + 14). send and recv may be NULL on a host that defers the
+ * frames to its runner (defer_io). */
+struct host_net {
+	uint8_t mac[6]; /* the guest's address */
+	uint16_t mtu;   /* at most RING_NET_MTU_MAX */
+	/* 0, -HCERR_AGAIN (no room to send now) or -HCERR_IO. */
+	int (*send)(void *ctx, const void *frame, uint32_t len);
+	/* The next frame's length (at most cap), 0 if none waits. */
+	uint32_t (*recv)(void *ctx, void *buf, uint32_t cap);
+	/* Frames for the guest the backend dropped, its queue full. */
+	uint64_t (*rx_dropped)(void *ctx);
+	void *ctx;
+};
+
 struct host_ops {
 	const char *name;       /* "mb2", ... for messages */
 	uint32_t bootinfo_host; /* BOOTINFO_HOST_* */
@@ -47,6 +64,7 @@ struct host_ops {
 	uint64_t (*time_ns)(void *ctx);
 	uint64_t tsc_hz;
 	const struct host_blk *blk; /* NULL: no disk (block requests get -HCERR_NODEV) */
+	const struct host_net *net; /* NULL: no network (RING_DEV_NET gets -HCERR_NODEV) */
 	/* 0: the monitor completes every request itself, through blk and the log.
 	 * 1: it checks them, then leaves console writes and block I/O in m->batch
 	 * for the host to complete (RUN_HOST_IO), and HC_WAIT to the host

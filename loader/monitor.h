@@ -74,6 +74,11 @@ struct monitor {
 	// LAB(device) BEGIN
 	uint64_t rng_state;    /* the random device's generator (loader/rng.c), 0: not seeded */
 	// LAB(device) END
+	/* The net device (loader/net.c): HCEV_NET is due when frames wait and
+	 * this is set (by RING_OP_NET_INFO, or a RECV that found none). */
+	int net_armed;
+	uint64_t net_sent, net_received;
+	uint8_t net_frame[RING_NET_HDR_BYTES + RING_NET_MTU_MAX]; /* one frame, in or out */
 	char input[256];       /* console input taken from the host, not yet read */
 	uint64_t input_len;
 	uint64_t exit_code;

@@ -18,6 +18,7 @@ static const struct ring_device *const devices[] = {
 	// LAB(device) BEGIN
 	[RING_DEV_RNG] = &rng_device,
 	// LAB(device) END
+	[RING_DEV_NET] = &net_device,
 };
 #define NDEVICES (sizeof(devices) / sizeof(devices[0]))
 
@@ -202,15 +203,21 @@ void ring_finish(struct monitor *m)
 		uint32_t result[2]; /* status, done_bytes */
 		struct gspan s;
 
+		const struct ring_device *dev = device_of(sl->r.device);
+
 		if (sl->deferred) { /* the host's word, bounded like everything else */
-			const struct ring_device *dev = device_of(sl->r.device);
 			int whole = dev->whole_or_failed && dev->whole_or_failed(&sl->r);
 
-			if (sl->status != 0 || (whole && sl->done < sl->r.buf.len_bytes))
+			/* -HCERR_AGAIN (a full transmit queue) is the one failure
+			 * a host names; any other is an I/O error. */
+			if ((sl->status != 0 && sl->status != -HCERR_AGAIN) ||
+			    (whole && sl->done < sl->r.buf.len_bytes))
 				sl->status = -HCERR_IO;
 			if (sl->done > sl->r.buf.len_bytes || sl->status)
 				sl->done = sl->status ? 0 : (uint32_t)sl->r.buf.len_bytes;
 		}
+		if (dev && dev->completed)
+			dev->completed(m, &sl->r, sl->status, sl->done);
 		result[0] = (uint32_t)sl->status;
 		result[1] = sl->done;
 		gmem_span(&m->pool, slot + __builtin_offsetof(struct ring_desc, status),

@@ -25,6 +25,9 @@ struct ring_device {
 	/* 1 if anything short of the whole buffer is a failure (a sector read;
 	 * optional: 0). Asked only of requests the host did. */
 	int (*whole_or_failed)(const struct ring_req *r);
+	/* Optional: told each request's outcome as it completes, whoever did it
+	 * (the net device re-arms its event on an empty RECV). */
+	void (*completed)(struct monitor *m, const struct ring_req *r, int status, uint32_t done);
 };
 
 extern const struct ring_device console_device; /* loader/console.c */
@@ -33,5 +36,8 @@ void console_refill(struct monitor *m);
 void console_input_event(struct monitor *m, uint64_t before);
 extern const struct ring_device blk_device;     /* loader/blk.c */
 extern const struct ring_device rng_device;     /* loader/rng.c (the device lab) */
+extern const struct ring_device net_device;     /* loader/net.c */
+/* The host has frames for the guest: HCEV_NET if the guest is due one. */
+void net_rx_event(struct monitor *m);
 
 #endif

@@ -62,6 +62,7 @@
 #define CK_OUT_MIN_BYTES 4096u    /* the smallest output buffer RUN accepts */
 #define CK_INPUT_MAX_BYTES 256u
 #define CK_MAX_REQS 128u          /* RING_ENTRIES: one POST at most */
+#define CK_NET_MTU_MAX 1500u      /* RING_NET_MTU_MAX */
 
 struct ck_setup {
 	__u64 image_ptr, image_len;    /* in: the guest ELF */
@@ -72,12 +73,18 @@ struct ck_setup {
 	__u64 out_ptr, out_len;        /* in: buffer for the monitor's messages */
 	__u64 out_written;             /* out: bytes written there */
 	__u64 pool_bytes;              /* out: the size to mmap */
+	__u8 net_mac[6];               /* in: the guest's MAC address (CK_SETUP_NET) */
+	__u16 net_mtu;                 /* in: 68 to CK_NET_MTU_MAX (CK_SETUP_NET) */
 };
 
 /* The runner has a completion thread that calls SERVE: a batch the guest
  * posts with HCPOST_ASYNC goes to it, and the guest runs on meanwhile.
  * Without it, such a batch is completed through RUN before the POST returns. */
 #define CK_SETUP_SERVE 1u
+/* The runner has a network device (a TAP device it opened): the guest's
+ * RING_DEV_NET sends and receives are handed out as requests, and RUN's
+ * net_ready says when frames wait. Without it the device is -HCERR_NODEV. */
+#define CK_SETUP_NET 2u
 
 /* Why RUN came back (ck_run.exit). */
 enum ck_exit {
@@ -89,10 +96,12 @@ enum ck_exit {
 };
 
 /* One request the guest posted that the runner completes (a console write, a
- * block read, write or flush), already checked by the module: buf lies in the
+ * block read, write or flush, a network send or receive), already checked by the module: buf lies in the
  * pool, the disk range in the disk. The runner sets status (0, or -1 for an
  * I/O error) and done (bytes moved) before the next RUN, in place: an entry
- * whose other fields are not those handed out counts as unanswered. The
+ * whose other fields are not those handed out counts as unanswered. A
+ * network send the device has no room for is answered -12 (-HCERR_AGAIN),
+ * which the guest sees as it is; a receive with no frame waiting, done 0. The
  * module hands each out with status -1, so a request left unanswered fails,
  * and a block read or write answered with fewer bytes than len fails too
  * (-HCERR_IO). */
@@ -120,6 +129,9 @@ struct ck_run {
 	__u32 status;                  /* out: CK_EXIT_DONE: exit code 0..99, 100 crash */
 	__u64 wait_ns;                 /* out: CK_EXIT_WAIT: how long at most */
 	__u64 switches;                /* out: world switches so far */
+	__u32 net_ready;               /* in: 1 if frames wait on the runner's network device */
+	__u32 net_wanted;              /* out: 1 while the guest is due HCEV_NET: only then
+	                                * need the runner look whether frames wait */
 };
 
 /* SERVE's argument (the completion thread's; CK_SETUP_SERVE). */

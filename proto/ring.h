@@ -36,6 +36,28 @@
 
 #define RING_SECTOR_BYTES 512u
 
+/* The network device (docs/ABI.md "The network device"): Ethernet frames,
+ * each with its 14-byte header and without the frame check sequence, as a
+ * TAP device or a NIC's descriptors carry them. offset must be 0.
+ * SEND: one frame of len_bytes (14 to mtu + 14) out; done_bytes = len_bytes.
+ * RECV: the next received frame into buf (len_bytes >= mtu + 14);
+ *       done_bytes = its length, 0 if none is waiting (which re-arms HCEV_NET).
+ * INFO: struct ring_net_info -> buf (len_bytes >= 32); it also turns HCEV_NET on. */
+#define RING_DEV_NET 4
+#define RING_OP_NET_SEND 1
+#define RING_OP_NET_RECV 2
+#define RING_OP_NET_INFO 3
+#define RING_NET_HDR_BYTES 14u
+#define RING_NET_MTU_MAX 1500u /* the most a host offers: standard frames, no jumbo ones */
+
+struct ring_net_info {
+	uint8_t mac[6];      /* the guest's own address, given by the host */
+	uint16_t mtu;        /* largest payload after the 14-byte header */
+	uint32_t flags;      /* none yet: 0 */
+	uint64_t rx_dropped; /* frames for the guest the host dropped (its queue full) */
+	uint64_t reserved;
+};
+
 /* One request. Written by the guest except status and done_bytes, which the
  * host writes before it advances cons. 64 bytes: one cache line, so no
  * descriptor shares a line with another or crosses a page. */
@@ -79,6 +101,7 @@ _Static_assert(__builtin_offsetof(struct ring_hdr, prod) == 64, "prod on its own
 _Static_assert(__builtin_offsetof(struct ring_hdr, cons) == 128, "cons on its own line");
 _Static_assert(__builtin_offsetof(struct ring_desc, status) == 32, "status offset");
 _Static_assert(sizeof(struct ring_blk_geometry) == 16, "geometry size");
+_Static_assert(sizeof(struct ring_net_info) == 32, "net info size");
 _Static_assert((RING_ENTRIES & (RING_ENTRIES - 1)) == 0, "entries a power of two");
 
 #endif

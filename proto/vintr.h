@@ -11,6 +11,7 @@
 #define HCEV_TIMER 1u /* the virtual timer expired (timer_fired says how often) */
 #define HCEV_INPUT (1u << 1) /* console input is waiting (what HC_WAIT_INPUT reports) */
 #define HCEV_RING (1u << 2)  /* the host completed descriptors after their HC_POST returned */
+#define HCEV_NET (1u << 3)   /* frames wait on the net device (RING_OP_NET_RECV takes them) */
 #define HCEV_SELF (1u << 31) /* set by the guest itself: an upcall at the next exit */
 
 /* In the guest's pool, 64-byte aligned (so within one page). Who writes what:

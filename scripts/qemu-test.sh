@@ -581,6 +581,9 @@ scenario bios-echo bios 30 "guest=echo" 0 "guest: echo: type a line" "hello, gue
 TYPED_INPUT='typed at a guest that reads none\nagain\nand again\n'
 prog bios-vtimer-typed bios 30 vtimer "qemu-input: sent 49 bytes in 3 lines"
 prog bios-sched-typed bios 30 sched "qemu-input: sent 49 bytes in 3 lines"
+# guest=net where the host has no network device yet: a named refusal.
+scenario bios-net-none bios 30 "guest=net" 0 \
+	"guest: net: no network device on this host (-HCERR_NODEV)" "SUCCESS"
 scenario bios-echo-spin bios 30 "guest=echo idle=spin" 0 "computing while it waits" \
 	"hello, guest" "qemu-input: sent 18 bytes in 2 lines" "guest: echo: quit after" \
 	"rounds computed while waiting" "SUCCESS" " wait 0, " " 18 bytes in (0 dropped"
@@ -690,6 +693,8 @@ scenario efi-esp-storm esp 90 "guest=preempt seconds=3 timer_hz=10000" 0 "rounds
 scenario efi-esp-echo esp 90 "guest=echo" 0 "guest: echo: type a line" "hello, guest" \
 	"qemu-input: sent 18 bytes in 2 lines" "guest: echo: quit after" "SUCCESS" \
 	"monitor: guest exited with code 0"
+scenario efi-esp-net-none esp 90 "guest=net" 0 \
+	"guest: net: no network device on this host (-HCERR_NODEV)" "SUCCESS"
 fpu esp 90 efi-esp-cpumax # the x87/SSE/AVX scenarios on QEMU's most capable CPU too
 # The UEFI host's image=PATH, on its own volume (scripts/mkesp.sh puts the
 # examples in \examples\), in the ESP's batch: each run names its own image.
@@ -734,6 +739,23 @@ scenario linux-echo linux - "" 0 "guest: echo: type a line" "hello, guest" "SUCC
 scenario linux-echo-spin linux - "" 0 "computing while it waits" "hello, guest" \
 	"guest: echo: quit after" "rounds computed while waiting" "SUCCESS" \
 	"monitor: guest exited with code 0"
+# The guest on a TAP interface (cokrun --tap): its refusals of malformed
+# frames, 20 pings, 10,000 UDP datagrams echoed byte-exact, a flood while it
+# takes no frames (the TAP's queue bounds and counts it), then 100 more.
+scenario linux-net linux - "" - \
+	"guest: net: a zero-length frame: -HCERR_INVAL" \
+	"guest: net: a frame shorter than its header: -HCERR_INVAL" \
+	"guest: net: a frame longer than the MTU allows: -HCERR_2BIG" \
+	"guest: net: a frame outside the pool: -HCERR_FAULT" \
+	"guest: net: a receive buffer too small for a frame: -HCERR_INVAL" \
+	"guest: net: a receive buffer outside the pool: -HCERR_FAULT" \
+	"linux: ping: 20 packets transmitted, 20 packets received" \
+	"linux: udpecho: 10000 datagrams of 1 to 1472 bytes, 16 in flight at most: 10000 echoed byte-exact, 0 wrong, 0 lost, 0 duplicated" \
+	"linux: udpecho exit status 0" "guest: net: computing for 1 s without taking frames" \
+	"linux: the flood overflowed the TAP's queue, its drops counted: ok" \
+	"linux: MemFree after the flood within 16 MiB of before: ok" \
+	"linux: udpecho after the flood exit status 0" "linux: cokrun exit status 0" \
+	"guest: net: stopped:"
 scenario linux-image linux - "" 0 \
 	"monitor: image: /hello.elf (" "monitor: image '/hello.elf' entry" \
 	"hello: a kit guest on the Linux host" "hello: argv[1] = 'hello-arg'" \

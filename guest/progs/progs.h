@@ -9,6 +9,7 @@ int prog_fault(void);
 int prog_blk(void);
 int prog_badring(void);
 int prog_echo(void);
+int prog_net(void);
 int prog_bench(void);
 int prog_spin(void);
 int prog_ud2_first(void);

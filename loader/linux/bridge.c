@@ -17,11 +17,13 @@ struct ckb_guest {
 	int resume_check;     /* the runner completed a call or gave input: look before entering */
 	struct host_ops ops;
 	struct host_blk blk;
+	struct host_net net; /* mac and MTU only: the runner sends and receives */
 	struct ckb_env env;
 	char image_name[128]; /* the command line's image=PATH (cokrun puts it there) */
 };
 
 _Static_assert(CK_MAX_REQS == RING_ENTRIES, "one POST fits one RUN");
+_Static_assert(CK_NET_MTU_MAX == RING_NET_MTU_MAX, "the module's MTU bound is the ABI's");
 _Static_assert(sizeof(((struct ck_crash *)0)->regs) == sizeof(struct hc_trap_frame), "crash regs");
 _Static_assert(CK_CRASH_MAPS == ELFCORE_MAX_MAPS, "crash windows");
 _Static_assert(sizeof(((struct ck_crash *)0)->program) == sizeof(((struct elfcore *)0)->program) &&
@@ -114,7 +116,8 @@ static int no_flush(void *ctx)
 
 int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdline,
 	      const void *image, ckb_u64 image_len, ckb_u64 disk_sectors, int disk_read_only,
-	      int async_io, ckb_u64 *out_pool_bytes)
+	      int async_io, const unsigned char *net_mac, unsigned net_mtu,
+	      ckb_u64 *out_pool_bytes)
 {
 	struct host_ops *h = &g->ops;
 	int err;
@@ -126,6 +129,8 @@ int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdlin
 		.write = no_write,
 		.flush = no_flush,
 	};
+	g->net = (struct host_net){ .mtu = (uint16_t)net_mtu };
+	__builtin_memcpy(g->net.mac, net_mac, sizeof(g->net.mac));
 	if (!env->tsc_hz)
 		return CKB_ENODEV; /* no TSC rate: no clock for the guest */
 	g->env = *env;
@@ -141,6 +146,7 @@ int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdlin
 		.time_ns = time_ns,
 		.tsc_hz = env->tsc_hz,
 		.blk = disk_sectors ? &g->blk : 0,
+		.net = net_mtu ? &g->net : 0,
 		.defer_io = 1,
 		.async_io = async_io != 0,
 	};
@@ -289,6 +295,17 @@ unsigned ckb_input(struct ckb_guest *g, const char *buf, unsigned len)
 	console_input_event(m, before);
 	g->resume_check = 1;
 	return n;
+}
+
+void ckb_net_ready(struct ckb_guest *g)
+{
+	net_rx_event(&g->m);
+	g->resume_check = 1;
+}
+
+int ckb_net_wanted(const struct ckb_guest *g)
+{
+	return g->m.host->net && g->m.net_armed;
 }
 
 ckb_u64 ckb_wait_ns(const struct ckb_guest *g)

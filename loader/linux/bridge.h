@@ -57,7 +57,8 @@ ckb_u64 ckb_guest_bytes(void);
 void ckb_set_log_sink(void (*write)(const char *buf, size_t len));
 int ckb_start(struct ckb_guest *g, const struct ckb_env *env, const char *cmdline,
 	      const void *image, ckb_u64 image_len, ckb_u64 disk_sectors, int disk_read_only,
-	      int async_io, ckb_u64 *out_pool_bytes);
+	      int async_io, const unsigned char *net_mac, unsigned net_mtu,
+	      ckb_u64 *out_pool_bytes);
 /* At the start of every RUN, preemption off: agree with this CPU's host
  * state. 0; 1: call ckb_map_tss with preemption on (it may sleep), then
  * again; -1: this CPU cannot run the guest (the log says why). */
@@ -73,6 +74,10 @@ unsigned ckb_reqs(const struct ckb_guest *g, struct ck_req *out);
 void ckb_reqs_done(struct ckb_guest *g, const struct ck_req *in);
 /* Console input for the guest; returns how many bytes were taken. */
 unsigned ckb_input(struct ckb_guest *g, const char *buf, unsigned len);
+/* Frames wait on the runner's network device: HCEV_NET if the guest is due
+ * one. ckb_net_wanted: whether it is (only then need the runner look). */
+void ckb_net_ready(struct ckb_guest *g);
+int ckb_net_wanted(const struct ckb_guest *g);
 /* CKB_WAIT: how long until its deadline (0: passed), and the end of the wait. */
 ckb_u64 ckb_wait_ns(const struct ckb_guest *g);
 void ckb_wait_done(struct ckb_guest *g);

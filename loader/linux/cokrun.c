@@ -10,7 +10,8 @@
  * --core FILE, a guest that crashed leaves an ELF core there for gdb
  * (loader/elfcore.c writes it; docs/CRASHDUMP.md). A second thread, the
  * completion thread, does the batches the guest posts with HCPOST_ASYNC while
- * the main thread's RUN goes on with the guest (SERVE). */
+ * the main thread's RUN goes on with the guest (SERVE). With --tap NAME the
+ * guest's network device is that TAP interface (tap.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../elfcore.h"
+#include "tap.h"
+#include "../../proto/errors.h"
 #include "../../proto/linux_ioctl.h"
 #include "../../proto/ring.h"
 
@@ -40,7 +43,8 @@ extern const uint8_t guest_image_start[], guest_image_end[];
 
 static const char *usage_text =
 	"usage: cokrun [--image FILE] [--disk FILE] [--read-only] [--pool SIZE] [--core FILE]\n"
-	"              [--disk-latency US] [--serve-delay MS] [--no-serve] [ARG...]\n"
+	"              [--tap NAME] [--disk-latency US] [--serve-delay MS] [--no-serve]\n"
+	"              [ARG...]\n"
 	"  ARGs are the guest's command line (default: guest=hello), e.g. guest=blk scatter=1\n"
 	"  --image FILE  a guest ELF instead of the one built in (or the ARG image=FILE);\n"
 	"                image=FILE goes into the command line: the monitor names it\n"
@@ -48,6 +52,8 @@ static const char *usage_text =
 	"  --read-only   open the disk read-only: the guest's writes fail with -HCERR_ROFS\n"
 	"  --pool SIZE   the pseudo-physical RAM pool, e.g. 16M (adds pool=SIZE)\n"
 	"  --core FILE   if the guest crashes, write an ELF core there: gdb guest.elf FILE\n"
+	"  --tap NAME    the guest's network device: TAP interface NAME (created if it\n"
+	"                does not exist), the guest's MAC 02:c0:4b:00:00:01, MTU 1500\n"
 	"  --disk-latency US  each block request waits US microseconds before it is done,\n"
 	"                on whichever thread does it: a disk's own time (the image is in\n"
 	"                the host's memory, so a request costs only its copy otherwise)\n"
@@ -120,8 +126,27 @@ static const char *setup_hint(int err)
 	}
 }
 
-/* --disk-latency, in microseconds: set before the completion thread starts. */
+/* --disk-latency, in microseconds, and --tap's file: set before the
+ * completion thread starts. */
 static unsigned disk_latency_us;
+static int tap = -1;
+static const uint8_t guest_mac[6] = { 0x02, 0xc0, 0x4b, 0x00, 0x00, 0x01 }; /* locally administered */
+
+/* One frame out, or the next one in (0 bytes if none waits): what the
+ * module hands out as a network request, answered in q. */
+static ssize_t net_io(struct ck_req *q, uint8_t *pool)
+{
+	ssize_t n;
+
+	if (q->op == RING_OP_NET_SEND) {
+		n = write(tap, pool + q->gpa, q->len);
+		if (n < 0 && (errno == EAGAIN || errno == ENOBUFS))
+			q->status = -HCERR_AGAIN; /* the interface's queue is full: try later */
+		return n;
+	}
+	n = read(tap, pool + q->gpa, q->len);
+	return n < 0 && errno == EAGAIN ? 0 : n;
+}
 
 /* One request the module checked and left to us: do it, say how it went. */
 static void complete(struct ck_req *q, uint8_t *pool, int disk)
@@ -132,7 +157,11 @@ static void complete(struct ck_req *q, uint8_t *pool, int disk)
 		usleep(disk_latency_us); /* the device's time, not the CPU's */
 	q->status = 0;
 	q->done = 0;
-	if (q->device == RING_DEV_CONSOLE) {
+	if (q->device == RING_DEV_NET) {
+		n = net_io(q, pool);
+		if (q->status) /* named already */
+			return;
+	} else if (q->device == RING_DEV_CONSOLE) {
 		(void)write_all(STDOUT_FILENO, pool + q->gpa, q->len); /* stdout gone: nowhere to go */
 		n = q->len;
 	} else if (q->op == RING_OP_BLK_READ) {
@@ -142,7 +171,8 @@ static void complete(struct ck_req *q, uint8_t *pool, int disk)
 	} else if (q->op == RING_OP_BLK_FLUSH) {
 		n = fsync(disk);
 	}
-	if (n < 0 || (q->device == RING_DEV_BLOCK && q->op != RING_OP_BLK_FLUSH && n != q->len))
+	if (n < 0 || (q->device == RING_DEV_BLOCK && q->op != RING_OP_BLK_FLUSH && n != q->len) ||
+	    (q->device == RING_DEV_NET && q->op == RING_OP_NET_SEND && n != q->len))
 		q->status = -1; /* the module reports it to the guest as -HCERR_IO */
 	else
 		q->done = (uint32_t)n;
@@ -266,24 +296,29 @@ static void write_core(int dev, const char *path, const uint8_t *mem, uint64_t p
 		(unsigned long long)size, path);
 }
 
-/* What stdin has, waiting at most ms for it (0: not at all) or until the
- * completion thread has answered (dev readable); 0 bytes at EOF. */
-static uint32_t read_input(int dev, char *buf, size_t len, int ms)
+/* What the host has for the guest, waiting at most ms for something (0: not
+ * at all), or until the completion thread has answered (dev readable): what
+ * stdin has (r->input_len; 0 bytes at EOF), and whether frames wait on the
+ * TAP device (r->net_ready), looked at only while the guest is due HCEV_NET. */
+static void host_input(int dev, struct ck_run *r, char *buf, size_t len, int ms)
 {
-	struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
-			       { .fd = dev, .events = POLLIN } };
+	struct pollfd p[3] = { { .fd = STDIN_FILENO, .events = POLLIN },
+			       { .fd = dev, .events = POLLIN },
+			       { .fd = r->net_wanted ? tap : -1, .events = POLLIN } };
 	ssize_t n;
 
-	if (poll(p, 2, ms) > 0 && (p[0].revents & POLLIN) &&
-	    (n = read(STDIN_FILENO, buf, len)) > 0)
-		return (uint32_t)n;
-	return 0;
+	r->input_len = r->net_ready = 0;
+	if (poll(p, 3, ms) <= 0)
+		return;
+	if ((p[0].revents & POLLIN) && (n = read(STDIN_FILENO, buf, len)) > 0)
+		r->input_len = (uint32_t)n;
+	r->net_ready = (p[2].revents & POLLIN) != 0;
 }
 
 int main(int argc, char **argv)
 {
 	const char *image_path = NULL, *image_arg = NULL, *disk_path = NULL, *pool = NULL;
-	const char *core_path = NULL;
+	const char *core_path = NULL, *tap_name = NULL;
 	char cmdline[CK_CMDLINE_MAX_BYTES] = "";
 	/* Page-aligned: RUN pins the pages it writes, the fewer the cheaper. */
 	static char out[OUT_BYTES] __attribute__((aligned(4096)));
@@ -318,6 +353,8 @@ int main(int argc, char **argv)
 			core_path = argv[++i];
 		else if (!strcmp(arg, "--read-only"))
 			read_only = 1;
+		else if (!strcmp(arg, "--tap") && i + 1 < argc)
+			tap_name = argv[++i];
 		else if (!strcmp(arg, "--disk-latency") && i + 1 < argc)
 			disk_latency_us = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(arg, "--serve-delay") && i + 1 < argc)
@@ -388,6 +425,17 @@ int main(int argc, char **argv)
 	s.out_ptr = (uintptr_t)out;
 	s.out_len = sizeof(out);
 	s.flags = serving ? CK_SETUP_SERVE : 0;
+	if (tap_name) {
+		tap = tap_open(tap_name);
+		if (tap < 0) {
+			fprintf(stderr, "cokrun: --tap %s: %s%s\n", tap_name, strerror(errno),
+				errno == ENOENT ? " (no /dev/net/tun: load the tun module)" : "");
+			return EXIT_RUNNER;
+		}
+		s.flags |= CK_SETUP_NET;
+		memcpy(s.net_mac, guest_mac, sizeof(s.net_mac));
+		s.net_mtu = 1500;
+	}
 	if (ioctl(dev, CK_IOC_SETUP, &s) < 0) {
 		int err = errno;
 
@@ -415,7 +463,7 @@ int main(int argc, char **argv)
 			die("run");
 		if (rc == 0)
 			(void)write_all(STDOUT_FILENO, out, r.out_written);
-		r.input_len = 0;
+		r.input_len = r.net_ready = 0;
 		if (rc == 0 && r.exit == CK_EXIT_DONE)
 			break;
 		if (rc < 0 || stop_signal) {
@@ -428,13 +476,14 @@ int main(int argc, char **argv)
 			for (uint32_t k = 0; k < r.nreqs; k++)
 				complete(&reqs[k], mem, disk);
 		} else if (r.exit == CK_EXIT_WAIT) {
-			/* Input, or the completion thread's answers (the file is
-			 * then readable), end the wait early. */
-			r.input_len = read_input(dev, input, sizeof(input), (int)(r.wait_ns / 1000000));
+			/* Input, frames, or the completion thread's answers (the
+			 * file is then readable), end the wait early. */
+			host_input(dev, &r, input, sizeof(input), (int)(r.wait_ns / 1000000));
 		} else if (r.exit == CK_EXIT_SLICE) {
-			/* A guest that computes gets what was typed at the end of
-			 * its slice, as HCEV_INPUT: it need not wait to see it. */
-			r.input_len = read_input(dev, input, sizeof(input), 0);
+			/* A guest that computes gets what was typed, and word of
+			 * frames, at the end of its slice (HCEV_INPUT, HCEV_NET):
+			 * it need not wait to see them. */
+			host_input(dev, &r, input, sizeof(input), 0);
 		}
 	}
 	if (r.status == STATUS_CRASH && core_path)

@@ -117,8 +117,12 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 		return -EFAULT;
 	if (f->state != CK_NEW)
 		return -EBUSY;
-	if (s.image_len == 0 || s.out_len < CK_OUT_MIN_BYTES || (s.flags & ~CK_SETUP_SERVE) ||
+	if (s.image_len == 0 || s.out_len < CK_OUT_MIN_BYTES ||
+	    (s.flags & ~(CK_SETUP_SERVE | CK_SETUP_NET)) ||
 	    s.disk_read_only > 1 || s.disk_sectors > (U64_MAX >> 9))
+		return -EINVAL;
+	/* An MTU from the smallest IPv4 allows (RFC 791) to a standard frame's. */
+	if ((s.flags & CK_SETUP_NET) && (s.net_mtu < 68 || s.net_mtu > CK_NET_MTU_MAX))
 		return -EINVAL;
 	if (s.image_len > CK_IMAGE_MAX_BYTES)
 		return -E2BIG;
@@ -147,7 +151,8 @@ static long ck_setup(struct ck_file *f, struct ck_setup __user *uarg)
 	env.ctx = f;
 	ck_messages_lock(f);
 	err = ckb_errno[ckb_start(g, &env, cmdline, image, s.image_len, s.disk_sectors,
-				  s.disk_read_only, s.flags & CK_SETUP_SERVE, &s.pool_bytes)];
+				  s.disk_read_only, s.flags & CK_SETUP_SERVE, s.net_mac,
+				  s.flags & CK_SETUP_NET ? s.net_mtu : 0, &s.pool_bytes)];
 	ck_messages_unlock();
 	if (err) { /* ckb_start gave back whatever it had taken */
 		vfree(g);
@@ -367,6 +372,8 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 	} else {
 		if (r.input_len)
 			ckb_input(f->g, in, r.input_len);
+		if (r.net_ready)
+			ckb_net_ready(f->g);
 		if (f->state == CK_IO) {
 			ck_match_answers(f->reqs, f->answers, f->nreqs);
 			ckb_reqs_done(f->g, f->answers);
@@ -395,6 +402,7 @@ static long ck_run(struct ck_file *f, struct ck_run __user *uarg)
 		ck_ubuf_write(&f->ubuf[CK_UBUF_REQS], 0, f->reqs, r.nreqs * sizeof(*f->reqs));
 	}
 	r.switches = ckb_switches(f->g);
+	r.net_wanted = ckb_net_wanted(f->g);
 	r.out_written = ck_text_out(f);
 	ck_ubuf_write(&f->ubuf[CK_UBUF_ARG], 0, &r, sizeof(r));
 out: /* the pins stay for the next RUN (ubuf.c) */

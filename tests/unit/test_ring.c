@@ -660,3 +660,145 @@ TEST(console_input_raises_hcev_input_on_the_transition_only)
 	EXPECT_EQ(v->events, HCEV_INPUT);
 	teardown();
 }
+
+/* ---- the net device (loader/net.c) over a fake backend ---- */
+static uint8_t net_sent_frame[1600], net_queue[4][1600];
+static uint32_t net_sent_len, net_queue_len[4], net_queued, net_send_err;
+
+static int n_send(void *c, const void *frame, uint32_t len)
+{
+	(void)c;
+	if (net_send_err)
+		return (int)net_send_err;
+	memcpy(net_sent_frame, frame, len);
+	net_sent_len = len;
+	return 0;
+}
+
+static uint32_t n_recv(void *c, void *buf, uint32_t cap)
+{
+	uint32_t len;
+
+	(void)c;
+	if (!net_queued)
+		return 0;
+	len = net_queue_len[0];
+	EXPECT(len <= cap);
+	memcpy(buf, net_queue[0], len);
+	memmove(net_queue[0], net_queue[1], sizeof(net_queue) - sizeof(net_queue[0]));
+	memmove(net_queue_len, net_queue_len + 1, sizeof(net_queue_len) - sizeof(net_queue_len[0]));
+	net_queued--;
+	return len;
+}
+
+static uint64_t n_dropped(void *c)
+{
+	(void)c;
+	return 7;
+}
+
+static struct host_net net = { { 0x02, 0, 0, 0xc0, 0x4b, 1 }, 1500, n_send, n_recv, n_dropped, 0 };
+
+static struct ring_desc net_req(uint16_t op, uint64_t gpa, uint32_t len)
+{
+	return (struct ring_desc){ .device = RING_DEV_NET, .op = op, .buf_gpa = gpa,
+				   .len_bytes = len };
+}
+
+/* Every malformed net descriptor gets its named status and moves no frame. */
+TEST(net_malformed_descriptors_get_named_statuses)
+{
+	struct ring_desc d;
+
+	setup();
+	EXPECT_EQ(status_of(net_req(RING_OP_NET_INFO, BUF_GPA, 32)), -HCERR_NODEV); /* no backend */
+	host.net = &net;
+	net_sent_len = 0;
+	EXPECT_EQ(status_of(net_req(RING_OP_NET_SEND, BUF_GPA, 0)), -HCERR_INVAL);
+	EXPECT_EQ(status_of(net_req(RING_OP_NET_SEND, BUF_GPA, 13)), -HCERR_INVAL); /* no header */
+	EXPECT_EQ(status_of(net_req(RING_OP_NET_SEND, BUF_GPA, 1515)), -HCERR_2BIG);
+	EXPECT_EQ(status_of(net_req(RING_OP_NET_SEND, POOL_PAGES * 4096ull - 100, 200)),
+		  -HCERR_FAULT); /* past the pool's end */
+	EXPECT_EQ(status_of(net_req(RING_OP_NET_RECV, BUF_GPA, 1513)), -HCERR_INVAL); /* too small */
+	EXPECT_EQ(status_of(net_req(RING_OP_NET_INFO, BUF_GPA, 31)), -HCERR_INVAL);
+	EXPECT_EQ(status_of(net_req(9, BUF_GPA, 64)), -HCERR_INVAL);
+	d = net_req(RING_OP_NET_SEND, BUF_GPA, 64);
+	d.offset = 1;
+	EXPECT_EQ(status_of(d), -HCERR_INVAL);
+	EXPECT_EQ(net_sent_len, 0);
+	EXPECT_EQ(m.net_sent, 0);
+	host.net = 0;
+	teardown();
+}
+
+/* Frames out and in byte for byte, across a page boundary; INFO says the
+ * address, MTU and drops; a busy backend is -HCERR_AGAIN. */
+TEST(net_frames_move_exactly_and_info_reads_the_backend)
+{
+	struct ring_desc d;
+	struct ring_net_info info;
+
+	setup();
+	host.net = &net;
+	net_send_err = 0;
+	for (int i = 0; i < 300; i++) /* g() is one page's: write byte by byte */
+		*(uint8_t *)g(BUF_GPA + 4096 - 100 + (uint64_t)i) = (uint8_t)(i * 13 + 1);
+	d = post1(net_req(RING_OP_NET_SEND, BUF_GPA + 4096 - 100, 300));
+	EXPECT_EQ(d.status, 0);
+	EXPECT_EQ(d.done_bytes, 300);
+	EXPECT_EQ(net_sent_len, 300);
+	for (int i = 0; i < 300; i++)
+		EXPECT_EQ(net_sent_frame[i], (uint8_t)(i * 13 + 1));
+	net_send_err = (uint32_t)-HCERR_AGAIN;
+	EXPECT_EQ(status_of(net_req(RING_OP_NET_SEND, BUF_GPA, 60)), -HCERR_AGAIN);
+	net_send_err = 0;
+	net_queued = 1;
+	net_queue_len[0] = 60;
+	for (int i = 0; i < 60; i++)
+		net_queue[0][i] = (uint8_t)(200 - i);
+	memset(g(BUF_GPA + 8192), 0xee, 2048);
+	d = post1(net_req(RING_OP_NET_RECV, BUF_GPA + 8192, 2048));
+	EXPECT_EQ(d.status, 0);
+	EXPECT_EQ(d.done_bytes, 60);
+	EXPECT_EQ(((uint8_t *)g(BUF_GPA + 8192))[59], 200 - 59);
+	EXPECT_EQ(((uint8_t *)g(BUF_GPA + 8192))[60], 0xee); /* nothing past the frame */
+	d = post1(net_req(RING_OP_NET_INFO, BUF_GPA, 64));
+	EXPECT_EQ(d.done_bytes, 32);
+	memcpy(&info, g(BUF_GPA), sizeof(info));
+	EXPECT_EQ(info.mtu, 1500);
+	EXPECT_EQ(info.mac[5], 1);
+	EXPECT_EQ(info.rx_dropped, 7);
+	EXPECT_EQ(m.net_sent, 1);
+	EXPECT_EQ(m.net_received, 1);
+	host.net = 0;
+	teardown();
+}
+
+/* HCEV_NET: not before the guest asked for INFO, once when frames wait, and
+ * again only after a RECV found none. */
+TEST(net_event_is_armed_by_info_and_by_an_empty_recv)
+{
+	struct hc_vcpu *v;
+
+	setup();
+	host.net = &net;
+	v = with_vcpu(0x1000);
+	net_rx_event(&m);
+	EXPECT_EQ(v->events, 0); /* a guest that never opened the device */
+	post1(net_req(RING_OP_NET_INFO, BUF_GPA, 32));
+	net_rx_event(&m);
+	EXPECT_EQ(v->events, HCEV_NET);
+	v->events = 0;
+	net_rx_event(&m); /* frames still wait: no second event */
+	EXPECT_EQ(v->events, 0);
+	net_queued = 1;
+	net_queue_len[0] = 14;
+	EXPECT_EQ(post1(net_req(RING_OP_NET_RECV, BUF_GPA, 1514)).done_bytes, 14);
+	net_rx_event(&m);
+	EXPECT_EQ(v->events, 0); /* it took a frame, not "none": not re-armed */
+	EXPECT_EQ(post1(net_req(RING_OP_NET_RECV, BUF_GPA, 1514)).done_bytes, 0);
+	net_rx_event(&m);
+	EXPECT_EQ(v->events, HCEV_NET);
+	host.net = 0;
+	teardown();
+}
