@@ -13,6 +13,9 @@
 #include "../../../guest/progs/user_images.h"
 
 #define STACK_PAGE (PROC_STACK_TOP - 4096) /* the stack's top page, mapped RW */
+/* The page under the stack, unmapped in every process: the test maps it
+ * without PTE_U there, as xv6 does its guard page. */
+#define GUARD_PAGE (PROC_STACK_TOP - (PROC_STACK_PAGES + 1) * 4096)
 
 /* The byte at uva in p's memory, by the test's own walk; -1 if unmapped. */
 static int byte_at(struct proc *p, uint64_t uva)
@@ -31,7 +34,7 @@ static void check_walks(struct proc *p)
 {
 	static const char text[] = "copied across two pages";
 	char back[sizeof(text)] = { 0 };
-	uint64_t across = STACK_PAGE - 8, elf_first;
+	uint64_t across = STACK_PAGE - 8, elf_first, guard;
 	int same = 1, works;
 
 	/* A refusal counts only from a lab_user_ok that also says yes: one that
@@ -51,6 +54,11 @@ static void check_walks(struct proc *p)
 	      works && lab_user_ok(p, (uint64_t)&check_walks, 16, 0) == 0 &&
 		      lab_user_ok(p, PT_USER_TOP - 4096, 8192, 0) == 0);
 	check("lab_user_ok: a length of 0 is fine anywhere", lab_user_ok(p, ~0ull, 0, 1) == 1);
+	guard = palloc();
+	check("lab_user_ok: a lower-half page without PTE_U (a guard page) is refused",
+	      works && guard && pt_map(p->root, GUARD_PAGE, guard, 4096, PTE_W | PTE_NX) == 0 &&
+		      lab_user_ok(p, GUARD_PAGE, 16, 0) == 0 &&
+		      lab_copyin(p, back, GUARD_PAGE, 8) == -1);
 	check("lab_copyout across two pages while other tables are loaded returns the length",
 	      lab_copyout(p, across, text, sizeof(text)) == (int64_t)sizeof(text));
 	for (unsigned i = 0; i < sizeof(text); i++)
@@ -88,13 +96,19 @@ int prog_lab_syscall(void)
 	calls_before = proc_syscalls;
 	status = lab_first_process();
 	/* Worth something only once a process ran and called: a starter that
-	 * runs nothing outlives nothing and keeps no page. */
+	 * runs nothing outlives nothing and keeps no page. The process is the
+	 * next pid after the one walked; how it ended is the kit's record, not
+	 * the lab's word. */
 	ran = status >= 0 && proc_syscalls - calls_before > 40;
 	check("the kernel outlived the process's bad pointers (it ran, made its calls, "
 	      "and the kernel is here)", ran && boot->magic == BOOTINFO_MAGIC);
-	check_eq("the first user process exited 0 (every one of its checks passed)",
-		 (uint64_t)status, 0);
+	check("the first user process exited 0 (every one of its checks passed), "
+	      "as the kit saw it end", status == 0 && proc_exit_status(other + 1) == 0);
 	check("its pages were given back", ran && palloc_free_pages() == free_before);
-	printf("guest: lab-syscall: %lu system calls\n", proc_syscalls - calls_before);
+	/* The kit's count of int $0x80 entries: labs/syscall/grade.sh wants the
+	 * reference run's exact number, which only the program run to its end
+	 * makes. */
+	printf("guest: lab-syscall: the first process made %lu system calls\n",
+	       proc_syscalls - calls_before);
 	return check_end();
 }

@@ -13,13 +13,14 @@
 
 #define BIG (LAB_LEN_MAX + 4096)
 
-static int failures;
+static int failures, checks;
 static uint8_t page[3 * 4096] __attribute__((aligned(4096)));
 static const uint8_t ro[4096] __attribute__((aligned(4096))) = "a read-only page";
 
 static void check(const char *what, int ok)
 {
 	printf("lab-syscall: %s %s\n", ok ? "ok  " : "FAIL", what);
+	checks++;
 	failures += !ok;
 }
 
@@ -156,6 +157,6 @@ int main(void)
 	strings(heap);
 	sums(heap, big);
 	fills(heap, big);
-	printf("lab-syscall: %d failed\n", failures);
+	printf("lab-syscall: %d checks, %d failed\n", checks, failures);
 	return failures;
 }
