@@ -59,7 +59,7 @@ static int64_t test_syscall(struct proc *p, struct hc_trap_frame *f)
 		if (!e || !(*e & PTE_P))
 			return -1;
 		*e &= ~PTE_W;
-		invlpg(f->rdi & ~(PAGE - 1)); /* SDM Vol.3 4.10.4.1: rights taken away */
+		invlpg(f->rdi & ~(PAGE - 1)); /* SDM Vol.3 4.10.4.2: a right taken away */
 		return 0;
 	case LAZY_T_FILL:
 		if (f->rsi > sizeof(bytes))
