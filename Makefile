@@ -82,8 +82,22 @@ $(BUILD)/user/%.elf: $(BUILD)/user-obj/guest/user/%.o $(USER_LIB_OBJ) guest/user
 	$(Q)mkdir -p $(@D) && $(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -S \
 		-T guest/user/user.ld $< $(USER_LIB_OBJ) -o $@
 
+# A lab's user programs (labs/LAB/user/NAME.c, docs/labs/README.md) are built
+# the same way, as build/user/NAME.elf: their names must differ from the
+# kit's and each other's.
+LAB_USER_SRC := $(wildcard labs/*/user/*.c)
+define lab_user_rule
+$(BUILD)/user/$(basename $(notdir $(1))).elf: $(BUILD)/user-obj/$(1:.c=.o) $(USER_LIB_OBJ) guest/user/user.ld
+	$$(call say,LD,$$@)
+	$$(Q)mkdir -p $$(@D) && $$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -S \
+		-T guest/user/user.ld $$< $$(USER_LIB_OBJ) -o $$@
+endef
+$(foreach src,$(LAB_USER_SRC),$(eval $(call lab_user_rule,$(src))))
+USER_ELFS += $(foreach src,$(LAB_USER_SRC),$(BUILD)/user/$(basename $(notdir $(src))).elf)
+
 $(BUILD)/guest-obj/guest/progs/user_images.o: $(USER_ELFS)
-.SECONDARY: $(USER_LIB_OBJ) $(USER_PROGS:%=$(BUILD)/user-obj/guest/user/%.o)
+.SECONDARY: $(USER_LIB_OBJ) $(USER_PROGS:%=$(BUILD)/user-obj/guest/user/%.o) \
+	$(LAB_USER_SRC:%.c=$(BUILD)/user-obj/%.o)
 
 $(KIT)/lib/libcokernel.a: $(GUEST_LIB_OBJ)
 	$(call say,AR,$@)

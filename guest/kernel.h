@@ -83,9 +83,11 @@ void vintr_upcall(struct hc_trap_frame *f);
 /* The value of KEY=VALUE in the command line, or "" (guest/boot.c). */
 void cmdline_arg(const char *key, char *out, unsigned size);
 
-/* #PF error code bits (SDM Vol.3 4.7): P present, W write, I instruction fetch. */
+/* #PF error code bits (SDM Vol.3 4.7): P present, W write, U user mode (CPL 3), I
+ * instruction fetch. */
 #define PF_ERR_P 1u
 #define PF_ERR_W 2u
+#define PF_ERR_U 4u
 #define PF_ERR_I 16u
 #define PF_ERR_RSVD 8u /* a reserved bit set; the vTLB: a frame outside the pool too */
 

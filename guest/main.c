@@ -49,6 +49,8 @@ static const struct program {
 	{ "lab-threads", prog_lab_threads, 0 },
 	{ "lab-fs", prog_lab_fs, 0 },
 	{ "lab-vm", prog_lab_vm, 0 },
+	{ "lab-syscall", prog_lab_syscall, 0 },
+	{ "lab-lazy", prog_lab_lazy, 0 },
 	{ "lab-cow", prog_lab_cow, 0 },
 };
 

@@ -20,10 +20,11 @@ static uint64_t kctx[8];      /* proc_run's own context (guest/ctx.asm) */
 static uint64_t timeslice;    /* 0: no preemption */
 static uint8_t kstack[KSTACK_BYTES] __attribute__((aligned(16)));
 static uint64_t loaded_fs; /* the FS base HC_SET_SEGBASE last set */
-uint64_t proc_switches, proc_syscalls, proc_cow_copies, proc_cow_reuses;
+uint64_t proc_switches, proc_syscalls, proc_cow_copies, proc_cow_reuses, proc_lazy_pages;
 int64_t (*proc_syscall_hook)(struct proc *p, struct hc_trap_frame *f);
 int (*proc_fork_copy)(uint64_t src, uint64_t dst);
 int (*proc_write_fault)(uint64_t root, uint64_t va, uint64_t err);
+int (*proc_lazy_fault)(struct proc *p, uint64_t va, uint64_t err);
 
 int kctx_save(uint64_t ctx[8]);
 _Noreturn void kctx_restore(const uint64_t ctx[8], int value);
@@ -415,25 +416,53 @@ static int hooked_fault(struct proc *p, uint64_t va, uint64_t err, uint64_t *e)
 	return 1;
 }
 
+/* va's present leaf in p's lower half, or 0. */
+static uint64_t *user_leaf(struct proc *p, uint64_t va)
+{
+	uint64_t *e = va < PT_USER_TOP ? pt_walk(p->root, va, 0) : 0;
+
+	return e && (*e & PTE_P) ? e : 0;
+}
+
+/* A kernel's own handler of the other faults (proc_lazy_fault): made good
+ * when it says so and va's leaf now allows the access to user code; a lazy
+ * page counted from the leaf (none before, one now), not from its word. */
+static int hooked_lazy(struct proc *p, uint64_t va, uint64_t err)
+{
+	int was = user_leaf(p, va) != 0;
+	uint64_t *e;
+
+	if (proc_lazy_fault(p, va, err) != 1)
+		return 0;
+	e = user_leaf(p, va);
+	if (!e || !(*e & PTE_U) || ((err & PF_ERR_W) && !(*e & PTE_W)))
+		return 0;
+	if (!was) {
+		p->lazy_pages++;
+		proc_lazy_pages++;
+	}
+	return 1;
+}
+
 /* A #PF of user memory the kernel makes good: 1 if it did. */
 static int fix_user_fault(struct proc *p, uint64_t va, uint64_t err)
 {
 	uint64_t *e;
 
-	if (!p || va >= PT_USER_TOP)
+	if (!p)
 		return 0;
-	e = pt_walk(p->root, va, 0);
-	if (e && (*e & PTE_P)) {
-		if (proc_write_fault)
-			return hooked_fault(p, va, err, e);
-		if ((err & (PF_ERR_P | PF_ERR_W)) == (PF_ERR_P | PF_ERR_W) && (*e & PTE_COW))
-			return cow(p, va & ~4095ull, e) == 0;
-		return 0;
-	}
-	if (va >= p->image_end && va < p->brk) { /* lazy: the heap on first touch */
+	e = user_leaf(p, va);
+	if (e && proc_write_fault)
+		return hooked_fault(p, va, err, e);
+	if (e && (err & (PF_ERR_P | PF_ERR_W)) == (PF_ERR_P | PF_ERR_W) && (*e & PTE_COW))
+		return cow(p, va & ~4095ull, e) == 0;
+	if (proc_lazy_fault)
+		return hooked_lazy(p, va, err);
+	if (!e && va >= p->image_end && va < p->brk) { /* lazy: the heap on first touch */
 		if (map_fresh(p, va & ~4095ull, PTE_W | PTE_NX) != 0)
 			return 0;
 		p->lazy_pages++;
+		proc_lazy_pages++;
 		return 1;
 	}
 	return 0;

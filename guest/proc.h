@@ -83,9 +83,21 @@ extern int (*proc_fork_copy)(uint64_t src, uint64_t dst);
  * now allows it); anything else: the process is killed. Faults on pages not
  * present (lazy heap pages) stay the kit's. */
 extern int (*proc_write_fault)(uint64_t root, uint64_t va, uint64_t err);
-/* Counters: switches between processes, system calls, and the faults of
- * present pages made good: pages copied, pages made writable in place. */
-extern uint64_t proc_switches, proc_syscalls, proc_cow_copies, proc_cow_reuses;
+/* A kernel's own handler of the #PFs the kit's copy-on-write does not take
+ * (the lazy lab, labs/lazy/), instead of the kit's lazy heap: every #PF of
+ * the running process p, in ring 3 or inside a system call's copy of user
+ * memory, except a write to a present PTE_COW page (or any present page,
+ * with proc_write_fault set). va is the fault's address as it came (the
+ * kernel's half too), err its error code (SDM Vol.3 4.7). 1: made good; the
+ * kit then checks that va is in the lower half and its leaf present, PTE_U
+ * and allowing the access, and counts a lazy page when there was none before;
+ * anything else, or a check failing: the process is killed (the copy fails). */
+extern int (*proc_lazy_fault)(struct proc *p, uint64_t va, uint64_t err);
+/* Counters: switches between processes, system calls, the faults of present
+ * pages made good (pages copied, pages made writable in place), and heap
+ * pages mapped on their first touch (the kit's, or proc_lazy_fault's). */
+extern uint64_t proc_switches, proc_syscalls, proc_cow_copies, proc_cow_reuses,
+	proc_lazy_pages;
 
 /* User memory from the kernel (guest/uaccess.asm): the bytes copied, or -1
  * when [user, user + n) is not user memory of the running process or a page

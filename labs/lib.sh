@@ -10,6 +10,8 @@
 #   lab_linux <tag> <timeout> "<shell line>" ["<shell line>" ...]
 #   lab_check <points> "<what>" <command...>
 #   lab_expect <points> "<what>" "<ERE>"
+#   lab_expect_after <points> "<what>" "<gate ERE>" "<ERE>"
+#   lab_monitor_faults <at least> "<of what>"
 #   lab_protect <file>...
 #   lab_end
 #
@@ -233,6 +235,32 @@ lab_expect() {
 		echo "       | no line matches /$ere/ in ${LAB_LOG:-(no log)}"
 	fi
 	return 0
+}
+
+# lab_expect_after <points> "<what>" "<gate ERE>" "<ERE>": lab_expect's check,
+# passed only when a line matches the gate's ERE too. For a check that a
+# solution doing nothing would pass (a refusal, no leak, a process killed): it
+# counts once the work it guards is seen done (labs/cow, labs/lazy).
+lab_both_lines() {
+	grep -aEq -- "$1" "$LAB_LOG" 2>/dev/null || { echo "and only with /$1/, which did not pass"; return 1; }
+	grep -aEq -- "$2" "$LAB_LOG" 2>/dev/null || { echo "no line matches /$2/ in $LAB_LOG"; return 1; }
+}
+lab_expect_after() {
+	local points="$1" what="$2"
+	shift 2
+	lab_check "$points" "$what" lab_both_lines "$@"
+}
+
+# lab_monitor_faults <at least> "<of what>": a check command. The page faults
+# the monitor gave the guest, by its own report at the end of $LAB_LOG (which
+# no guest code can print for it), are at least that many.
+lab_monitor_faults() {
+	local faults
+	faults=$(tr -d '\r' < "$LAB_LOG" |
+		sed -n 's/^monitor: shadow page tables: .*, \([0-9]*\) page faults for the guest.*/\1/p')
+	[ -n "$faults" ] || { echo "no monitor report of its page faults"; return 1; }
+	[ "$faults" -ge "$1" ] ||
+		{ echo "the monitor gave the guest $faults page faults, fewer than $2"; return 1; }
 }
 
 # lab_protect <file>...: the integrity check, in a handout tree (labs/HANDOUT,

@@ -41,6 +41,8 @@ int prog_lab_pfa(void);       /* labs/pfa/guest/pfa_test.c */
 int prog_lab_threads(void);   /* labs/threads/guest/threads_test.c */
 int prog_lab_fs(void);        /* labs/fs/guest/fs_test.c */
 int prog_lab_vm(void);        /* labs/vm/guest/vm_test.c */
+int prog_lab_syscall(void);   /* labs/syscall/guest/syscall_test.c */
+int prog_lab_lazy(void);      /* labs/lazy/guest/lazy_test.c */
 int prog_lab_cow(void);       /* labs/cow/guest/cow_test.c */
 
 #endif

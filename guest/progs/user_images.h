@@ -13,5 +13,7 @@ USER_IMAGE(bench);
 USER_IMAGE(lazy);
 USER_IMAGE(cow);
 USER_IMAGE(hostile);
+USER_IMAGE(lab_syscall); /* labs/syscall/user/lab_syscall.c */
+USER_IMAGE(lab_lazy);    /* labs/lazy/user/lab_lazy.c */
 
 #endif

@@ -22,15 +22,9 @@ ok() {
 
 # A check that a solution doing nothing would pass (a refusal, no leak, a
 # process killed) counts only once the work it guards is seen done: the line
-# of the test's check $2 too. ok_after <check's ERE> <points> <what> <ERE>.
-both_lines() {
-	grep -aEq -- "^guest: lab-cow: ok +$1" "$LAB_LOG" ||
-		{ echo "and only with /$1/, which did not pass"; return 1; }
-	grep -aEq -- "^guest: lab-cow: ok +$2" "$LAB_LOG" ||
-		{ echo "no line matches /^guest: lab-cow: ok +$2/ in $LAB_LOG"; return 1; }
-}
+# of the test's check $1 too. ok_after <check's ERE> <points> <what> <ERE>.
 ok_after() {
-	lab_check "$2" "$3" both_lines "$1" "$4"
+	lab_expect_after "$2" "$3" "^guest: lab-cow: ok +$1" "^guest: lab-cow: ok +$4"
 }
 COPIED="a write to a shared PTE_COW page is made good" SHARED="pid 1: P: after the fork every page has two"
 
@@ -38,15 +32,12 @@ COPIED="a write to a shared PTE_COW page is made good" SHARED="pid 1: P: after t
 # failed", the kit's copies and reuses, and at least that many page faults
 # (plus the fault program's) in the monitor's own count.
 counts() {
-	local log line faults
+	local log line
 	log=$(tr -d '\r' < "$LAB_LOG")
 	line="lab-cow: the processes' write faults: $COPIES copies, $REUSES reuses"
 	test "$(grep -cx "$line" <<< "$log")" = 1 ||
 		{ echo "want one line '$line'; the log has:"; grep "write faults:" <<< "$log"; return 1; }
-	faults=$(sed -n 's/^monitor: shadow page tables: .*, \([0-9]*\) page faults for the guest.*/\1/p' <<< "$log")
-	[ -n "$faults" ] || { echo "no monitor report of its page faults"; return 1; }
-	[ "$faults" -ge $((COPIES + REUSES + 1)) ] ||
-		{ echo "the monitor gave the guest $faults page faults, fewer than $COPIES + $REUSES + 1"; return 1; }
+	lab_monitor_faults $((COPIES + REUSES + 1)) "$COPIES + $REUSES + 1"
 }
 verdict() {
 	test "$(tr -d '\r' < "$LAB_LOG" | grep -cx "guest: lab-cow: $CHECKS checks, 0 failed")" = 1

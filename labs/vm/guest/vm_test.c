@@ -53,11 +53,11 @@ static uint64_t lookup(uint64_t root, uint64_t va, uint64_t *uppers, uint64_t *p
 }
 
 /* Pages of [va, end) whose entry is not pa = va - delta with exactly these of
- * P W U NX G set. */
+ * the mask's bits set. */
+#define ALL_BITS (PTE_P | PTE_W | PTE_U | PTE_NX | PTE_G)
 static uint64_t wrong_pages(uint64_t root, uint64_t va, uint64_t end, uint64_t delta,
-			    uint64_t bits)
+			    uint64_t bits, uint64_t mask)
 {
-	const uint64_t mask = PTE_P | PTE_W | PTE_U | PTE_NX | PTE_G;
 	uint64_t bad = 0, up, pa, e;
 
 	for (; va < end; va += 4096) {
@@ -83,24 +83,25 @@ static void check_kernel_tables(uint64_t k, int *sound)
 	n = 0;
 	for (unsigned i = 0; i < sizeof gpas / sizeof gpas[0]; i++)
 		n += wrong_pages(k, dm + gpas[i], dm + gpas[i] + 4096, dm,
-				 PTE_P | PTE_W | PTE_NX | PTE_G);
+				 PTE_P | PTE_W | PTE_NX | PTE_G, ALL_BITS);
 	check_eq("vm_kernel: the direct map: gpa 0, boot info, stack, ring, free_gpa, the last "
 		 "page: pa right, P W NX G, not U", n, 0);
 	check_eq("vm_kernel: nothing mapped past the pool's end",
 		 lookup(k, dm + pool, &up, &pa), 0);
-	n = wrong_pages(k, text, rodata, kb, PTE_P | PTE_G);
+	n = wrong_pages(k, text, rodata, kb, PTE_P | PTE_G, ALL_BITS);
 	check_eq("vm_kernel: every text page: pa right, P G, not W, not NX, not U", n, 0);
-	*sound = n == 0;
-	n = wrong_pages(k, rodata, data, kb, PTE_P | PTE_NX | PTE_G);
+	n = wrong_pages(k, rodata, data, kb, PTE_P | PTE_NX | PTE_G, ALL_BITS);
 	check_eq("vm_kernel: every rodata page: pa right, P NX G, not W, not U", n, 0);
-	*sound &= n == 0;
-	n = wrong_pages(k, data, end, kb, PTE_P | PTE_W | PTE_NX | PTE_G);
+	n = wrong_pages(k, data, end, kb, PTE_P | PTE_W | PTE_NX | PTE_G, ALL_BITS);
 	check_eq("vm_kernel: every data and bss page: pa right, P W NX G, not U", n, 0);
-	*sound &= n == 0;
 	check_eq("vm_kernel: nothing mapped after the image", lookup(k, end, &up, &pa), 0);
-	/* Loading tables without the kernel's code and data would end the
-	 * guest, and every later check with it. */
-	*sound &= wrong_pages(k, dm, dm + pool, dm, PTE_P | PTE_W | PTE_NX | PTE_G) == 0;
+	/* Loading tables that lack the kernel's code, data or direct map (or
+	 * make its code NX) would end the guest and every later check with it;
+	 * wrong bits that let it run cost only their own checks. */
+	*sound = wrong_pages(k, text, rodata, kb, PTE_P, PTE_P | PTE_NX) == 0 &&
+		 wrong_pages(k, rodata, data, kb, PTE_P, PTE_P) == 0 &&
+		 wrong_pages(k, data, end, kb, PTE_P | PTE_W, PTE_P | PTE_W) == 0 &&
+		 wrong_pages(k, dm, dm + pool, dm, PTE_P | PTE_W, PTE_P | PTE_W) == 0;
 }
 
 static void check_kernel_loaded(uint64_t k)
