@@ -48,6 +48,7 @@ static const struct program {
 	{ "lab-fs", prog_lab_fs, 0 },
 	{ "lab-vm", prog_lab_vm, 0 },
 	{ "lab-cow", prog_lab_cow, 0 },
+	{ "lab-sched", prog_lab_sched, 0 },
 };
 
 /* The value of guest=NAME in the command line, copied into name. */

@@ -40,5 +40,6 @@ int prog_lab_threads(void);   /* labs/threads/guest/threads_test.c */
 int prog_lab_fs(void);        /* labs/fs/guest/fs_test.c */
 int prog_lab_vm(void);        /* labs/vm/guest/vm_test.c */
 int prog_lab_cow(void);       /* labs/cow/guest/cow_test.c */
+int prog_lab_sched(void);     /* labs/sched/guest/sched_test.c */
 
 #endif

@@ -19,3 +19,4 @@ USER_IMAGE bench
 USER_IMAGE lazy
 USER_IMAGE cow
 USER_IMAGE hostile
+USER_IMAGE spinner

@@ -13,5 +13,6 @@ USER_IMAGE(bench);
 USER_IMAGE(lazy);
 USER_IMAGE(cow);
 USER_IMAGE(hostile);
+USER_IMAGE(spinner);
 
 #endif
