@@ -46,9 +46,12 @@ verdict() {
 }
 # Keys typed during the run reached the guest (HCEV_INPUT in an upcall) and
 # did not stop it: the guest ended the run itself (its checks' verdict, 0 or
-# 1), not the monitor's timeout=.
+# 1), not the monitor's timeout=; and processes were preempted meanwhile (a
+# handler that never switches takes the keys easily).
 typed() {
 	local n
+	grep -aEq "^guest: lab-sched: ok +preemption: every spinner" "$LAB_LOG" ||
+		{ echo "and only with preemption seen, which did not pass"; return 1; }
 	n=$(tr -d '\r' < "$LAB_LOG" | sed -n 's/^lab-sched: .* upcalls (.*, \([0-9]*\) with typed input).*/\1/p')
 	[ -n "$n" ] && [ "$n" -gt 0 ] || { echo "no upcall brought HCEV_INPUT (${n:-no count})"; return 1; }
 	grep -aq "qemu-input: sent" "$LAB_LOG" || { echo "nothing was typed"; return 1; }
