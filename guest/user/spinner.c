@@ -16,7 +16,7 @@
  * register but RSP holds a pattern, none is free for a pointer). */
 uint64_t spin_pat[SPIN_NREGS]; /* RAX..R15 as spinner.h orders them, then RSP */
 uint64_t spin_deadline, spin_gap, spin_last, spin_left, spin_flags;
-uint64_t spin_bad, spin_bad_value, spin_rounds, spin_nturns;
+uint64_t spin_bad, spin_bad_value, spin_rounds, spin_nturns, spin_ran;
 uint64_t spin_turns[SPIN_TURNS_MAX];
 void spin_checked(void);
 
@@ -66,7 +66,10 @@ __asm__(".intel_syntax noprefix\n"
 	" sub rdx, [rip + spin_last]\n"
 	" mov [rip + spin_last], rax\n"
 	" cmp rdx, [rip + spin_gap]\n"
-	" jb .Lspin_same_turn\n"
+	" jae .Lspin_new_turn\n"
+	" add [rip + spin_ran], rdx\n" /* no gap: it ran all that time */
+	" jmp .Lspin_same_turn\n"
+	".Lspin_new_turn:\n"
 	" mov rdx, [rip + spin_nturns]\n"
 	" cmp rdx, " STR(SPIN_TURNS_MAX) "\n"
 	" jae .Lspin_same_turn\n"
@@ -149,6 +152,7 @@ int main(void)
 		spin_gap = gap;
 		spin_checked();
 		report.rounds = spin_rounds;
+		report.ran = spin_ran;
 		report.bad = spin_bad;
 		report.bad_value = spin_bad_value;
 		report.nturns = spin_nturns;

@@ -32,10 +32,11 @@ static inline uint64_t spin_pattern(int pid, unsigned reg)
 
 struct spin_report {
 	uint64_t role;
-	/* A spinner: rounds of its loop; 0, or 1 + the register (SPIN_BAD_DF:
+	/* A spinner: rounds of its loop; the TSC ticks it ran (between two
+	 * looks at the clock with no gap); 0, or 1 + the register (SPIN_BAD_DF:
 	 * the flag) it found changed, and the value it found; its turns, each
 	 * the TSC of its first look at the clock after a gap of SPIN_Q_GAP. */
-	uint64_t rounds, bad, bad_value, nturns;
+	uint64_t rounds, ran, bad, bad_value, nturns;
 	uint64_t turns[SPIN_TURNS_MAX];
 	/* A talker: its system calls, the children it forked and waited for,
 	 * and the answers that were wrong (a pid, a child's exit code, FS). */
