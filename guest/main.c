@@ -52,6 +52,7 @@ static const struct program {
 	{ "lab-syscall", prog_lab_syscall, 0 },
 	{ "lab-lazy", prog_lab_lazy, 0 },
 	{ "lab-cow", prog_lab_cow, 0 },
+	{ "lab-sched", prog_lab_sched, 0 },
 };
 
 /* The value of guest=NAME in the command line, copied into name. */

@@ -25,6 +25,7 @@ int64_t (*proc_syscall_hook)(struct proc *p, struct hc_trap_frame *f);
 int (*proc_fork_copy)(uint64_t src, uint64_t dst);
 int (*proc_write_fault)(uint64_t root, uint64_t va, uint64_t err);
 int (*proc_lazy_fault)(struct proc *p, uint64_t va, uint64_t err);
+void (*proc_timer_fn)(struct hc_trap_frame *f);
 
 int kctx_save(uint64_t ctx[8]);
 _Noreturn void kctx_restore(const uint64_t ctx[8], int value);
@@ -162,16 +163,19 @@ static struct proc *pick(void)
 	return 0;
 }
 
-/* Run p: its address space (its PCID kept warm: no flush), its TLS base, and
- * its registers in the frame the trap returns from. With no process left,
- * back to proc_run. */
-static void switch_to(struct proc *p, struct hc_trap_frame *f)
+struct proc *proc_current(void)
 {
-	if (!p) {
-		cur = 0;
-		cr3_load(boot->boot_cr3, 0, 1);
-		kctx_restore(kctx, 1);
-	}
+	return cur;
+}
+
+struct proc *proc_slot(int i)
+{
+	return i >= 0 && i < PROC_MAX ? &procs[i] : 0;
+}
+
+/* p's address space (its PCID kept warm: no flush) and its TLS base. */
+void proc_enter(struct proc *p)
+{
 	if (p != cur) {
 		proc_switches++;
 		cr3_load(p->root, p->pcid, 1);
@@ -181,6 +185,18 @@ static void switch_to(struct proc *p, struct hc_trap_frame *f)
 		}
 	}
 	cur = p;
+}
+
+/* Run p: proc_enter, and its registers in the frame the trap returns from.
+ * With no process left, back to proc_run. */
+static void switch_to(struct proc *p, struct hc_trap_frame *f)
+{
+	if (!p) {
+		cur = 0;
+		cr3_load(boot->boot_cr3, 0, 1);
+		kctx_restore(kctx, 1);
+	}
+	proc_enter(p);
 	*f = p->tf;
 }
 
@@ -538,7 +554,7 @@ int proc_run(uint64_t timeslice_ns)
 		syscall_fn = syscall;
 		trap_hook = proc_trap;
 		if (timeslice) {
-			vintr_init(on_timer);
+			vintr_init(proc_timer_fn ? proc_timer_fn : on_timer);
 			vtimer_arm(now_ns() + timeslice, timeslice);
 		}
 		if (trap_set_syscall() != 0) {

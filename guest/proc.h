@@ -99,6 +99,21 @@ extern int (*proc_lazy_fault)(struct proc *p, uint64_t va, uint64_t err);
 extern uint64_t proc_switches, proc_syscalls, proc_cow_copies, proc_cow_reuses,
 	proc_lazy_pages;
 
+/* A scheduler of a kernel's own (the sched lab, labs/sched/): when set,
+ * proc_run(timeslice_ns) hands every upcall of the virtual timer to it
+ * instead of the kit's round robin, which then switches only on the system
+ * calls (yield, exit, wait). It runs with upcalls masked, on the frame of
+ * whatever was interrupted (ring 3, or the kernel inside a system call),
+ * and preempts by saving that frame into the running process's tf, entering
+ * another (proc_enter) and putting that one's tf in the frame. */
+extern void (*proc_timer_fn)(struct hc_trap_frame *f);
+struct proc *proc_current(void); /* the running process; 0 when none runs */
+struct proc *proc_slot(int i);   /* slot i (0 <= i < PROC_MAX), whatever its state; else 0 */
+/* Make p the running process: its address space (CR3 with its PCID), its
+ * FS base, a switch counted when it was not running already. Its registers
+ * are the caller's to put in the frame it returns from. */
+void proc_enter(struct proc *p);
+
 /* User memory from the kernel (guest/uaccess.asm): the bytes copied, or -1
  * when [user, user + n) is not user memory of the running process or a page
  * of it cannot be had. A fault inside the copy is taken as any other (a lazy

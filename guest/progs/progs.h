@@ -44,5 +44,6 @@ int prog_lab_vm(void);        /* labs/vm/guest/vm_test.c */
 int prog_lab_syscall(void);   /* labs/syscall/guest/syscall_test.c */
 int prog_lab_lazy(void);      /* labs/lazy/guest/lazy_test.c */
 int prog_lab_cow(void);       /* labs/cow/guest/cow_test.c */
+int prog_lab_sched(void);     /* labs/sched/guest/sched_test.c */
 
 #endif

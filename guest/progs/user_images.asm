@@ -21,3 +21,4 @@ USER_IMAGE cow
 USER_IMAGE hostile
 USER_IMAGE lab_syscall ; labs/syscall/user/lab_syscall.c
 USER_IMAGE lab_lazy ; labs/lazy/user/lab_lazy.c
+USER_IMAGE spinner
