@@ -644,7 +644,7 @@ scenario bios-guest-bad bios 30 "guest=No!" 101 \
 scenario bios-disk-bad bios 30 "guest=blk disk=maybe" 101 \
 	"monitor: refused: disk=maybe: expected ro or rw"
 scenario bios-guest-unknown bios 30 "guest=nosuch" 2 \
-	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo bench spin"
+	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo net bench spin"
 batch_end
 # Guest images built outside guest/ (examples/, through the kit only), run
 # instead of the built-in guest; on bare metal a Multiboot2 module named
