@@ -209,8 +209,12 @@ void ring_finish(struct monitor *m)
 			int whole = dev->whole_or_failed && dev->whole_or_failed(&sl->r);
 
 			/* -HCERR_AGAIN (a full transmit queue) is the one failure
-			 * a host names; any other is an I/O error. */
-			if ((sl->status != 0 && sl->status != -HCERR_AGAIN) ||
+			 * a host names, for a network send alone; any other is an
+			 * I/O error. */
+			int again = sl->status == -HCERR_AGAIN && sl->r.device == RING_DEV_NET &&
+				    sl->r.op == RING_OP_NET_SEND;
+
+			if ((sl->status != 0 && !again) ||
 			    (whole && sl->done < sl->r.buf.len_bytes))
 				sl->status = -HCERR_IO;
 			if (sl->done > sl->r.buf.len_bytes || sl->status)
