@@ -54,6 +54,13 @@ static int reclaim(void);
 
 /* The first SNP handle with a 6-byte hardware address and a 14-byte media
  * header: Ethernet (24.1 EFI_SIMPLE_NETWORK_MODE). */
+static const char *state_name(UINT32 state)
+{
+	return state == EfiSimpleNetworkInitialized ? "initialized" :
+	       state == EfiSimpleNetworkStarted     ? "started" :
+	       state == EfiSimpleNetworkStopped     ? "stopped" : "unknown";
+}
+
 static EFI_STATUS find(EFI_HANDLE *out, UINTN *nhandles)
 {
 	EFI_HANDLE *handles = NULL;
@@ -82,7 +89,7 @@ int efi_snp_init(EFI_HANDLE image, struct host_net *net)
 {
 	EFI_SIMPLE_NETWORK_MODE *m;
 	UINTN n = 0, bound;
-	UINT32 want;
+	UINT32 want, before;
 	EFI_STATUS s;
 
 	s = find(&sn.handle, &n);
@@ -94,17 +101,23 @@ int efi_snp_init(EFI_HANDLE image, struct host_net *net)
 	if (EFI_ERROR(s))
 		return fw_failed("LocateHandleBuffer(SimpleNetwork)", s);
 	bound = drivers_bound(sn.handle);
+	s = uefi_call_wrapper(BS->HandleProtocol, 3, sn.handle, &SimpleNetworkProtocol,
+			      (void **)&sn.snp);
+	before = EFI_ERROR(s) ? EfiSimpleNetworkMaxState : sn.snp->Mode->State;
 	s = uefi_call_wrapper(BS->OpenProtocol, 6, sn.handle, &SimpleNetworkProtocol,
 			      (void **)&sn.snp, image, NULL, EFI_OPEN_PROTOCOL_EXCLUSIVE);
-	if (EFI_ERROR(s))
+	if (EFI_ERROR(s)) {
+		sn.snp = NULL;
 		return fw_failed("OpenProtocol(SimpleNetwork, EXCLUSIVE)", s);
+	}
 	sn.image = image;
 	m = sn.snp->Mode;
+	/* What the drivers that let go left: the state stop goes back to. */
 	sn.found_state = m->State;
-	log_printf("host: net: SNP found %s with %lu driver(s) bound; opened exclusively, %lu now\n",
-		   m->State == EfiSimpleNetworkInitialized ? "initialized" :
-		   m->State == EfiSimpleNetworkStarted ? "started" : "stopped",
-		   (uint64_t)bound, (uint64_t)drivers_bound(sn.handle));
+	log_printf("host: net: SNP: %lu driver(s) bound (%s) before our exclusive open, %lu after "
+		   "(%s)\n",
+		   (uint64_t)bound, state_name(before), (uint64_t)drivers_bound(sn.handle),
+		   state_name(m->State));
 	/* 24.1: Start moves Stopped to Started, Initialize Started to
 	 * Initialized (0, 0: no extra buffer space asked for). */
 	if (m->State == EfiSimpleNetworkStopped) {
@@ -176,6 +189,8 @@ void efi_snp_stop(struct host_net *net)
 	s = uefi_call_wrapper(BS->ConnectController, 4, sn.handle, NULL, NULL, TRUE);
 	if (EFI_ERROR(s) && s != EFI_NOT_FOUND)
 		fw_failed("ConnectController(SimpleNetwork)", s);
+	log_printf("host: net: SNP given back to the firmware: %lu driver(s) bound again\n",
+		   (uint64_t)drivers_bound(sn.handle));
 	sn = (struct snp_state){ 0 };
 	net->send = NULL;
 	net->recv = NULL;
