@@ -6,6 +6,7 @@
 #define LOADER_NET_H
 
 #include <stdint.h>
+#include "../proto/errors.h"
 
 #define NET_ETH_HDR_BYTES 14  /* destination, source, EtherType (IEEE 802.3 3.1.1) */
 #define NET_MTU_DEFAULT 1500  /* Ethernet's payload when the device names none */
@@ -36,5 +37,14 @@ struct host_net {
 	void *ctx;
 	struct host_net_stats stats;
 };
+
+/* A frame's length, checked once for every driver's send: 0, or the named
+ * error send returns for it. */
+static inline int net_send_len_check(const struct host_net *net, uint32_t len)
+{
+	if (len < NET_ETH_HDR_BYTES)
+		return -HCERR_INVAL;
+	return len > NET_ETH_HDR_BYTES + net->mtu ? -HCERR_2BIG : 0;
+}
 
 #endif

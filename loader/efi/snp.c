@@ -229,10 +229,9 @@ static int snp_send(void *ctx, const void *frame, uint32_t len)
 	EFI_STATUS s;
 	int err;
 
-	if (len < NET_ETH_HDR_BYTES)
-		return -HCERR_INVAL;
-	if (len > NET_ETH_HDR_BYTES + net->mtu)
-		return -HCERR_2BIG;
+	err = net_send_len_check(net, len);
+	if (err)
+		return err;
 	err = reclaim();
 	if (err)
 		return err;

@@ -99,7 +99,8 @@ static int vn_recv(void *ctx, void *buf, uint32_t cap);
 
 static void release(void)
 {
-	outb(vn.io + VIO_STATUS, 0); /* 2.1: writing 0 resets the device; it lets go of the queues */
+	/* 2.1: writing 0 resets the device, which lets go of the queues. */
+	outb(vn.io + VIO_STATUS, 0);
 	if (vn.rx_npages)
 		pmem_free(vn.rx_ma, vn.rx_npages);
 	if (vn.tx_npages)
@@ -209,10 +210,9 @@ static int vn_send(void *ctx, const void *frame, uint32_t len)
 	uint8_t *buf;
 	int err;
 
-	if (len < NET_ETH_HDR_BYTES)
-		return -HCERR_INVAL;
-	if (len > NET_ETH_HDR_BYTES + net->mtu)
-		return -HCERR_2BIG;
+	err = net_send_len_check(net, len);
+	if (err)
+		return err;
 	err = reclaim_tx();
 	if (err)
 		return err;
