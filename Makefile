@@ -166,8 +166,8 @@ $(BUILD)/switch.elf: switch/switch.asm $(BUILD)/passage_offsets.inc $(BUILD)/swi
 # -------------------------------------------------- bare-metal monitor ----
 # PC_C: what bare metal and UEFI share and Linux does not, as hosts that run
 # identity-mapped on the PC itself: the TSC's calibration against the PIT, the
-# passage's mapping in their own page tables.
-PC_C := loader/tsc.c loader/highmap.c
+# passage's mapping in their own page tables, the network self-test (netcheck=1).
+PC_C := loader/tsc.c loader/highmap.c loader/arp.c loader/netcheck.c
 CORE_C := $(filter-out $(PC_C),$(wildcard loader/*.c)) $(wildcard mm/*.c) switch/passage.c lib/fmt.c lib/string.c
 MB2_C := $(wildcard loader/mb2/*.c) $(PC_C)
 MB2_ASM := $(wildcard loader/mb2/*.asm) switch/blob.asm loader/guest_image.asm loader/irq_raise.asm
@@ -328,13 +328,13 @@ deps-%:
 UNIT_SRC := $(wildcard tests/unit/*.c) mm/pool.c mm/pagearray.c mm/pagetable.c mm/guestmem.c mm/vtlb.c mm/bootpt.c loader/elf.c \
 	loader/cmdline.c loader/errors.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/rng.c loader/net.c loader/hypercall.c loader/log.c loader/insn.c \
 	loader/trap.c loader/pagefault.c loader/vintr.c loader/report.c loader/elfcore.c loader/elfsym.c switch/passage.c \
-	lib/fmt.c
+	loader/arp.c loader/mb2/virtq.c lib/fmt.c
 # CPU_FAKE: loader/cpu.h's registers come from the fake CPU of tests/unit/fake_host.c.
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Ilib -DCPU_FAKE $(WARN)
 
 $(BUILD)/tests/unit: $(UNIT_SRC) loader/monitor.c \
-		$(wildcard tests/unit/*.h mm/*.h loader/*.h proto/*.h switch/*.h)
+		$(wildcard tests/unit/*.h mm/*.h loader/*.h proto/*.h switch/*.h) loader/mb2/virtq.h
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(UNIT_CFLAGS) $(UNIT_SRC) -o $@
 
@@ -348,7 +348,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_SRC := tests/fuzz/ring_fuzz.c loader/ring.c loader/console.c loader/blk.c loader/wait.c loader/rng.c loader/net.c loader/hypercall.c loader/log.c loader/trap.c \
 	loader/vintr.c loader/pagefault.c mm/vtlb.c mm/bootpt.c switch/passage.c \
 	loader/insn.c loader/errors.c mm/pool.c mm/pagearray.c mm/guestmem.c mm/pagetable.c \
-	lib/fmt.c
+	loader/arp.c loader/mb2/virtq.c lib/fmt.c
 $(BUILD)/fuzz/ring_fuzz: $(FUZZ_SRC) $(wildcard loader/*.h mm/*.h proto/*.h)
 	$(call say,CLANG,$@)
 	$(Q)mkdir -p $(@D)/corpus && clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \

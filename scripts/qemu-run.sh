@@ -11,7 +11,7 @@
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
 #                    [--timeout SECONDS] [--interactive] [--gdb | --gdb-stdio] [--icount]
 #                    [--chain | --esp ESP_IMG [--esp-copy FILE]] [--disk DISK_IMG] [--nmi COUNT]
-#                    [--input TEXT]
+#                    [--input TEXT] [--net]
 #                    [--kernel BZIMAGE --initrd FILE --append ARGS]
 #                    [--smp N] [--mem SIZE] [--show] [--image GUEST_ELF] [ISO]
 #   --gdb:    QEMU's gdbstub on :1234, stopped at the first instruction
@@ -31,6 +31,9 @@
 #   --kernel, --initrd, --append: boot this kernel directly (the Linux host's
 #             VM, scripts/linux/run-vm.sh); no ISO
 #   --smp, --mem: CPUs (default 1) and memory (default 256M)
+#   --net:    a virtio-net PCI card on QEMU's user-mode network (gateway
+#             10.0.2.2) instead of no NIC at all; without its option ROM, so
+#             that OVMF's own VirtioNetDxe drives it and no iPXE boots
 #   --show:   print the QEMU command line before running it
 #   --image:  a guest ELF to run instead of the built-in one: through GRUB, a
 #             Multiboot2 module named "guest" from the command-line disk
@@ -51,7 +54,7 @@
 set -euo pipefail
 
 firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0 input=""
-cpu="" kernel="" initrd="" append="" smp=1 mem=256M show=0 image="" esp_copy=""
+cpu="" kernel="" initrd="" append="" smp=1 mem=256M show=0 image="" esp_copy="" net=0
 while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	case "$1" in
 	--uefi) firmware=uefi ;;
@@ -77,6 +80,7 @@ while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	--mem) mem="$2"; shift ;;
 	--show) show=1 ;;
 	--image) image="$2"; shift ;;
+	--net) net=1 ;;
 	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -99,8 +103,13 @@ if [ -n "$image" ] && [ "$chain" = 1 ]; then
 	echo "qemu-run: --image works with GRUB's multiboot2 entry and --esp, not --chain" >&2; exit 2
 fi
 
-qemu=(qemu-system-x86_64 -machine pc -smp "$smp" -m "$mem" -no-reboot -display none -nic none
+qemu=(qemu-system-x86_64 -machine pc -smp "$smp" -m "$mem" -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+if [ "$net" = 1 ]; then
+	qemu+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile=)
+else
+	qemu+=(-nic none)
+fi
 cfgdir="$(mktemp -d "$build/qemu-run.XXXXXX")"
 nmi_pid=""
 stop_nmi() {	# after QEMU: the injector gives up or notices the monitor's EOF

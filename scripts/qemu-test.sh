@@ -176,6 +176,7 @@ run_scenario() {
 		export QEMU_INPUT_TRIGGER="monitor: first switch into the guest"
 	fi
 	[[ "$name" == *-cpumax-* ]] && run+=(--cpu max,la57=off)
+	[[ "$name" == *-netcheck ]] && run+=(--net) # a NIC for the host's self-test
 	t0=$(date +%s.%N)
 	if [[ "$name" == *-switch-walk ]]; then # gdb drives QEMU and checks its trace
 		scripts/switch-walk.sh --quiet --timeout "$tmo" --args "$args" --log "$log" "$iso" \
@@ -232,6 +233,8 @@ run_batch() {
 	# A core on the ESP (efi-*-coredump): the boot's copy of it is kept.
 	[ "$fw" = esp ] && [[ "${cases[*]}" == *-coredump\ * ]] && esp="$logs/batch-$1.esp" &&
 		run+=(--esp-copy "$esp")
+	# A boot with a *-netcheck case has a NIC for it (the others do not mind).
+	[[ "${cases[*]}" == *-netcheck\ * ]] && run+=(--net)
 	t0=$(date +%s.%N)
 	tok=$(new_token)
 	scripts/qemu-run.sh "${run[@]}" --timeout "$tmo" --args "$(with_verdict "$all" "$tok")" \
@@ -250,7 +253,7 @@ run_batch() {
 		log="$logs/$name.log"
 		: > "$log"
 		for ((k = first; k <= last; k++)); do cat "$seg/$k" >> "$log" 2>/dev/null; done
-		grep -aE "monitor: (the host|efi:|pages the monitor still holds|host still up)" "$full" >> "$log"
+		grep -aE "monitor: (the host|efi:|pages the monitor still holds|host still up)|^host: net:" "$full" >> "$log"
 		run_status "$qstatus" "$full" "$tok" "$last" $((i + 1 == ${#cases[@]}))
 		if [[ "$name" == *-coredump ]] && [ -n "$esp" ]; then # its run's core, read with mtools
 			rm -f "$logs/$name.core"
@@ -561,11 +564,43 @@ fpu() {
 	prog_ops "$p-simd-fault" "$fw" "$tmo" simd-fault
 }
 
+# The host's own network driver, before the guests run (netcheck=1: bare
+# metal's virtio-net, the UEFI host's SNP): with a NIC it asks QEMU's user-mode
+# gateway by ARP, refuses bad frames by name, drops and counts a frame too long
+# for the buffer given, and answers 300 exchanges in a row (both rings wrap,
+# every buffer is reused); with none it says there is no network; either way
+# the boot goes on. QEMU's user-mode network (libslirp) pads its ARP replies
+# to 64 bytes: the length a driver reports is checked against that. Its
+# lines are the boot's, not a run's: a batch gives them to each of its cases,
+# and a batch with a *-netcheck case boots with the NIC (run_batch).
+netcheck() {
+	local p="$1" fw="$2" nic="$3" drv=virtio-net fwnet=()
+	# OVMF's network stack holds SNP and polls it: the host's exclusive open
+	# must leave no driver bound (loader/efi/snp.c), and the stack bind again
+	# once the guests are done.
+	[ "$fw" = esp ] && drv="UEFI SNP" fwnet=("before our exclusive open, 0 after (stopped)"
+		"host: net: SNP given back to the firmware: 1 driver(s) bound again")
+	prog_expect hello
+	if [ "$nic" = nic ]; then
+		scenario "$p-netcheck" "$fw" 90 "guest=hello netcheck=1" "$prog_status" \
+			"${prog_lines[@]}" "host: net: $drv MAC 52:54:00:12:34:56, MTU 1500" \
+			"host: net: ARP reply from 10.0.2.2 (MAC 52:55:0a:00:02:02): ok, 64 bytes" \
+			"host: net: a 13-byte frame: HCERR_INVAL, a 1515-byte frame: HCERR_2BIG: ok" \
+			"host: net: a frame for a 41-byte buffer: dropped and counted (recv said 0): ok" \
+			"host: net: 300 of 300 ARP exchanges in a row answered in" "host: net: counters: sent " \
+			"${fwnet[@]}"
+	else
+		scenario "$p-netcheck-none" "$fw" 90 "guest=hello netcheck=1" "$prog_status" \
+			"${prog_lines[@]}" "host: net: no virtio-net device: no network"
+	fi
+}
+
 # Bare metal: the programs and the containment cases in one boot too (a boot
 # through SeaBIOS and GRUB costs about what a short scenario does).
 batch_begin bios 120
 programs bios 30
 contain bios 30
+netcheck bios bios none
 batch_end
 # Console input typed into the serial port (scripts/qemu-input.sh, through
 # the socket the harness holds): echo sleeps in HC_WAIT until its upcall
@@ -645,6 +680,7 @@ scenario bios-disk-bad bios 30 "guest=blk disk=maybe" 101 \
 	"monitor: refused: disk=maybe: expected ro or rw"
 scenario bios-guest-unknown bios 30 "guest=nosuch" 2 \
 	"ABORT: unknown program 'nosuch' (known: hello selftest fault blk badring echo net bench spin"
+netcheck bios bios nic
 batch_end
 # Guest images built outside guest/ (examples/, through the kit only), run
 # instead of the built-in guest; on bare metal a Multiboot2 module named
@@ -681,6 +717,7 @@ prog_expect crash
 scenario efi-esp-coredump esp 90 "guest=crash core=1" "$prog_status" "${prog_lines[@]}" \
 	"monitor:   rip is crash_store+0x0 in the guest's image" \
 	"monitor: efi: core written to \\cokernel\\core-" "${coredump_lines[@]}"
+netcheck efi-esp esp none
 batch_end
 # The storm on the UEFI host: timer_hz= sets the firmware's own timer
 # interrupt (EFI_TIMER_ARCH_PROTOCOL) to 10 kHz while the guest computes 3 s.
@@ -715,6 +752,7 @@ efi_images() {
 for fw in esp chain; do
 	batch_begin "$fw" 120
 	programs "$fw" 90
+	[ "$fw" = esp ] && netcheck efi-esp esp nic
 	[ "$fw" = esp ] && efi_images # last: blkcat writes the disk's last sector
 	batch_end
 	scenario "efi-$fw-firmware-after-switches" "$fw" 90 "guest=hello" 0 \

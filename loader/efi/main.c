@@ -12,6 +12,7 @@
 #include "blockio.h"
 #include "image.h"
 #include "nmi.h"
+#include "snp.h"
 #include "timer_rate.h"
 #include "status.h"
 #include "../cpu.h"
@@ -20,6 +21,7 @@
 #include "../io.h"
 #include "../log.h"
 #include "../monitor.h"
+#include "../netcheck.h"
 #include "../tsc.h"
 #include "../../proto/bootinfo.h"
 #include "../../proto/layout.h"
@@ -281,6 +283,8 @@ static uint64_t efi_time_ns(void *ctx)
 	return tsc_ns(efi_host.tsc_hz);
 }
 
+static struct nic efi_net; /* the firmware's SNP, when netcheck=1 brings it up */
+
 /* ---- the image: the built-in guest, or per run the file image=PATH names ---- */
 static char image_path[128];
 
@@ -440,7 +444,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	EFI_STATUS s;
 	uint64_t free_before, t0, ticks0;
 	unsigned hz;
-	int status, storm;
+	int status, storm, net_up = 0;
 
 	InitializeLib(image, st);
 	self = image;
@@ -459,6 +463,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	if (!failed("CreateEvent", s) &&
 	    !failed("SetTimer", uefi_call_wrapper(BS->SetTimer, 3, timer, TimerPeriodic, 100000)))
 		tick_event = timer;
+	/* The NIC is up only for the self-test for now (its buffers are ours,
+	 * in .bss: no page to count). */
+	if (netcheck_wanted(cmdline) && efi_snp_init(image, &efi_net) == 0) {
+		net_up = 1;
+		netcheck_run(&efi_net, efi_host.tsc_hz);
+	}
 	free_pages(); /* the first call may grow the firmware's pool: not ours */
 	free_before = free_pages();
 	log_printf("monitor: UEFI host up, %lu pages free; entered at TSC %lu, TSC %lu Hz\n",
@@ -478,6 +488,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 					 (uint64_t)(guest_image_end - guest_image_start));
 	}
 	timer_kept_time(ticks - ticks0, efi_time_ns(0) - t0 - core_ns, storm);
+	if (net_up)
+		efi_snp_stop(&efi_net);
 	efi_timer_rate_restore();
 	tick_event = NULL; /* no more cores; check_firmware_time closes it */
 	efi_nmi_watch(0);
