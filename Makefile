@@ -167,7 +167,7 @@ $(BUILD)/switch.elf: switch/switch.asm $(BUILD)/passage_offsets.inc $(BUILD)/swi
 # PC_C: what bare metal and UEFI share and Linux does not, as hosts that run
 # identity-mapped on the PC itself: the TSC's calibration against the PIT, the
 # passage's mapping in their own page tables, the network self-test (netcheck=1).
-PC_C := loader/tsc.c loader/highmap.c loader/arp.c loader/netcheck.c
+PC_C := loader/tsc.c loader/highmap.c loader/arp.c loader/netcheck.c loader/nic_net.c
 CORE_C := $(filter-out $(PC_C),$(wildcard loader/*.c)) $(wildcard mm/*.c) switch/passage.c lib/fmt.c lib/string.c
 MB2_C := $(wildcard loader/mb2/*.c) $(PC_C)
 MB2_ASM := $(wildcard loader/mb2/*.asm) switch/blob.asm loader/guest_image.asm loader/irq_raise.asm

@@ -31,10 +31,14 @@ struct host_net {
 	uint16_t mtu;   /* at most RING_NET_MTU_MAX */
 	/* 0, -HCERR_AGAIN (no room to send now) or -HCERR_IO. */
 	int (*send)(void *ctx, const void *frame, uint32_t len);
-	/* The next frame's length (at most cap), 0 if none waits. */
-	uint32_t (*recv)(void *ctx, void *buf, uint32_t cap);
+	/* The next frame's length (at most cap), 0 if none waits, or -HCERR_IO. */
+	int (*recv)(void *ctx, void *buf, uint32_t cap);
 	/* Frames for the guest the backend dropped, its queue full. */
 	uint64_t (*rx_dropped)(void *ctx);
+	/* Polled hosts (bare metal, UEFI): nonzero if a frame waits; the monitor
+	 * asks after each host interrupt and while the guest waits (net_poll).
+	 * NULL: the host says so itself (Linux: net_rx_event from the runner). */
+	int (*rx_waiting)(void *ctx);
 	void *ctx;
 };
 

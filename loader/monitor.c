@@ -259,6 +259,7 @@ static enum run_outcome step_other(struct monitor *m, uint64_t exit)
 			/* Input its handler queued (COM1's on bare metal): HCEV_INPUT now. */
 			if (m->host->input_ready && *m->host->input_ready)
 				console_refill(m);
+			net_poll(m); /* a polled card (bare metal, UEFI): frames there? */
 			return past_timeout(m, RUN_RESUME);
 		}
 		return RUN_MONITOR_FAULT;

@@ -54,8 +54,7 @@ static int serve(struct monitor *m, const struct ring_req *r, uint32_t *done)
 	const struct host_net *net = m->host->net;
 	struct ring_net_info info = { .mtu = (uint16_t)(frame_max(m) - RING_NET_HDR_BYTES) };
 	struct gspan part = r->buf;
-	uint32_t n;
-	int err;
+	int n, err;
 
 	switch (r->op) {
 	case RING_OP_NET_SEND:
@@ -69,11 +68,11 @@ static int serve(struct monitor *m, const struct ring_req *r, uint32_t *done)
 		if (!net->recv)
 			return -HCERR_NODEV;
 		n = net->recv(net->ctx, m->net_frame, frame_max(m));
-		if (n > r->buf.len_bytes) /* the backend's word, bounded */
+		if (n < 0 || (uint32_t)n > frame_max(m)) /* the backend's word, bounded */
 			return -HCERR_IO;
-		part.len_bytes = n;
+		part.len_bytes = (uint32_t)n;
 		gmem_write(&m->pool, part, m->net_frame);
-		*done = n;
+		*done = (uint32_t)n;
 		return 0;
 	default: /* RING_OP_NET_INFO */
 		__builtin_memcpy(info.mac, net->mac, sizeof(info.mac));
@@ -104,6 +103,14 @@ void net_rx_event(struct monitor *m)
 		m->vcpu->events |= HCEV_NET;
 		m->net_armed = 0;
 	}
+}
+
+void net_poll(struct monitor *m)
+{
+	const struct host_net *net = m->host->net;
+
+	if (m->net_armed && net && net->rx_waiting && net->rx_waiting(net->ctx))
+		net_rx_event(m);
 }
 
 const struct ring_device net_device = {

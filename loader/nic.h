@@ -34,6 +34,8 @@ struct nic {
 	 * now; one longer than cap is dropped (and counted) and the next one
 	 * looked at; -HCERR_IO as above. */
 	int (*recv)(void *ctx, void *buf, uint32_t cap);
+	/* Nonzero if a received frame waits for recv (cheap: no copy out). */
+	int (*rx_waiting)(void *ctx);
 	void *ctx;
 	struct nic_stats stats;
 };

@@ -39,5 +39,7 @@ extern const struct ring_device rng_device;     /* loader/rng.c (the device lab)
 extern const struct ring_device net_device;     /* loader/net.c */
 /* The host has frames for the guest: HCEV_NET if the guest is due one. */
 void net_rx_event(struct monitor *m);
+/* A polled host (host_net.rx_waiting): asks its card, and net_rx_event. */
+void net_poll(struct monitor *m);
 
 #endif

@@ -21,6 +21,7 @@ int64_t wait_for_event(struct monitor *m, uint64_t deadline_ns, int *deferred)
 		uint64_t now;
 
 		console_refill(m);
+		net_poll(m);
 		if (m->input_len)
 			return HC_WAIT_INPUT;
 		if (m->ring_moved) { /* no upcall handler: the call itself says so */

@@ -11,7 +11,7 @@
 # usage: qemu-run.sh [--uefi] [--args "guest=NAME ..."] [--log FILE]
 #                    [--timeout SECONDS] [--interactive] [--gdb | --gdb-stdio] [--icount]
 #                    [--chain | --esp ESP_IMG [--esp-copy FILE]] [--disk DISK_IMG] [--nmi COUNT]
-#                    [--input TEXT] [--net]
+#                    [--input TEXT] [--net] [--net-fwd PORT --peer CMD]
 #                    [--kernel BZIMAGE --initrd FILE --append ARGS]
 #                    [--smp N] [--mem SIZE] [--show] [--image GUEST_ELF] [ISO]
 #   --gdb:    QEMU's gdbstub on :1234, stopped at the first instruction
@@ -34,6 +34,13 @@
 #   --net:    a virtio-net PCI card on QEMU's user-mode network (gateway
 #             10.0.2.2) instead of no NIC at all; without its option ROM, so
 #             that OVMF's own VirtioNetDxe drives it and no iPXE boots
+#   --net-fwd PORT: --net, with the build machine's UDP ports PORT and PORT+2
+#             (127.0.0.1) forwarded to 10.0.2.15's 7 and 9 (guest=net's echo
+#             and control ports)
+#   --peer CMD: (with --net-fwd, not with --input or --nmi) once the log shows
+#             "UDP echo on port 7" ($QEMU_PEER_TRIGGER overrides), bash runs
+#             CMD beside QEMU, its output appended to the log
+#             (scripts/qemu-peer.sh)
 #   --show:   print the QEMU command line before running it
 #   --image:  a guest ELF to run instead of the built-in one: through GRUB, a
 #             Multiboot2 module named "guest" from the command-line disk
@@ -53,7 +60,7 @@
 # 124 on timeout.
 set -euo pipefail
 
-firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0 input=""
+firmware=bios args="" log="" timeout_s=0 interactive=0 gdb=0 icount=0 chain=0 esp="" disk="" nmi=0 input="" fwd="" peer=""
 cpu="" kernel="" initrd="" append="" smp=1 mem=256M show=0 image="" esp_copy="" net=0
 while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	case "$1" in
@@ -81,6 +88,8 @@ while [ $# -gt 0 ] && [[ "$1" == --* ]]; do
 	--show) show=1 ;;
 	--image) image="$2"; shift ;;
 	--net) net=1 ;;
+	--net-fwd) net=1 fwd="$2"; shift ;;
+	--peer) peer="$2"; shift ;;
 	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -106,7 +115,9 @@ fi
 qemu=(qemu-system-x86_64 -machine pc -smp "$smp" -m "$mem" -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 if [ "$net" = 1 ]; then
-	qemu+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile=)
+	user=user,id=n0
+	[ -n "$fwd" ] && user+=",hostfwd=udp:127.0.0.1:$fwd-10.0.2.15:7,hostfwd=udp:127.0.0.1:$((fwd + 2))-10.0.2.15:9"
+	qemu+=(-netdev "$user" -device virtio-net-pci,netdev=n0,romfile=)
 else
 	qemu+=(-nic none)
 fi
@@ -205,6 +216,13 @@ if [ "$nmi" != 0 ]; then
 		-chardev "socket,id=hmp,path=$cfgdir/hmp.sock,server=on,wait=off"
 		-mon chardev=hmp,mode=readline)
 	"$(dirname "$0")/qemu-nmi.sh" "$cfgdir/hmp.sock" "$log" "$nmi" "$timeout_s" &
+	nmi_pid=$!
+elif [ -n "$peer" ]; then
+	# Both append (O_APPEND), as with --nmi: neither overwrites the other.
+	log="${log:-$cfgdir/serial.log}"
+	: > "$log"
+	qemu+=(-chardev "file,id=serial0,path=$log,append=on" -serial chardev:serial0)
+	"$(dirname "$0")/qemu-peer.sh" "$log" "$timeout_s" "$peer" &
 	nmi_pid=$!
 elif [ -n "$input" ]; then
 	# QEMU waits for the injector to connect (wait=on), which copies the

@@ -133,6 +133,7 @@ scenario() {
 	fi
 	if [ "$2" = "$batch_fw" ] && [[ "$name" != *-blk && "$name" != *-nmi && "$name" != *-bench ]] &&
 		[[ "$name" != *-echo* && "$name" != *-typed ]] && # input typed into its own boot
+		[[ "$name" != *-net ]] && # the build machine talks to it (scripts/net-peer.sh)
 		[[ "$name" != *-debugexit ]] && # it ends its boot
 		[[ "$name" != *-cpumax-* ]]; then
 		batch_cases+=("$(printf '%q ' "$@")") # one boot for several: batch_end
@@ -160,7 +161,7 @@ run_scenario() {
 	local name="$1" fw="$2" tmo="$3" args="$4" want="$5"
 	shift 5
 	local log="$logs/$name.log" disk="$logs/$name.disk" t0 t1 status why=() held run=()
-	local want_status="" first tok nruns
+	local want_status="" first tok nruns port
 	boot_args "$fw" "$disk"
 	# ARGS "--image=FILE REST": FILE is the guest image (qemu-run.sh --image)
 	if [[ "$args" == --image=* ]]; then
@@ -177,6 +178,10 @@ run_scenario() {
 	fi
 	[[ "$name" == *-cpumax-* ]] && run+=(--cpu max,la57=off)
 	[[ "$name" == *-netcheck ]] && run+=(--net) # a NIC for the host's self-test
+	if [[ "$name" == *-net ]]; then # guest=net, and the build machine its peer
+		port=$((20000 + RANDOM % 20000)) # two scenarios' ports hardly ever meet
+		run+=(--net-fwd "$port" --peer "scripts/net-peer.sh $port")
+	fi
 	t0=$(date +%s.%N)
 	if [[ "$name" == *-switch-walk ]]; then # gdb drives QEMU and checks its trace
 		scripts/switch-walk.sh --quiet --timeout "$tmo" --args "$args" --log "$log" "$iso" \
@@ -616,7 +621,26 @@ scenario bios-echo bios 30 "guest=echo" 0 "guest: echo: type a line" "hello, gue
 TYPED_INPUT='typed at a guest that reads none\nagain\nand again\n'
 prog bios-vtimer-typed bios 30 vtimer "qemu-input: sent 49 bytes in 3 lines"
 prog bios-sched-typed bios 30 sched "qemu-input: sent 49 bytes in 3 lines"
-# guest=net where the host has no network device yet: a named refusal.
+# guest=net on the card the host drives (bare metal: virtio-net; UEFI: the
+# firmware's SNP), its peer the build machine through QEMU's user-mode
+# network's forwarded ports (scripts/net-peer.sh): the refusals, 10,000
+# datagrams echoed byte-exact, a flood while it takes no frames, 100 after.
+net_case() {
+	scenario "$1-net" "$2" 300 "guest=net ip=10.0.2.15 seconds=30" 0 \
+		"host: net: $3 is the guests' network device" \
+		"guest: net: a zero-length frame: -HCERR_INVAL" \
+		"guest: net: a frame shorter than its header: -HCERR_INVAL" \
+		"guest: net: a frame longer than the MTU allows: -HCERR_2BIG" \
+		"guest: net: a frame outside the pool: -HCERR_FAULT" \
+		"guest: net: a receive buffer too small for a frame: -HCERR_INVAL" \
+		"guest: net: a receive buffer outside the pool: -HCERR_FAULT" \
+		"net-peer: udpecho: 10000 datagrams of 1 to 1472 bytes, 16 in flight at most: 10000 echoed byte-exact, 0 wrong, 0 lost, 0 duplicated" \
+		"net-peer: udpecho exit status 0" "guest: net: computing for 1 s without taking frames" \
+		"net-peer: udpecho after the flood exit status 0" "qemu-peer: CMD exit status 0" \
+		"guest: net: stopped:" "batches found frames after a wait that timed out" "SUCCESS"
+}
+net_case bios bios virtio-net
+# guest=net where the host has no network device: a named refusal.
 scenario bios-net-none bios 30 "guest=net" 0 \
 	"guest: net: no network device on this host (-HCERR_NODEV)" "SUCCESS"
 scenario bios-echo-spin bios 30 "guest=echo idle=spin" 0 "computing while it waits" \
@@ -730,6 +754,7 @@ scenario efi-esp-storm esp 90 "guest=preempt seconds=3 timer_hz=10000" 0 "rounds
 scenario efi-esp-echo esp 90 "guest=echo" 0 "guest: echo: type a line" "hello, guest" \
 	"qemu-input: sent 18 bytes in 2 lines" "guest: echo: quit after" "SUCCESS" \
 	"monitor: guest exited with code 0"
+net_case efi-esp esp "UEFI SNP"
 scenario efi-esp-net-none esp 90 "guest=net" 0 \
 	"guest: net: no network device on this host (-HCERR_NODEV)" "SUCCESS"
 fpu esp 90 efi-esp-cpumax # the x87/SSE/AVX scenarios on QEMU's most capable CPU too
@@ -793,7 +818,7 @@ scenario linux-net linux - "" - \
 	"linux: the flood overflowed the TAP's queue, its drops counted: ok" \
 	"linux: MemFree after the flood within 16 MiB of before: ok" \
 	"linux: udpecho after the flood exit status 0" "linux: cokrun exit status 0" \
-	"guest: net: stopped:"
+	"guest: net: stopped:" "batches found frames after a wait that timed out"
 scenario linux-image linux - "" 0 \
 	"monitor: image: /hello.elf (" "monitor: image '/hello.elf' entry" \
 	"hello: a kit guest on the Linux host" "hello: argv[1] = 'hello-arg'" \

@@ -22,6 +22,7 @@
 #include "../log.h"
 #include "../monitor.h"
 #include "../netcheck.h"
+#include "../nic_net.h"
 #include "../tsc.h"
 #include "../../proto/bootinfo.h"
 #include "../../proto/layout.h"
@@ -283,7 +284,8 @@ static uint64_t efi_time_ns(void *ctx)
 	return tsc_ns(efi_host.tsc_hz);
 }
 
-static struct nic efi_net; /* the firmware's SNP, when netcheck=1 brings it up */
+static struct nic efi_net;      /* the firmware's SNP, when it has one */
+static struct host_net efi_gnet; /* the guests' view of it (host_ops.net) */
 
 /* ---- the image: the built-in guest, or per run the file image=PATH names ---- */
 static char image_path[128];
@@ -463,11 +465,15 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	if (!failed("CreateEvent", s) &&
 	    !failed("SetTimer", uefi_call_wrapper(BS->SetTimer, 3, timer, TimerPeriodic, 100000)))
 		tick_event = timer;
-	/* The NIC is up only for the self-test for now (its buffers are ours,
-	 * in .bss: no page to count). */
-	if (netcheck_wanted(cmdline) && efi_snp_init(image, &efi_net) == 0) {
+	/* A NIC, if the firmware has one, is the guests' (RING_DEV_NET) after
+	 * the self-test (its buffers are ours, in .bss: no page to count). */
+	if (efi_snp_init(image, &efi_net) == 0) {
 		net_up = 1;
-		netcheck_run(&efi_net, efi_host.tsc_hz);
+		if (netcheck_wanted(cmdline))
+			netcheck_run(&efi_net, efi_host.tsc_hz);
+		nic_host_net(&efi_net, &efi_gnet);
+		efi_host.net = &efi_gnet;
+		log_printf("host: net: %s is the guests' network device\n", efi_net.name);
 	}
 	free_pages(); /* the first call may grow the firmware's pool: not ours */
 	free_before = free_pages();
@@ -488,8 +494,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 					 (uint64_t)(guest_image_end - guest_image_start));
 	}
 	timer_kept_time(ticks - ticks0, efi_time_ns(0) - t0 - core_ns, storm);
-	if (net_up)
+	if (net_up) {
+		efi_host.net = NULL;
 		efi_snp_stop(&efi_net);
+	}
 	efi_timer_rate_restore();
 	tick_event = NULL; /* no more cores; check_firmware_time closes it */
 	efi_nmi_watch(0);

@@ -50,6 +50,7 @@ static UINTN drivers_bound(EFI_HANDLE h)
 
 static int snp_send(void *ctx, const void *frame, uint32_t len);
 static int snp_recv(void *ctx, void *buf, uint32_t cap);
+static int snp_rx_waiting(void *ctx);
 static int reclaim(void);
 
 /* The first SNP handle with a 6-byte hardware address and a 14-byte media
@@ -148,6 +149,7 @@ int efi_snp_init(EFI_HANDLE image, struct nic *net)
 	net->name = "UEFI SNP";
 	net->send = snp_send;
 	net->recv = snp_recv;
+	net->rx_waiting = snp_rx_waiting;
 	net->ctx = net;
 	net->stats = (struct nic_stats){ 0 };
 	return 0;
@@ -194,6 +196,7 @@ void efi_snp_stop(struct nic *net)
 	sn = (struct snp_state){ 0 };
 	net->send = NULL;
 	net->recv = NULL;
+	net->rx_waiting = NULL;
 }
 
 /* Take back every transmit buffer the firmware is done with: GetStatus hands
@@ -254,12 +257,16 @@ static int snp_send(void *ctx, const void *frame, uint32_t len)
 	return 0;
 }
 
-/* Through the bounce buffer, so that a frame too long for the caller is
- * dropped by us, whatever the firmware does with a short buffer. */
-static int snp_recv(void *ctx, void *buf, uint32_t cap)
-{
-	struct nic *net = ctx;
+/* SNP cannot say that a frame waits without taking it (24.1 GetStatus
+ * reports interrupts, which not every driver raises): the one taken to find
+ * out waits in rx_bounce, rx_held bytes of it, for the next recv. */
+static UINTN rx_held;
 
+/* Into rx_bounce, the next frame the firmware has: its length, 0 if none,
+ * -HCERR_IO if the firmware failed. One longer than the bounce buffer is
+ * dropped (and counted), and the next one looked at. */
+static int fetch(struct nic *net)
+{
 	for (int n = 0; n < RECV_TRIES; n++) {
 		UINTN size = sizeof(rx_bounce);
 		EFI_STATUS s = uefi_call_wrapper(sn.snp->Receive, 7, sn.snp, NULL, &size, rx_bounce,
@@ -267,16 +274,47 @@ static int snp_recv(void *ctx, void *buf, uint32_t cap)
 
 		if (s == EFI_NOT_READY)
 			return 0; /* 24.1 Receive: nothing received */
-		if (s == EFI_BUFFER_TOO_SMALL || (!EFI_ERROR(s) && (size > cap ||
-								   size > sizeof(rx_bounce)))) {
+		if (s == EFI_BUFFER_TOO_SMALL || (!EFI_ERROR(s) && size > sizeof(rx_bounce))) {
 			net->stats.dropped++;
 			continue;
 		}
 		if (EFI_ERROR(s))
 			return fw_failed("SimpleNetwork.Receive", s);
-		__builtin_memcpy(buf, rx_bounce, size);
-		net->stats.received++;
 		return (int)size;
+	}
+	return 0;
+}
+
+static int snp_rx_waiting(void *ctx)
+{
+	int n;
+
+	if (rx_held)
+		return 1;
+	n = fetch(ctx);
+	rx_held = n > 0 ? (UINTN)n : 0;
+	return n != 0; /* a failure too: the recv that follows says it */
+}
+
+/* Through the bounce buffer, so that a frame too long for the caller is
+ * dropped by us, whatever the firmware does with a short buffer. */
+static int snp_recv(void *ctx, void *buf, uint32_t cap)
+{
+	struct nic *net = ctx;
+
+	for (int n = 0; n < RECV_TRIES; n++) {
+		int size = rx_held ? (int)rx_held : fetch(net);
+
+		rx_held = 0;
+		if (size <= 0)
+			return size;
+		if ((uint32_t)size > cap) {
+			net->stats.dropped++;
+			continue;
+		}
+		__builtin_memcpy(buf, rx_bounce, (uint32_t)size);
+		net->stats.received++;
+		return size;
 	}
 	return 0;
 }

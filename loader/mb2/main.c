@@ -16,6 +16,7 @@
 #include "../log.h"
 #include "../monitor.h"
 #include "../netcheck.h"
+#include "../nic_net.h"
 #include "../../proto/bootinfo.h"
 #include "../../proto/layout.h"
 
@@ -159,7 +160,8 @@ static uint64_t mb2_time_ns(void *ctx)
 	return tsc_ns(mb2_host.tsc_hz);
 }
 
-static struct nic mb2_net; /* virtio-net, when netcheck=1 brings it up */
+static struct nic mb2_net;     /* virtio-net, when the machine has one */
+static struct host_net mb2_gnet; /* the guests' view of it (host_ops.net) */
 
 /* The guest image: the one built in, or a module named "guest". */
 static const uint8_t *image = guest_image_start;
@@ -280,11 +282,16 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa)
 	free_before = pmem_free_pages();
 	log_printf("monitor: bare-metal host up, %lu pages free below 4 GiB; entered at TSC %lu\n",
 		   free_before, entry_tsc);
-	/* The NIC is up only for the self-test for now; the pages its driver
-	 * holds are given back before the count of what the monitor holds. */
-	if (netcheck_wanted(cmdline) && virtio_net_init(&mb2_net) == 0) {
+	/* A NIC, if there is one, is the guests' (RING_DEV_NET) after the
+	 * self-test; the pages its driver holds are given back before the count
+	 * of what the monitor holds. */
+	if (virtio_net_init(&mb2_net) == 0) {
 		net_up = 1;
-		netcheck_run(&mb2_net, mb2_host.tsc_hz);
+		if (netcheck_wanted(cmdline))
+			netcheck_run(&mb2_net, mb2_host.tsc_hz);
+		nic_host_net(&mb2_net, &mb2_gnet);
+		mb2_host.net = &mb2_gnet;
+		log_printf("host: net: %s is the guests' network device\n", mb2_net.name);
 	}
 	hz = mb2_timer_hz(cmdline);
 	pic_init();
@@ -299,8 +306,10 @@ void mb2_main(uint32_t magic, uint64_t mbi_pa)
 		   "%lu line errors), %lu bytes out from the handler (%lu dropped)\n",
 		   serial_stats.interrupts, serial_stats.bytes_in, serial_stats.dropped_in,
 		   serial_stats.line_errors, serial_stats.bytes_out, serial_stats.dropped_out);
-	if (net_up)
+	if (net_up) {
+		mb2_host.net = NULL;
 		virtio_net_stop(&mb2_net);
+	}
 	/* The test harness checks this is 0: a run must not leak a page. */
 	log_printf("monitor: pages the monitor still holds: %lu\n", free_before - pmem_free_pages());
 	log_printf("monitor: host still up; ending with status %d\n", status);

@@ -96,6 +96,7 @@ static int setup_queue(uint16_t index, struct virtq *q, uint64_t *ma, uint64_t *
 
 static int vn_send(void *ctx, const void *frame, uint32_t len);
 static int vn_recv(void *ctx, void *buf, uint32_t cap);
+static int vn_rx_waiting(void *ctx);
 
 static void release(void)
 {
@@ -168,6 +169,7 @@ int virtio_net_init(struct nic *net)
 	net->name = "virtio-net";
 	net->send = vn_send;
 	net->recv = vn_recv;
+	net->rx_waiting = vn_rx_waiting;
 	net->ctx = net;
 	net->stats = (struct nic_stats){ 0 };
 	return 0;
@@ -184,6 +186,7 @@ void virtio_net_stop(struct nic *net)
 	release();
 	net->send = NULL;
 	net->recv = NULL;
+	net->rx_waiting = NULL;
 }
 
 /* Take back every transmit slot the device is done with. */
@@ -227,6 +230,12 @@ static int vn_send(void *ctx, const void *frame, uint32_t len)
 	outw(vn.io + VIO_QUEUE_NOTIFY, TXQ); /* 4.1.4.8: the queue's index, to Queue Notify */
 	net->stats.sent++;
 	return 0;
+}
+
+static int vn_rx_waiting(void *ctx)
+{
+	(void)ctx;
+	return virtq_pending(&vn.rx);
 }
 
 /* At most one pass over the queue per call: a flood cannot keep us here. */

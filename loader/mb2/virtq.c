@@ -77,3 +77,8 @@ int virtq_take(struct virtq *q, uint16_t *head, uint32_t *len)
 	*len = e.len;
 	return 1;
 }
+
+int virtq_pending(const struct virtq *q)
+{
+	return __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) != q->last_used;
+}

@@ -73,4 +73,7 @@ void virtq_post(struct virtq *q, uint16_t head);
  * of ours, or a head outside the table); the entry is consumed either way. */
 int virtq_take(struct virtq *q, uint16_t *head, uint32_t *len);
 
+/* Nonzero if the device has finished a chain virtq_take has not taken. */
+int virtq_pending(const struct virtq *q);
+
 #endif

@@ -8,6 +8,8 @@
  * guest's discard port) as fast as the socket takes them, none awaited.
  * `udpecho ADDR stop` (or pause): that word to port 9, which ends guest=net
  * (or has it take no frames for a second).
+ * UDPECHO_PORT=P in the environment: the echo port is P and port 9 is P+2
+ * (QEMU's user-mode network forwards two ports of the build machine's own).
  * usage: udpecho ADDR COUNT [WINDOW] | ADDR flood COUNT | ADDR stop | ADDR pause */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,7 +47,7 @@ static int to_port9(struct sockaddr_in to, const char *what, uint32_t count)
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 	uint32_t sent = 0;
 
-	to.sin_port = htons(9);
+	to.sin_port = htons((uint16_t)(ntohs(to.sin_port) + 2)); /* 7 -> 9 */
 	if (s < 0 || connect(s, (struct sockaddr *)&to, sizeof(to)) < 0) {
 		perror("udpecho");
 		return 2;
@@ -69,6 +71,8 @@ int main(int argc, char **argv)
 	uint8_t *seen;
 	int s;
 
+	if (getenv("UDPECHO_PORT"))
+		to.sin_port = htons((uint16_t)strtoul(getenv("UDPECHO_PORT"), NULL, 10));
 	if (argc < 3 || inet_pton(AF_INET, argv[1], &to.sin_addr) != 1) {
 		fprintf(stderr, "usage: udpecho ADDR COUNT [WINDOW] | ADDR flood COUNT | ADDR stop|pause\n");
 		return 2;

@@ -675,7 +675,7 @@ static int n_send(void *c, const void *frame, uint32_t len)
 	return 0;
 }
 
-static uint32_t n_recv(void *c, void *buf, uint32_t cap)
+static int n_recv(void *c, void *buf, uint32_t cap)
 {
 	uint32_t len;
 
@@ -688,7 +688,7 @@ static uint32_t n_recv(void *c, void *buf, uint32_t cap)
 	memmove(net_queue[0], net_queue[1], sizeof(net_queue) - sizeof(net_queue[0]));
 	memmove(net_queue_len, net_queue_len + 1, sizeof(net_queue_len) - sizeof(net_queue_len[0]));
 	net_queued--;
-	return len;
+	return (int)len;
 }
 
 static uint64_t n_dropped(void *c)
@@ -697,7 +697,8 @@ static uint64_t n_dropped(void *c)
 	return 7;
 }
 
-static struct host_net net = { { 0x02, 0, 0, 0xc0, 0x4b, 1 }, 1500, n_send, n_recv, n_dropped, 0 };
+static struct host_net net = { .mac = { 0x02, 0, 0, 0xc0, 0x4b, 1 }, .mtu = 1500,
+				.send = n_send, .recv = n_recv, .rx_dropped = n_dropped };
 
 static struct ring_desc net_req(uint16_t op, uint64_t gpa, uint32_t len)
 {
